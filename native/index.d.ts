@@ -1,0 +1,2 @@
+/** Absolute path of the built ck-init binary. */
+export declare const ckInitPath: string;

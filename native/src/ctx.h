@@ -1,0 +1,36 @@
+/* State shared by the steps of one ck-init run. */
+#ifndef CK_CTX_H
+#define CK_CTX_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "plan.h"
+#include "protocol.h"
+
+struct ck_ctx {
+  int sync_fd;
+  int rootfd;     /* O_PATH fd of the rootfs (ENTER_ROOTFS), "/" after PIVOT_ROOT */
+  int fifofd;     /* O_PATH fd of the exec fifo (OPEN_EXEC_FIFO) */
+  int hostprocfd; /* O_PATH fd of the host's /proc, to reopen the fifo after pivot */
+  int last_cap;   /* from /proc/sys/kernel/cap_last_cap, read before pivot; -1 if unknown */
+  char exec_path[PATH_MAX]; /* resolved by CHECK_EXEC or EXEC */
+  char detail[CK_MAX_STRING];
+};
+
+/* Sets ctx->detail (the ERROR frame's detail) and returns -1, preserving errno. */
+int ck_fail(struct ck_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+typedef int (*ck_step_fn)(struct ck_ctx *ctx, const struct ck_step *step);
+
+/* The function that runs an opcode; NULL for CLONE, which main.c runs itself. */
+ck_step_fn ck_step_for(uint16_t op);
+
+/* Rootfs path resolution (resolve.c). create: -1 only open, CK_MOUNT_TARGET_DIR or _FILE. */
+int ck_resolve(struct ck_ctx *ctx, const char *path, int create, unsigned mode);
+/* Opens (creating as directories if needed) the parent of path; *base points into buf. */
+int ck_resolve_parent(struct ck_ctx *ctx, const char *path, char *buf, size_t buflen, const char **base);
+/* "/proc/self/fd/<fd>" into buf (at least 32 bytes). */
+const char *ck_fd_path(int fd, char *buf);
+
+#endif

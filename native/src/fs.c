@@ -1,0 +1,250 @@
+/* Steps that build the container's filesystem view. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "ctx.h"
+#include "fs.h"
+
+#define PROPAGATION (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)
+
+/* linux/mount.h clashes with glibc's sys/mount.h, so the few pieces needed are here. */
+struct ck_mount_attr {
+  uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+
+static const char *opt(const char *s) { return s && *s ? s : NULL; }
+
+/* The flags a bind remount must keep: the kernel refuses (EPERM) to clear a flag that is
+ * locked on the mount, e.g. nosuid on a mount inherited into a user namespace. */
+static unsigned long locked_flags(const char *path) {
+  struct statvfs sv;
+  unsigned long f = 0;
+  if (statvfs(path, &sv) < 0) return 0;
+  if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+  if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
+  if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+  if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
+  if (sv.f_flag & ST_RDONLY) f |= MS_RDONLY;
+  return f;
+}
+
+/* Remounts the mount now on top of path (inside the rootfs). */
+static int remount_in_root(struct ck_ctx *ctx, const char *path, unsigned long flags, int keep_existing) {
+  char fdp[32];
+  int fd = ck_resolve(ctx, path, -1, 0);
+  if (fd < 0) return -1;
+  ck_fd_path(fd, fdp);
+  if (keep_existing) flags |= locked_flags(fdp) & ~MS_RDONLY;
+  int rc = mount(NULL, fdp, NULL, flags, NULL);
+  if (rc < 0 && errno == EPERM && !keep_existing) rc = mount(NULL, fdp, NULL, flags | (locked_flags(fdp) & ~MS_RDONLY), NULL);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return rc < 0 ? ck_fail(ctx, "remount %s", path) : 0;
+}
+
+int ck_set_root_propagation(struct ck_ctx *ctx, const struct ck_step *s) {
+  if (mount(NULL, "/", NULL, (unsigned long)s->args[0].u | MS_REC, NULL) < 0) return ck_fail(ctx, "mount / propagation");
+  return 0;
+}
+
+int ck_enter_rootfs(struct ck_ctx *ctx, const struct ck_step *s) {
+  const char *path = s->args[0].s;
+  /* A mount point of its own, which pivot_root needs and which later mounts stack on. */
+  if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0) return ck_fail(ctx, "bind %s", path);
+  ctx->rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (ctx->rootfd < 0) return ck_fail(ctx, "open %s", path);
+  return 0;
+}
+
+/*
+ * One mount(2) of source onto target, then — for a bind whose flags say more than
+ * MS_BIND|MS_REC — the MS_REMOUNT|MS_BIND pass that applies them (a bind ignores them), then
+ * the propagation flags, which mount(2) only accepts on their own.
+ */
+int ck_mount(struct ck_ctx *ctx, const struct ck_step *s) {
+  const char *src = s->args[0].s, *target = s->args[1].s, *fstype = s->args[2].s, *data = s->args[4].s;
+  unsigned long flags = (unsigned long)s->args[3].u;
+  uint64_t kind = s->args[5].u;
+  if (kind != CK_MOUNT_TARGET_DIR && kind != CK_MOUNT_TARGET_FILE) {
+    errno = EINVAL;
+    return ck_fail(ctx, "mount %s: target kind %llu", target, (unsigned long long)kind);
+  }
+  char fdp[32];
+  int fd = ck_resolve(ctx, target, (int)kind, kind == CK_MOUNT_TARGET_DIR ? 0755 : 0644);
+  if (fd < 0) return -1;
+  unsigned long base = flags & ~(unsigned long)PROPAGATION;
+  int rc = mount(opt(src), ck_fd_path(fd, fdp), opt(fstype), base, opt(data));
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  if (rc < 0) return ck_fail(ctx, "mount %s", target);
+  if ((base & MS_BIND) && (base & ~(unsigned long)(MS_BIND | MS_REC | MS_REMOUNT)))
+    if (remount_in_root(ctx, target, base | MS_REMOUNT | MS_BIND, 0) < 0) return -1;
+  if (flags & PROPAGATION)
+    if (remount_in_root(ctx, target, flags & (PROPAGATION | MS_REC), 0) < 0) return -1;
+  return 0;
+}
+
+int ck_remount(struct ck_ctx *ctx, const struct ck_step *s) {
+  return remount_in_root(ctx, s->args[0].s, (unsigned long)s->args[1].u, 0);
+}
+
+int ck_mount_setattr(struct ck_ctx *ctx, const struct ck_step *s) {
+  int fd = ck_resolve(ctx, s->args[0].s, -1, 0);
+  if (fd < 0) return -1;
+  struct ck_mount_attr attr = { .attr_set = s->args[2].u, .attr_clr = s->args[3].u };
+  long rc = syscall(SYS_mount_setattr, fd, "", (unsigned)s->args[1].u | AT_EMPTY_PATH, &attr, sizeof attr);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return rc < 0 ? ck_fail(ctx, "mount_setattr %s", s->args[0].s) : 0;
+}
+
+int ck_mkdir(struct ck_ctx *ctx, const struct ck_step *s) {
+  int fd = ck_resolve(ctx, s->args[0].s, CK_MOUNT_TARGET_DIR, (unsigned)s->args[1].u & 07777);
+  if (fd < 0) return -1;
+  close(fd);
+  return 0;
+}
+
+int ck_mknod(struct ck_ctx *ctx, const struct ck_step *s) {
+  const char *path = s->args[0].s, *base;
+  mode_t mode = (mode_t)s->args[1].u;
+  char buf[CK_MAX_STRING + 1], fdp[32];
+  int dirfd = ck_resolve_parent(ctx, path, buf, sizeof buf, &base);
+  if (dirfd < 0) return -1;
+  int rc = mknodat(dirfd, base, mode, makedev((unsigned)s->args[2].u, (unsigned)s->args[3].u));
+  if (rc < 0 && errno == EPERM) {
+    /* In a user namespace mknod is refused: bind the host's node instead, as runc does. */
+    close(dirfd);
+    int fd = ck_resolve(ctx, path, CK_MOUNT_TARGET_FILE, 0644);
+    if (fd < 0) return -1;
+    rc = mount(path, ck_fd_path(fd, fdp), NULL, MS_BIND, NULL);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc < 0 ? ck_fail(ctx, "bind %s", path) : 0;
+  }
+  if (rc < 0 && errno != EEXIST) {
+    int saved = errno;
+    close(dirfd);
+    errno = saved;
+    return ck_fail(ctx, "mknod %s", path);
+  }
+  /* chown/chmod through an O_PATH|O_NOFOLLOW fd, so a symlink put there is not followed. */
+  int fd = openat(dirfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  int saved = errno;
+  close(dirfd);
+  if (fd < 0) {
+    errno = saved;
+    return ck_fail(ctx, "open %s", path);
+  }
+  if (rc == 0) rc = chmod(ck_fd_path(fd, fdp), mode & 07777);
+  if (rc == 0) rc = fchownat(fd, "", (uid_t)s->args[4].u, (gid_t)s->args[5].u, AT_EMPTY_PATH);
+  saved = errno;
+  close(fd);
+  errno = saved;
+  return rc < 0 ? ck_fail(ctx, "chown %s", path) : 0;
+}
+
+int ck_symlink(struct ck_ctx *ctx, const struct ck_step *s) {
+  const char *target = s->args[0].s, *path = s->args[1].s, *base;
+  char buf[CK_MAX_STRING + 1];
+  int dirfd = ck_resolve_parent(ctx, path, buf, sizeof buf, &base);
+  if (dirfd < 0) return -1;
+  int rc = symlinkat(target, dirfd, base);
+  int saved = errno;
+  close(dirfd);
+  errno = saved;
+  return rc < 0 && errno != EEXIST ? ck_fail(ctx, "symlink %s", path) : 0;
+}
+
+int ck_pivot_root(struct ck_ctx *ctx, const struct ck_step *s) {
+  if (ctx->rootfd < 0) {
+    errno = EBADF;
+    return ck_fail(ctx, "pivot_root: no rootfs entered");
+  }
+  if (fchdir(ctx->rootfd) < 0) return ck_fail(ctx, "chdir rootfs");
+  if (s->args[0].u == 0) {
+    if (syscall(SYS_pivot_root, ".", ".") < 0) return ck_fail(ctx, "pivot_root");
+    /* The old root is stacked under "."; make it slave first so that detaching it does not
+     * propagate an unmount back to the host. */
+    if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) return ck_fail(ctx, "make old root rslave");
+    if (umount2(".", MNT_DETACH) < 0) return ck_fail(ctx, "umount old root");
+  } else {
+    if (mount(".", "/", NULL, MS_MOVE, NULL) < 0) return ck_fail(ctx, "move rootfs to /");
+    if (chroot(".") < 0) return ck_fail(ctx, "chroot");
+  }
+  if (chdir("/") < 0) return ck_fail(ctx, "chdir /");
+  close(ctx->rootfd);
+  ctx->rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (ctx->rootfd < 0) return ck_fail(ctx, "open /");
+  return 0;
+}
+
+int ck_mask_path(struct ck_ctx *ctx, const struct ck_step *s) {
+  const char *path = s->args[0].s;
+  char fdp[32], nullp[32];
+  int fd = ck_resolve(ctx, path, -1, 0);
+  if (fd < 0) return errno == ENOENT ? 0 : -1;
+  struct stat st;
+  int rc = fstat(fd, &st);
+  if (rc == 0 && S_ISDIR(st.st_mode)) {
+    rc = mount("tmpfs", ck_fd_path(fd, fdp), "tmpfs", MS_RDONLY, NULL);
+  } else if (rc == 0) {
+    /* The container's /dev/null could be anything; only the real null device may be put over
+     * a path (runc CVE-2025-31133). */
+    int nullfd = ck_resolve(ctx, "/dev/null", -1, 0);
+    struct stat ns;
+    if (nullfd < 0) {
+      close(fd);
+      return -1;
+    }
+    if (fstat(nullfd, &ns) < 0 || !S_ISCHR(ns.st_mode) || ns.st_rdev != makedev(1, 3)) {
+      close(nullfd);
+      close(fd);
+      errno = EPERM;
+      return ck_fail(ctx, "mask %s: /dev/null is not the null device", path);
+    }
+    rc = mount(ck_fd_path(nullfd, nullp), ck_fd_path(fd, fdp), NULL, MS_BIND, NULL);
+    int saved = errno;
+    close(nullfd);
+    errno = saved;
+  }
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return rc < 0 ? ck_fail(ctx, "mask %s", path) : 0;
+}
+
+int ck_readonly_path(struct ck_ctx *ctx, const struct ck_step *s) {
+  const char *path = s->args[0].s;
+  char fdp[32];
+  int fd = ck_resolve(ctx, path, -1, 0);
+  if (fd < 0) return errno == ENOENT ? 0 : -1;
+  int rc = mount(ck_fd_path(fd, fdp), fdp, NULL, MS_BIND | MS_REC, NULL);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  if (rc < 0) return ck_fail(ctx, "bind %s", path);
+  return remount_in_root(ctx, path, MS_BIND | MS_REMOUNT | MS_RDONLY, 1);
+}
+
+int ck_readonly_root(struct ck_ctx *ctx, const struct ck_step *s) {
+  (void)s;
+  unsigned long keep = locked_flags("/") & ~MS_RDONLY;
+  if (mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL) < 0) return ck_fail(ctx, "remount / read-only");
+  return 0;
+}

@@ -1,0 +1,19 @@
+#ifndef CK_FS_H
+#define CK_FS_H
+
+#include "ctx.h"
+
+int ck_set_root_propagation(struct ck_ctx *ctx, const struct ck_step *s);
+int ck_enter_rootfs(struct ck_ctx *ctx, const struct ck_step *s);
+int ck_mount(struct ck_ctx *ctx, const struct ck_step *s);
+int ck_remount(struct ck_ctx *ctx, const struct ck_step *s);
+int ck_mount_setattr(struct ck_ctx *ctx, const struct ck_step *s);
+int ck_mkdir(struct ck_ctx *ctx, const struct ck_step *s);
+int ck_mknod(struct ck_ctx *ctx, const struct ck_step *s);
+int ck_symlink(struct ck_ctx *ctx, const struct ck_step *s);
+int ck_pivot_root(struct ck_ctx *ctx, const struct ck_step *s);
+int ck_mask_path(struct ck_ctx *ctx, const struct ck_step *s);
+int ck_readonly_path(struct ck_ctx *ctx, const struct ck_step *s);
+int ck_readonly_root(struct ck_ctx *ctx, const struct ck_step *s);
+
+#endif

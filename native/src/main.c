@@ -1,0 +1,204 @@
+/*
+ * ck-init: decodes an init plan from the sync socket (fd 3) and runs it. The protocol is
+ * described in packages/core/src/plan/protocol.ts.
+ *
+ *   ck-init                 run a plan (see protocol.ts)
+ *   ck-init --print-plan    decode a plan from stdin and print one canonical line per step
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ctx.h"
+#include "sync.h"
+
+#define SYNC_FD 3
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+static void die_early(int err, const char *what) {
+  char detail[256];
+  snprintf(detail, sizeof detail, "ck-init: %s: %s", what, strerror(err));
+  if (ck_send_error(SYNC_FD, CK_NO_STEP, err, detail) < 0) fprintf(stderr, "%s\n", detail);
+  _exit(1);
+}
+
+/*
+ * Re-executes from a sealed memfd copy unless already running from one, so that a process in
+ * the container can never open ck-init's binary for writing through /proc/<pid>/exe
+ * (runc CVE-2019-5736).
+ */
+static void ensure_sealed_self(char **argv, char **envp) {
+  int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (self < 0) die_early(errno, "open /proc/self/exe");
+  int seals = fcntl(self, F_GET_SEALS);
+  if (seals >= 0 && (seals & SEALS) == SEALS) {
+    close(self);
+    return;
+  }
+  int mfd = memfd_create("ck-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (mfd < 0) die_early(errno, "memfd_create");
+  for (;;) {
+    ssize_t n = sendfile(mfd, self, NULL, 1 << 20);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) die_early(errno, "copy /proc/self/exe");
+    if (n == 0) break;
+  }
+  close(self);
+  if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0) die_early(errno, "seal memfd");
+  fexecve(mfd, argv, envp);
+  die_early(errno, "fexecve sealed copy");
+}
+
+static int read_last_cap(void) {
+  char buf[16] = { 0 };
+  int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  int v = n > 0 ? atoi(buf) : -1;
+  return v >= 0 && v < 64 ? v : -1;
+}
+
+static int print_plan(void) {
+  size_t cap = 1 << 16, len = 0;
+  uint8_t *buf = malloc(cap);
+  for (;;) {
+    if (!buf) {
+      printf("error: out of memory\n");
+      return 2;
+    }
+    if (len > CK_MAX_PLAN) break; /* the decoder reports it; no need to read further */
+    ssize_t n = read(0, buf + len, cap - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      printf("error: read stdin: %s\n", strerror(errno));
+      return 2;
+    }
+    if (n == 0) break;
+    len += (size_t)n;
+    if (len == cap) buf = realloc(buf, cap *= 2);
+  }
+  struct ck_plan plan;
+  char err[512];
+  if (ck_plan_decode(buf, len, &plan, err, sizeof err) < 0) {
+    printf("error: %s\n", err);
+    return 2;
+  }
+  ck_plan_print(&plan, stdout);
+  return 0;
+}
+
+static __attribute__((noreturn)) void step_failed(struct ck_ctx *ctx, uint32_t index, int status) {
+  ck_send_error(ctx->sync_fd, index, errno, ctx->detail);
+  _exit(status);
+}
+
+/* P after the clone: report C's pid, then either leave or stay as C's monitor. */
+static __attribute__((noreturn)) void run_parent(struct ck_ctx *ctx, pid_t child, int monitor) {
+  if (ck_send_pid(ctx->sync_fd, (uint32_t)child) < 0) _exit(1);
+  if (!monitor) _exit(0);
+  /* The container owns the terminal and pipes; the monitor keeps nothing of them open. */
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null >= 0) {
+    for (int fd = 0; fd < 3; fd++) dup2(null, fd);
+    if (null > 2) close(null);
+  }
+  int status;
+  pid_t r;
+  do r = waitpid(child, &status, 0);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) _exit(1);
+  if (WIFSIGNALED(status)) ck_send_exit(ctx->sync_fd, 1, WTERMSIG(status));
+  else ck_send_exit(ctx->sync_fd, 0, WEXITSTATUS(status));
+  _exit(0);
+}
+
+/* C after the clone: wait for GO (the parent has set up cgroups and id maps by then). */
+static void wait_go(struct ck_ctx *ctx) {
+  uint8_t type, *payload;
+  size_t len;
+  int rc = ck_read_frame(ctx->sync_fd, &type, &payload, &len, 0);
+  /* EOF: the parent gave up on this container; there is nobody to tell. */
+  if (rc == 1) _exit(1);
+  if (rc < 0) {
+    ck_fail(ctx, "read GO");
+    step_failed(ctx, CK_NO_STEP, 1);
+  }
+  if (type != CK_FRAME_GO) {
+    errno = EPROTO;
+    ck_fail(ctx, "expected GO, got frame type %u", type);
+    step_failed(ctx, CK_NO_STEP, 1);
+  }
+  free(payload);
+}
+
+static int run(void) {
+  struct ck_ctx ctx = { .sync_fd = SYNC_FD, .rootfd = -1, .fifofd = -1, .hostprocfd = -1 };
+  if (fcntl(SYNC_FD, F_SETFD, FD_CLOEXEC) < 0) {
+    fprintf(stderr, "ck-init: fd 3 must be the sync socket: %s\n", strerror(errno));
+    return 1;
+  }
+  ctx.last_cap = read_last_cap();
+
+  uint8_t type, *buf;
+  size_t len;
+  int rc = ck_read_frame(SYNC_FD, &type, &buf, &len, CK_MAX_PLAN);
+  if (rc == 1) return 1;
+  if (rc < 0) {
+    ck_fail(&ctx, "read PLAN");
+    step_failed(&ctx, CK_NO_STEP, 1);
+  }
+  if (type != CK_FRAME_PLAN) {
+    errno = EPROTO;
+    ck_fail(&ctx, "expected PLAN, got frame type %u", type);
+    step_failed(&ctx, CK_NO_STEP, 1);
+  }
+  struct ck_plan plan;
+  char err[512];
+  if (ck_plan_decode(buf, len, &plan, err, sizeof err) < 0) {
+    errno = EINVAL;
+    ck_fail(&ctx, "plan: %s", err);
+    step_failed(&ctx, CK_NO_STEP, 1);
+  }
+  free(buf);
+
+  for (uint32_t i = 0; i < plan.nsteps; i++) {
+    const struct ck_step *s = &plan.steps[i];
+    ctx.detail[0] = 0;
+    if (s->op == CK_OP_CLONE) {
+      pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)s->args[0].u | SIGCHLD, 0, 0, 0, 0);
+      if (child < 0) {
+        ck_fail(&ctx, "clone");
+        step_failed(&ctx, i, 1);
+      }
+      if (child > 0) run_parent(&ctx, child, s->args[1].u == 1);
+      wait_go(&ctx);
+      continue;
+    }
+    if (ck_step_for(s->op)(&ctx, s) < 0) step_failed(&ctx, i, s->op == CK_OP_EXEC ? 127 : 1);
+  }
+  return 0;
+}
+
+int main(int argc, char **argv, char **envp) {
+  if (argc == 2 && strcmp(argv[1], "--print-plan") == 0) return print_plan();
+  if (argc != 1) {
+    fprintf(stderr, "usage: ck-init [--print-plan]\n");
+    return 2;
+  }
+  ensure_sealed_self(argv, envp);
+  /* Nothing may ptrace ck-init or open its /proc entries until it execs (runc CVE-2016-9962). */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) die_early(errno, "prctl PR_SET_DUMPABLE");
+  return run();
+}

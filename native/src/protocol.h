@@ -1,0 +1,97 @@
+/*
+ * Constants of the init plan and the sync protocol. The source of truth is
+ * packages/core/src/plan/protocol.ts; packages/core/test/protocol-header.test.ts checks
+ * that every value here matches it, so edit both together.
+ */
+#ifndef CK_PROTOCOL_H
+#define CK_PROTOCOL_H
+
+#define CK_PLAN_MAGIC "CKPL"
+#define CK_PLAN_VERSION 1
+
+#define CK_MAX_PLAN 1048576
+#define CK_MAX_STEPS 4096
+#define CK_MAX_STRING 4096
+#define CK_MAX_LIST 4096
+#define CK_MAX_BYTES 524288
+
+/* Argument kinds, one letter per argument: u = u64, s = str, l = strs, b = bytes. */
+#define CK_OP_OPEN_EXEC_FIFO 1
+#define CK_ARGS_OPEN_EXEC_FIFO "s"
+#define CK_OP_JOIN_NAMESPACE 2
+#define CK_ARGS_JOIN_NAMESPACE "us"
+#define CK_OP_NEW_TIME_NAMESPACE 3
+#define CK_ARGS_NEW_TIME_NAMESPACE "uuuu"
+#define CK_OP_CLONE 4
+#define CK_ARGS_CLONE "uu"
+#define CK_OP_SET_ROOT_PROPAGATION 10
+#define CK_ARGS_SET_ROOT_PROPAGATION "u"
+#define CK_OP_ENTER_ROOTFS 11
+#define CK_ARGS_ENTER_ROOTFS "s"
+#define CK_OP_MOUNT 12
+#define CK_ARGS_MOUNT "sssusu"
+#define CK_OP_REMOUNT 13
+#define CK_ARGS_REMOUNT "su"
+#define CK_OP_MOUNT_SETATTR 14
+#define CK_ARGS_MOUNT_SETATTR "suuu"
+#define CK_OP_MKDIR 15
+#define CK_ARGS_MKDIR "su"
+#define CK_OP_MKNOD 16
+#define CK_ARGS_MKNOD "suuuuu"
+#define CK_OP_SYMLINK 17
+#define CK_ARGS_SYMLINK "ss"
+#define CK_OP_PIVOT_ROOT 18
+#define CK_ARGS_PIVOT_ROOT "u"
+#define CK_OP_MASK_PATH 19
+#define CK_ARGS_MASK_PATH "s"
+#define CK_OP_READONLY_PATH 20
+#define CK_ARGS_READONLY_PATH "s"
+#define CK_OP_READONLY_ROOT 21
+#define CK_ARGS_READONLY_ROOT ""
+#define CK_OP_SET_HOSTNAME 22
+#define CK_ARGS_SET_HOSTNAME "s"
+#define CK_OP_SET_DOMAINNAME 23
+#define CK_ARGS_SET_DOMAINNAME "s"
+#define CK_OP_SYSCTL 24
+#define CK_ARGS_SYSCTL "ss"
+#define CK_OP_SETRLIMIT 25
+#define CK_ARGS_SETRLIMIT "uuu"
+#define CK_OP_OOM_SCORE_ADJ 26
+#define CK_ARGS_OOM_SCORE_ADJ "u"
+#define CK_OP_UMASK 27
+#define CK_ARGS_UMASK "u"
+#define CK_OP_READY 28
+#define CK_ARGS_READY ""
+#define CK_OP_WAIT_EXEC_FIFO 29
+#define CK_ARGS_WAIT_EXEC_FIFO ""
+#define CK_OP_DROP_BOUNDING 30
+#define CK_ARGS_DROP_BOUNDING "u"
+#define CK_OP_SET_USER 31
+#define CK_ARGS_SET_USER "uul"
+#define CK_OP_SET_CAPABILITIES 32
+#define CK_ARGS_SET_CAPABILITIES "uuuu"
+#define CK_OP_NO_NEW_PRIVS 33
+#define CK_ARGS_NO_NEW_PRIVS ""
+#define CK_OP_SECCOMP 34
+#define CK_ARGS_SECCOMP "bu"
+#define CK_OP_CHDIR 35
+#define CK_ARGS_CHDIR "s"
+#define CK_OP_CHECK_EXEC 36
+#define CK_ARGS_CHECK_EXEC "ll"
+#define CK_OP_EXEC 37
+#define CK_ARGS_EXEC "ll"
+
+/* Frame: u32 length (LE, of the type byte and the payload) | u8 type | payload. */
+#define CK_FRAME_PLAN 1
+#define CK_FRAME_PID 2
+#define CK_FRAME_GO 3
+#define CK_FRAME_READY 4
+#define CK_FRAME_ERROR 5
+#define CK_FRAME_EXIT 6
+
+#define CK_NO_STEP 0xffffffff
+
+#define CK_MOUNT_TARGET_DIR 0
+#define CK_MOUNT_TARGET_FILE 1
+
+#endif

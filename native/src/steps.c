@@ -1,0 +1,335 @@
+/* One function per opcode (the filesystem ones are in fs.c), and the opcode table. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ctx.h"
+#include "fs.h"
+#include "sync.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+int ck_fail(struct ck_ctx *ctx, const char *fmt, ...) {
+  int saved = errno;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(ctx->detail, sizeof ctx->detail, fmt, ap);
+  va_end(ap);
+  errno = saved;
+  return -1;
+}
+
+static int write_file_at(struct ck_ctx *ctx, int dirfd, const char *path, const char *data, size_t len, uint64_t resolve) {
+  struct open_how how = { .flags = O_WRONLY | O_CLOEXEC, .resolve = resolve };
+  int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+  if (fd < 0) return ck_fail(ctx, "open %s", path);
+  ssize_t w = write(fd, data, len);
+  int saved = errno;
+  close(fd);
+  if (w < 0 || (size_t)w != len) {
+    errno = w < 0 ? saved : EIO;
+    return ck_fail(ctx, "write %s", path);
+  }
+  return 0;
+}
+
+static int open_exec_fifo(struct ck_ctx *ctx, const struct ck_step *s) {
+  ctx->fifofd = open(s->args[0].s, O_PATH | O_CLOEXEC);
+  if (ctx->fifofd < 0) return ck_fail(ctx, "open %s", s->args[0].s);
+  /* After pivot_root the fifo is out of reach by name; the host's /proc reopens it by fd. */
+  ctx->hostprocfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (ctx->hostprocfd < 0) return ck_fail(ctx, "open /proc");
+  return 0;
+}
+
+static int join_namespace(struct ck_ctx *ctx, const struct ck_step *s) {
+  int fd = open(s->args[1].s, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ck_fail(ctx, "open %s", s->args[1].s);
+  int rc = setns(fd, (int)s->args[0].u);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return rc < 0 ? ck_fail(ctx, "setns %s", s->args[1].s) : 0;
+}
+
+static int new_time_namespace(struct ck_ctx *ctx, const struct ck_step *s) {
+  char buf[128];
+  if (unshare(CLONE_NEWTIME) < 0) return ck_fail(ctx, "unshare time namespace");
+  int n = snprintf(buf, sizeof buf, "monotonic %lld %lld\nboottime %lld %lld\n", (long long)s->args[0].u,
+                   (long long)s->args[1].u, (long long)s->args[2].u, (long long)s->args[3].u);
+  return write_file_at(ctx, AT_FDCWD, "/proc/self/timens_offsets", buf, (size_t)n, 0);
+}
+
+static int set_hostname(struct ck_ctx *ctx, const struct ck_step *s) {
+  if (sethostname(s->args[0].s, s->args[0].count) < 0) return ck_fail(ctx, "sethostname %s", s->args[0].s);
+  return 0;
+}
+
+static int set_domainname(struct ck_ctx *ctx, const struct ck_step *s) {
+  if (setdomainname(s->args[0].s, s->args[0].count) < 0) return ck_fail(ctx, "setdomainname %s", s->args[0].s);
+  return 0;
+}
+
+static int sysctl(struct ck_ctx *ctx, const struct ck_step *s) {
+  char rel[CK_MAX_STRING + 1];
+  snprintf(rel, sizeof rel, "%s", s->args[0].s);
+  for (char *p = rel; *p; p++)
+    if (*p == '.') *p = '/';
+    else if (*p == '/') {
+      errno = EINVAL;
+      return ck_fail(ctx, "sysctl %s: a key has no /", s->args[0].s);
+    }
+  int dirfd = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0) return ck_fail(ctx, "open /proc/sys");
+  int rc = write_file_at(ctx, dirfd, rel, s->args[1].s, s->args[1].count,
+                         RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+  int saved = errno;
+  close(dirfd);
+  errno = saved;
+  return rc < 0 ? ck_fail(ctx, "sysctl %s", s->args[0].s) : 0;
+}
+
+static int set_rlimit(struct ck_ctx *ctx, const struct ck_step *s) {
+  struct rlimit r = { .rlim_cur = s->args[1].u, .rlim_max = s->args[2].u };
+  if (prlimit(0, (int)s->args[0].u, &r, NULL) < 0) return ck_fail(ctx, "setrlimit %llu", (unsigned long long)s->args[0].u);
+  return 0;
+}
+
+static int oom_score_adj(struct ck_ctx *ctx, const struct ck_step *s) {
+  char buf[32];
+  int n = snprintf(buf, sizeof buf, "%lld", (long long)s->args[0].u);
+  return write_file_at(ctx, AT_FDCWD, "/proc/self/oom_score_adj", buf, (size_t)n, 0);
+}
+
+static int set_umask(struct ck_ctx *ctx, const struct ck_step *s) {
+  (void)ctx;
+  umask((mode_t)s->args[0].u & 0777);
+  return 0;
+}
+
+static int ready(struct ck_ctx *ctx, const struct ck_step *s) {
+  (void)s;
+  if (ck_write_frame(ctx->sync_fd, CK_FRAME_READY, NULL, 0) < 0) return ck_fail(ctx, "send READY");
+  return 0;
+}
+
+static int wait_exec_fifo(struct ck_ctx *ctx, const struct ck_step *s) {
+  (void)s;
+  char rel[32];
+  if (ctx->fifofd < 0 || ctx->hostprocfd < 0) {
+    errno = EBADF;
+    return ck_fail(ctx, "exec fifo: no OPEN_EXEC_FIFO step before");
+  }
+  snprintf(rel, sizeof rel, "self/fd/%d", ctx->fifofd);
+  /* Blocks until `start` opens the fifo for reading. */
+  int fd = openat(ctx->hostprocfd, rel, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return ck_fail(ctx, "open exec fifo");
+  ssize_t w = write(fd, "0", 1);
+  int saved = errno;
+  close(fd);
+  close(ctx->fifofd);
+  close(ctx->hostprocfd);
+  ctx->fifofd = ctx->hostprocfd = -1;
+  errno = saved;
+  return w != 1 ? ck_fail(ctx, "write exec fifo") : 0;
+}
+
+static int drop_bounding(struct ck_ctx *ctx, const struct ck_step *s) {
+  int last = ctx->last_cap >= 0 ? ctx->last_cap : 63;
+  for (int cap = 0; cap <= last; cap++) {
+    if (s->args[0].u & (1ULL << cap)) continue;
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+      /* Without cap_last_cap, EINVAL marks the first capability this kernel does not know. */
+      if (errno == EINVAL && ctx->last_cap < 0) break;
+      return ck_fail(ctx, "drop capability %d from the bounding set", cap);
+    }
+  }
+  return 0;
+}
+
+static int parse_id(const char *s, gid_t *out) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (!*s || *end || errno || v > 0xfffffffeULL || *s == '-' || *s == '+' || *s == ' ') return -1;
+  *out = (gid_t)v;
+  return 0;
+}
+
+static int set_user(struct ck_ctx *ctx, const struct ck_step *s) {
+  uint32_t n = s->args[2].count;
+  gid_t *groups = calloc(n ? n : 1, sizeof(gid_t));
+  if (!groups) return ck_fail(ctx, "out of memory");
+  for (uint32_t i = 0; i < n; i++)
+    if (parse_id(s->args[2].list[i], &groups[i]) < 0) {
+      errno = EINVAL;
+      return ck_fail(ctx, "additional gid \"%s\" is not a decimal id", s->args[2].list[i]);
+    }
+  /* Keep the permitted capabilities across the uid change; SET_CAPABILITIES sets them after. */
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return ck_fail(ctx, "prctl PR_SET_KEEPCAPS");
+  /* In a user namespace with setgroups denied, an empty list is all there can be. */
+  if (setgroups(n, groups) < 0 && !(errno == EPERM && n == 0)) return ck_fail(ctx, "setgroups");
+  free(groups);
+  gid_t gid = (gid_t)s->args[1].u;
+  uid_t uid = (uid_t)s->args[0].u;
+  if (setresgid(gid, gid, gid) < 0) return ck_fail(ctx, "setresgid %u", gid);
+  if (setresuid(uid, uid, uid) < 0) return ck_fail(ctx, "setresuid %u", uid);
+  if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return ck_fail(ctx, "prctl PR_SET_KEEPCAPS");
+  return 0;
+}
+
+static int set_capabilities(struct ck_ctx *ctx, const struct ck_step *s) {
+  struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+  struct __user_cap_data_struct data[2];
+  for (int i = 0; i < 2; i++) {
+    data[i].effective = (uint32_t)(s->args[0].u >> (32 * i));
+    data[i].permitted = (uint32_t)(s->args[1].u >> (32 * i));
+    data[i].inheritable = (uint32_t)(s->args[2].u >> (32 * i));
+  }
+  if (syscall(SYS_capset, &hdr, data) < 0) return ck_fail(ctx, "capset");
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) return ck_fail(ctx, "clear ambient capabilities");
+  for (int cap = 0; cap < 64; cap++)
+    if (s->args[3].u & (1ULL << cap))
+      if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0) return ck_fail(ctx, "raise ambient capability %d", cap);
+  return 0;
+}
+
+static int no_new_privs(struct ck_ctx *ctx, const struct ck_step *s) {
+  (void)s;
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return ck_fail(ctx, "prctl PR_SET_NO_NEW_PRIVS");
+  return 0;
+}
+
+static int load_seccomp(struct ck_ctx *ctx, const struct ck_step *s) {
+  uint32_t len = s->args[0].count;
+  if (len == 0 || len % sizeof(struct sock_filter) != 0 || len / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+    errno = EINVAL;
+    return ck_fail(ctx, "seccomp filter of %u bytes is not 1..%d instructions", len, BPF_MAXINSNS);
+  }
+  struct sock_fprog prog = { .len = (unsigned short)(len / sizeof(struct sock_filter)),
+                             .filter = (struct sock_filter *)s->args[0].bytes };
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)s->args[1].u, &prog) < 0) return ck_fail(ctx, "seccomp");
+  return 0;
+}
+
+static int change_dir(struct ck_ctx *ctx, const struct ck_step *s) {
+  if (chdir(s->args[0].s) < 0) return ck_fail(ctx, "chdir %s", s->args[0].s);
+  return 0;
+}
+
+static int executable(const char *path) {
+  struct stat st;
+  if (stat(path, &st) < 0) return -1;
+  if (!S_ISREG(st.st_mode)) {
+    errno = EACCES;
+    return -1;
+  }
+  return access(path, X_OK);
+}
+
+/* Resolves args[0] as a shell would (PATH from the container's env) into ctx->exec_path. */
+static int resolve_exec(struct ck_ctx *ctx, const struct ck_step *s) {
+  if (s->args[0].count == 0) {
+    errno = EINVAL;
+    return ck_fail(ctx, "exec: no args");
+  }
+  const char *name = s->args[0].list[0];
+  if (strchr(name, '/')) {
+    if (executable(name) < 0) return ck_fail(ctx, "exec: \"%s\": %s", name, strerror(errno));
+    snprintf(ctx->exec_path, sizeof ctx->exec_path, "%s", name);
+    return 0;
+  }
+  const char *path = DEFAULT_PATH;
+  for (uint32_t i = 0; i < s->args[1].count; i++)
+    if (strncmp(s->args[1].list[i], "PATH=", 5) == 0) path = s->args[1].list[i] + 5;
+  for (const char *p = path;;) {
+    const char *end = strchrnul(p, ':');
+    int n = (int)(end - p);
+    /* An empty PATH element is the current directory. */
+    if (snprintf(ctx->exec_path, sizeof ctx->exec_path, "%.*s%s%s", n, n ? p : ".", "/", name) < (int)sizeof ctx->exec_path &&
+        executable(ctx->exec_path) == 0)
+      return 0;
+    if (!*end) break;
+    p = end + 1;
+  }
+  ctx->exec_path[0] = 0;
+  errno = ENOENT;
+  return ck_fail(ctx, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+static int mark_fds_cloexec(void) {
+  if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return 0;
+  /* Kernels before 5.11 have no CLOSE_RANGE_CLOEXEC. */
+  int last = (int)sysconf(_SC_OPEN_MAX);
+  for (int fd = 3; fd < last && fd < 65536; fd++) {
+    int f = fcntl(fd, F_GETFD);
+    if (f >= 0) fcntl(fd, F_SETFD, f | FD_CLOEXEC);
+  }
+  return 0;
+}
+
+static int do_exec(struct ck_ctx *ctx, const struct ck_step *s) {
+  if (!ctx->exec_path[0] && resolve_exec(ctx, s) < 0) return -1;
+  mark_fds_cloexec();
+  execve(ctx->exec_path, s->args[0].list, s->args[1].list);
+  return ck_fail(ctx, "exec: \"%s\": %s", ctx->exec_path, strerror(errno));
+}
+
+ck_step_fn ck_step_for(uint16_t op) {
+  switch (op) {
+  case CK_OP_OPEN_EXEC_FIFO: return open_exec_fifo;
+  case CK_OP_JOIN_NAMESPACE: return join_namespace;
+  case CK_OP_NEW_TIME_NAMESPACE: return new_time_namespace;
+  case CK_OP_SET_ROOT_PROPAGATION: return ck_set_root_propagation;
+  case CK_OP_ENTER_ROOTFS: return ck_enter_rootfs;
+  case CK_OP_MOUNT: return ck_mount;
+  case CK_OP_REMOUNT: return ck_remount;
+  case CK_OP_MOUNT_SETATTR: return ck_mount_setattr;
+  case CK_OP_MKDIR: return ck_mkdir;
+  case CK_OP_MKNOD: return ck_mknod;
+  case CK_OP_SYMLINK: return ck_symlink;
+  case CK_OP_PIVOT_ROOT: return ck_pivot_root;
+  case CK_OP_MASK_PATH: return ck_mask_path;
+  case CK_OP_READONLY_PATH: return ck_readonly_path;
+  case CK_OP_READONLY_ROOT: return ck_readonly_root;
+  case CK_OP_SET_HOSTNAME: return set_hostname;
+  case CK_OP_SET_DOMAINNAME: return set_domainname;
+  case CK_OP_SYSCTL: return sysctl;
+  case CK_OP_SETRLIMIT: return set_rlimit;
+  case CK_OP_OOM_SCORE_ADJ: return oom_score_adj;
+  case CK_OP_UMASK: return set_umask;
+  case CK_OP_READY: return ready;
+  case CK_OP_WAIT_EXEC_FIFO: return wait_exec_fifo;
+  case CK_OP_DROP_BOUNDING: return drop_bounding;
+  case CK_OP_SET_USER: return set_user;
+  case CK_OP_SET_CAPABILITIES: return set_capabilities;
+  case CK_OP_NO_NEW_PRIVS: return no_new_privs;
+  case CK_OP_SECCOMP: return load_seccomp;
+  case CK_OP_CHDIR: return change_dir;
+  case CK_OP_CHECK_EXEC: return resolve_exec;
+  case CK_OP_EXEC: return do_exec;
+  }
+  return NULL;
+}

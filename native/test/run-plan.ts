@@ -1,0 +1,42 @@
+/** Drives ck-init from Node the way the launcher does, recording every frame it sends. */
+import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { FRAME } from '../../packages/core/src/plan/protocol.js';
+import { encodeFrame, encodePlan, FrameDecoder, type Frame, type PlanStep } from '../../packages/core/src/plan/encoder.js';
+
+export const ckInit = fileURLToPath(new URL('../dist/ck-init', import.meta.url));
+
+export type PlanRun = { frames: Frame[]; stdout: string; stderr: string; exitCode: number | null };
+
+/**
+ * Sends plan (steps, or raw plan bytes) on fd 3, answers PID with GO after onPid, and
+ * resolves once ck-init has exited and the socket is closed.
+ */
+export function runPlan(plan: PlanStep[] | Buffer, onPid: (pid: number) => void | Promise<void> = () => {}): Promise<PlanRun> {
+  const child = spawn(ckInit, [], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: {} });
+  const sync = child.stdio[3] as Socket;
+  const decoder = new FrameDecoder();
+  const frames: Frame[] = [];
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  sync.on('error', () => undefined);
+  sync.on('data', (chunk: Buffer) => {
+    for (const frame of decoder.push(chunk)) {
+      frames.push(frame);
+      if (frame.type === FRAME.PID)
+        Promise.resolve(onPid(frame.payload.readUInt32LE(0))).then(() => sync.write(encodeFrame(FRAME.GO)));
+    }
+  });
+  const closed = new Promise<void>((res) => sync.on('close', () => res()));
+  const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+  sync.write(encodeFrame(FRAME.PLAN, Buffer.isBuffer(plan) ? plan : encodePlan(plan)));
+  return Promise.all([closed, exited]).then(([, exitCode]) => ({ frames, stdout, stderr, exitCode }));
+}
+
+export function frameTypes(run: PlanRun): string[] {
+  const names = Object.fromEntries(Object.entries(FRAME).map(([k, v]) => [v, k]));
+  return run.frames.map((f) => names[f.type] ?? `?${f.type}`);
+}

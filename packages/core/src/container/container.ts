@@ -1,0 +1,156 @@
+import { ContainerError } from '../errors.js';
+import type { CgroupStats } from '../drivers.js';
+import type { LinuxResources, Spec } from '../config/schema.js';
+import type { ContainerContext } from './context.js';
+import { cgroupManager } from './context.js';
+import { destroyContainer } from './destroy.js';
+import { releaseInit } from './release.js';
+import { signalInit } from './signal.js';
+import { startInit } from './start.js';
+import { deriveStatus } from './status.js';
+import type { ContainerProcess, ContainerState, ContainerStatus, ProcessOptions } from './types.js';
+
+/**
+ * One container, as libcontainer's Container: every operation is a small function over the
+ * context (start.ts, release.ts, destroy.ts, …) run under the container's lock.
+ */
+export class Container {
+  constructor(
+    private readonly ctx: ContainerContext,
+    private readonly noPivot = false,
+  ) {}
+
+  get id(): string {
+    return this.ctx.state.id;
+  }
+
+  get bundle(): string {
+    return this.ctx.state.bundle;
+  }
+
+  get spec(): Spec {
+    return this.ctx.state.spec;
+  }
+
+  /** Host paths of the container's cgroups, by controller ("" for the unified hierarchy). */
+  get cgroupPaths(): Record<string, string> {
+    return { ...this.ctx.state.cgroupPaths };
+  }
+
+  status(): Promise<ContainerStatus> {
+    return deriveStatus(this.ctx);
+  }
+
+  async state(): Promise<ContainerState> {
+    const status = await this.status();
+    const s = this.ctx.state;
+    return {
+      ociVersion: s.ociVersion,
+      id: s.id,
+      pid: status === 'stopped' ? 0 : s.pid,
+      status,
+      bundle: s.bundle,
+      rootfs: s.rootfs,
+      created: s.created,
+      owner: s.owner,
+      ...(s.annotations && Object.keys(s.annotations).length > 0 ? { annotations: s.annotations } : {}),
+    };
+  }
+
+  /**
+   * Starts the init, which waits on the exec fifo until exec() (status "created"). A start that
+   * fails destroys the container: no cgroup, process or state directory is left behind.
+   */
+  start(process: ProcessOptions = {}): Promise<ContainerProcess> {
+    return this.locked(async () => {
+      try {
+        return await startInit(this.ctx, process, this.noPivot);
+      } catch (error) {
+        await destroyContainer(this.ctx).catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  /** Lets a created container's init exec its process (`runc start`). */
+  exec(): Promise<void> {
+    return this.locked(async () => {
+      const status = await this.status();
+      if (status !== 'created') {
+        throw new ContainerError('ContainerNotRunning', `cannot start container "${this.id}" in the ${status} state`);
+      }
+      await releaseInit(this.ctx);
+    });
+  }
+
+  /** start + exec. */
+  async run(process: ProcessOptions = {}): Promise<ContainerProcess> {
+    const started = await this.start(process);
+    await this.exec();
+    return started;
+  }
+
+  async signal(signal: NodeJS.Signals | number | string): Promise<void> {
+    const status = await this.status();
+    if (status === 'stopped' || status === 'creating') {
+      throw new ContainerError('ContainerNotRunning', `container "${this.id}" is not running`);
+    }
+    await signalInit(this.ctx, signal);
+  }
+
+  /** Kills what still runs and removes the cgroups and the state directory. */
+  destroy(): Promise<void> {
+    return this.locked(() => destroyContainer(this.ctx));
+  }
+
+  pause(): Promise<void> {
+    return this.locked(async () => {
+      const status = await this.status();
+      if (status !== 'running' && status !== 'created') {
+        throw new ContainerError('ContainerNotRunning', `container "${this.id}" is not running`);
+      }
+      await cgroupManager(this.ctx).freeze();
+    });
+  }
+
+  resume(): Promise<void> {
+    return this.locked(async () => {
+      if ((await this.status()) !== 'paused') {
+        throw new ContainerError('ContainerNotPaused', `container "${this.id}" is not paused`);
+      }
+      await cgroupManager(this.ctx).thaw();
+    });
+  }
+
+  /** Pids of every process in the container's cgroup. */
+  processes(): Promise<number[]> {
+    return cgroupManager(this.ctx).processes(true);
+  }
+
+  stats(): Promise<CgroupStats> {
+    return cgroupManager(this.ctx).stats();
+  }
+
+  /** Changes the resources of a created, running or paused container. */
+  set(resources: LinuxResources): Promise<void> {
+    return this.locked(async () => {
+      const status = await this.status();
+      if (status === 'stopped' || status === 'creating') {
+        throw new ContainerError('ContainerNotRunning', `container "${this.id}" is not running`);
+      }
+      await cgroupManager(this.ctx).set(resources);
+      const linux = (this.ctx.state.spec.linux ??= {});
+      linux.resources = { ...(linux.resources ?? {}), ...resources };
+      await this.ctx.store.save(this.ctx.state);
+    });
+  }
+
+  /** One event per OOM kill in the container until the signal aborts. */
+  notifyOOM(signal?: AbortSignal): AsyncIterable<void> {
+    return cgroupManager(this.ctx).oomEvents(signal);
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    return this.ctx.store.withLock(this.id, fn);
+  }
+}

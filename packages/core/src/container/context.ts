@@ -1,0 +1,25 @@
+import type { CapabilitiesDriver, CgroupDriver, CgroupManager, CheckpointDriver, NamespacesDriver } from '../drivers.js';
+import type { SavedState, StateStore } from '../state/store.js';
+import type { Sys } from '../sys/sys.js';
+
+export interface Drivers {
+  cgroups: CgroupDriver;
+  namespaces: NamespacesDriver;
+  capabilities: CapabilitiesDriver;
+  checkpoint?: CheckpointDriver;
+}
+
+/** What every container operation works over: one container's saved state and the machinery. */
+export interface ContainerContext {
+  readonly store: StateStore;
+  readonly drivers: Drivers;
+  readonly sys: Sys;
+  state: SavedState;
+}
+
+export function cgroupManager(ctx: ContainerContext): CgroupManager {
+  const config = { id: ctx.state.id, path: ctx.state.cgroupPath, resources: ctx.state.spec.linux?.resources };
+  return Object.keys(ctx.state.cgroupPaths).length > 0
+    ? ctx.drivers.cgroups.load(config, ctx.state.cgroupPaths)
+    : ctx.drivers.cgroups.manager(config);
+}

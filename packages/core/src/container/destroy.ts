@@ -1,0 +1,31 @@
+import { unlink } from 'node:fs/promises';
+import { isAlive } from '../state/proc-stat.js';
+import type { ContainerContext } from './context.js';
+import { cgroupManager } from './context.js';
+import { signalInit, waitForInitGone } from './signal.js';
+
+/**
+ * Ends the container: SIGKILL to an init that is still alive (thawing it if paused, so the
+ * signal is delivered), then its cgroups and its state directory are removed.
+ */
+export async function destroyContainer(ctx: ContainerContext): Promise<void> {
+  const { state } = ctx;
+  const manager = cgroupManager(ctx);
+  if (state.pid > 0 && (await isAlive(state.pid, state.initStartTime))) {
+    await signalInit(ctx, 'SIGKILL').catch(() => undefined);
+    await manager.thaw().catch(() => undefined);
+    await waitForInitGone(ctx);
+  }
+  await unlink(ctx.store.fifoPath(state.id)).catch(() => undefined);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await manager.destroy();
+      break;
+    } catch (error) {
+      // A process that was just killed may still be leaving its cgroup.
+      if (attempt >= 50) throw error;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  await ctx.store.remove(state.id);
+}

@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { ckInitPath } from '@containerkit/native';
+import { ContainerError } from '../errors.js';
+import { errnoName } from '../sys/libc.js';
+import { encodeFrame, FrameDecoder, decodeErrorFrame, decodeExitFrame, type PlanStep } from '../plan/encoder.js';
+import { FRAME, NO_STEP } from '../plan/protocol.js';
+import type { ExitStatus } from './types.js';
+import { signalName } from './signals.js';
+
+export interface LaunchOptions {
+  plan: Buffer;
+  /** The steps the plan was encoded from, to name a failing step. */
+  steps: readonly PlanStep[];
+  stdio: StdioOptions;
+  /** Runs between the PID report and GO: cgroup placement, id maps. */
+  onPid: (pid: number) => Promise<void>;
+}
+
+export interface LaunchedInit {
+  pid: number;
+  /** ck-init itself (P): the monitor in monitor mode, already gone when detached. */
+  child: ChildProcess;
+  /** Monitor mode only: resolves with the container process's exit status. */
+  exit: Promise<ExitStatus>;
+}
+
+/**
+ * Spawns ck-init and drives the sync protocol of plan/protocol.ts until the container's init
+ * reports READY. On any failure the init is killed before the error is thrown; the caller
+ * undoes what onPid did.
+ */
+export function launchInit(options: LaunchOptions): Promise<LaunchedInit> {
+  // A clean environment: nothing of the caller's (NODE_OPTIONS, secrets) reaches the container.
+  const stdio = Array.isArray(options.stdio) ? [...options.stdio] : [options.stdio, options.stdio, options.stdio];
+  const child = spawn(ckInitPath, [], { stdio: [...stdio.slice(0, 3), 'pipe'], env: {}, detached: true });
+  const sync = child.stdio[3] as Socket;
+  const decoder = new FrameDecoder();
+  let pid = 0;
+  let settled = false;
+  let resolveExit!: (status: ExitStatus) => void;
+  let rejectExit!: (error: Error) => void;
+  const exit = new Promise<ExitStatus>((res, rej) => {
+    resolveExit = res;
+    rejectExit = rej;
+  });
+  exit.catch(() => undefined);
+
+  return new Promise<LaunchedInit>((resolve, reject) => {
+    const fail = (error: Error) => {
+      if (pid > 0) killQuietly(pid);
+      rejectExit(error);
+      if (settled) return;
+      settled = true;
+      sync.destroy();
+      reject(error);
+    };
+    child.on('error', (e) => fail(new ContainerError('SystemError', `starting ck-init (${ckInitPath}): ${e.message}`, { cause: e })));
+    sync.on('error', () => undefined);
+    sync.on('close', () => {
+      if (!settled) fail(new ContainerError('SystemError', 'ck-init ended before the container was ready'));
+      else rejectExit(new ContainerError('SystemError', 'ck-init ended without reporting the exit status'));
+    });
+    sync.on('data', (chunk: Buffer) => {
+      let frames;
+      try {
+        frames = decoder.push(chunk);
+      } catch (e) {
+        fail(e as Error);
+        return;
+      }
+      for (const frame of frames) {
+        if (frame.type === FRAME.PID) {
+          pid = frame.payload.readUInt32LE(0);
+          options.onPid(pid).then(
+            () => sync.write(encodeFrame(FRAME.GO, Buffer.alloc(0))),
+            (e: Error) => fail(e),
+          );
+        } else if (frame.type === FRAME.READY) {
+          settled = true;
+          resolve({ pid, child, exit });
+        } else if (frame.type === FRAME.ERROR) {
+          fail(stepError(decodeErrorFrame(frame.payload), options.steps));
+        } else if (frame.type === FRAME.EXIT) {
+          const { kind, value } = decodeExitFrame(frame.payload);
+          resolveExit(kind === 0 ? { exitCode: value, signal: null } : { exitCode: null, signal: signalName(value) });
+          sync.destroy();
+        }
+      }
+    });
+    sync.write(encodeFrame(FRAME.PLAN, options.plan));
+  });
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+function stepError(error: { step: number; errno: number; detail: string }, steps: readonly PlanStep[]): ContainerError {
+  const step = error.step === NO_STEP ? undefined : steps[error.step];
+  const errno = error.errno > 0 ? errnoName(error.errno) : undefined;
+  const where = step ? `${step.op.toLowerCase()}` : 'ck-init';
+  const message = [where, error.detail, errno].filter(Boolean).join(': ');
+  return new ContainerError('SystemError', message, { syscall: step?.op.toLowerCase(), errno, path: error.detail || undefined });
+}

@@ -1,0 +1,44 @@
+import { open, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { ContainerError } from '../errors.js';
+import { isAlive } from '../state/proc-stat.js';
+import type { ContainerContext } from './context.js';
+
+/**
+ * `start`: opens the exec fifo for reading, which lets the init's blocked open for writing
+ * return; the init writes one byte and execs. The fifo is removed, so the status becomes
+ * running. Non-blocking, so a dead init cannot hang the caller.
+ */
+export async function releaseInit(ctx: ContainerContext): Promise<void> {
+  const { id, pid, initStartTime } = ctx.state;
+  const fifo = ctx.store.fifoPath(id);
+  let handle;
+  try {
+    handle = await open(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new ContainerError('ContainerNotRunning', `container "${id}" is not in the created state`);
+    }
+    throw e;
+  }
+  try {
+    const byte = Buffer.alloc(1);
+    for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+      const read = await handle.read(byte, 0, 1, null).then(
+        (r) => r.bytesRead,
+        (e: NodeJS.ErrnoException) => {
+          if (e.code === 'EAGAIN') return 0;
+          throw e;
+        },
+      );
+      if (read === 1) break;
+      if (!(await isAlive(pid, initStartTime))) {
+        throw new ContainerError('ContainerNotRunning', `container "${id}": its init exited before start`);
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  } finally {
+    await handle.close();
+  }
+  await unlink(fifo);
+}

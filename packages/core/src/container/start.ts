@@ -1,0 +1,90 @@
+import { unlink } from 'node:fs/promises';
+import type { StdioOptions } from 'node:child_process';
+import { ContainerError } from '../errors.js';
+import { effectiveResources } from '../cgroups/device-rules.js';
+import { buildInitPlan } from '../plan/build.js';
+import { encodePlan } from '../plan/encoder.js';
+import { processInputs } from '../plan/process-steps.js';
+import { readProcStat } from '../state/proc-stat.js';
+import type { ContainerContext } from './context.js';
+import { launchInit } from './launch.js';
+import { signalInit } from './signal.js';
+import type { ContainerProcess, ProcessOptions, StdioMode } from './types.js';
+
+const CLONE_NEWNS = 0x20000n;
+
+/**
+ * Starts the container's init: it is placed in its cgroups, sets up the rootfs and the process,
+ * reports ready and then waits on the exec fifo (status "created"). Anything that fails undoes
+ * its fifo; Container.start then destroys the rest.
+ */
+export async function startInit(ctx: ContainerContext, options: ProcessOptions, noPivot: boolean): Promise<ContainerProcess> {
+  const { state, drivers } = ctx;
+  const spec = state.spec;
+  if (state.pid !== 0) throw new ContainerError('SystemError', `container "${state.id}" has already been started`);
+  const namespaces = await drivers.namespaces.plan(spec);
+  if ((namespaces.cloneFlags & CLONE_NEWNS) === 0n && !namespaces.join.some((j) => j.type === CLONE_NEWNS)) {
+    throw new ContainerError('ConfigInvalid', 'config.json: linux.namespaces: a mount namespace is required');
+  }
+  const capabilities = drivers.capabilities.masks(spec.process?.capabilities);
+  const resources = effectiveResources(spec);
+  const manager = drivers.cgroups.manager({ id: state.id, path: state.cgroupPath, resources });
+  const fifo = ctx.store.fifoPath(state.id);
+  const steps = await buildInitPlan({
+    spec,
+    bundle: state.bundle,
+    namespaces,
+    capabilities,
+    process: processInputs(spec, options),
+    cgroupPaths: manager.paths(),
+    cgroupPath: state.cgroupPath,
+    execFifo: fifo,
+    monitor: !options.detached,
+    noPivot,
+  });
+  const plan = encodePlan(steps);
+
+  ctx.sys.mkfifo(fifo, 0o622);
+  try {
+    const launched = await launchInit({
+      plan,
+      steps,
+      stdio: stdioOptions(options.stdio),
+      onPid: async (pid) => {
+        await manager.apply(pid);
+        await manager.set(resources);
+        if (namespaces.newUserNamespace) await drivers.namespaces.writeIdMaps(pid, spec);
+      },
+    });
+    const stat = await readProcStat(launched.pid);
+    state.pid = launched.pid;
+    state.initStartTime = stat?.startTime ?? '';
+    state.cgroupPaths = manager.paths();
+    state.namespacePaths = drivers.namespaces.namespacePaths(launched.pid, spec);
+    await ctx.store.save(state);
+    if (options.detached) launched.child.unref();
+    const child = launched.child;
+    return {
+      pid: launched.pid,
+      stdin: child.stdin,
+      stdout: child.stdout,
+      stderr: child.stderr,
+      signal: (signal) => signalInit(ctx, signal),
+      wait: () => {
+        if (options.detached) {
+          return Promise.reject(new ContainerError('NoProcessOps', 'a detached process has no exit status to wait for'));
+        }
+        return launched.exit;
+      },
+    };
+  } catch (error) {
+    // The caller (Container.start) destroys the cgroups and the state directory.
+    await unlink(fifo).catch(() => undefined);
+    throw error;
+  }
+}
+
+function stdioOptions(stdio: ProcessOptions['stdio']): StdioOptions {
+  const modes: StdioMode[] = Array.isArray(stdio) ? stdio : [stdio ?? 'pipe', stdio ?? 'pipe', stdio ?? 'pipe'];
+  return modes;
+}

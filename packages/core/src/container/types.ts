@@ -1,0 +1,59 @@
+import type { Readable, Writable } from 'node:stream';
+import type { Spec } from '../config/schema.js';
+
+/** OCI statuses plus runc's "paused". */
+export type ContainerStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+
+/** What `ckrun state` prints: the OCI state plus runc's extra keys. */
+export interface ContainerState {
+  ociVersion: string;
+  id: string;
+  pid: number;
+  status: ContainerStatus;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+}
+
+export type StdioMode = 'pipe' | 'inherit' | 'ignore';
+
+/** The process a container runs; fields left out come from the config's `process`. */
+export interface ProcessOptions {
+  args?: string[];
+  env?: string[];
+  cwd?: string;
+  /** stdin, stdout, stderr: one mode for all or one each; default 'pipe'. */
+  stdio?: StdioMode | [StdioMode, StdioMode, StdioMode];
+  /**
+   * Detached: no monitor stays behind, so the container's init is orphaned to the caller's
+   * subreaper as with `runc create`; wait() is then unavailable. Default false.
+   */
+  detached?: boolean;
+}
+
+export interface ExitStatus {
+  /** Set when the process exited. */
+  exitCode: number | null;
+  /** Set when a signal ended it, e.g. "SIGKILL". */
+  signal: NodeJS.Signals | null;
+}
+
+export interface ContainerProcess {
+  readonly pid: number;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  signal(signal: NodeJS.Signals | number): Promise<void>;
+  /** Resolves once with the real exit status of the container's process. */
+  wait(): Promise<ExitStatus>;
+}
+
+export interface CreateOptions {
+  /** Absolute bundle directory; relative root.path and the `bundle` state key resolve from it. */
+  bundle: string;
+  /** pivot_root is replaced by MS_MOVE + chroot (runc --no-pivot). */
+  noPivot?: boolean;
+}
+export type { Spec };

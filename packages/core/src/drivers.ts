@@ -1,0 +1,119 @@
+import type { LinuxCapabilities, LinuxResources, Spec } from './config/schema.js';
+
+/** What a driver's probe() may look at to decide whether it serves this host. */
+export interface HostInfo {
+  /** Filesystem type magic of /sys/fs/cgroup (statfs f_type). */
+  readonly cgroupRootType: number;
+  /** Parsed /proc/self/mountinfo entries of type cgroup or cgroup2. */
+  readonly cgroupMounts: readonly { mountPoint: string; fsType: 'cgroup' | 'cgroup2'; superOptions: string[] }[];
+}
+
+/** Everything a cgroup manager needs to know about one container. */
+export interface CgroupConfig {
+  /** The container id. */
+  readonly id: string;
+  /** Absolute cgroup path below each hierarchy's root, e.g. "/containerkit/web". */
+  readonly path: string;
+  readonly resources?: LinuxResources;
+}
+
+export type FreezerState = 'THAWED' | 'FREEZING' | 'FROZEN';
+
+/** Stats in the shape of runc's `events --stats` data (types/events.go). */
+export interface CgroupStats {
+  cpu: Record<string, unknown>;
+  cpuset?: Record<string, unknown>;
+  memory: Record<string, unknown>;
+  pids: Record<string, unknown>;
+  blkio: Record<string, unknown>;
+  hugetlb: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** Manages the cgroups of one container, shaped after runc's cgroups.Manager. */
+export interface CgroupManager {
+  /** Creates the cgroups (if needed) and moves pid into them. */
+  apply(pid: number): Promise<void>;
+  /** Moves pid into the container's cgroups, or into sub (relative) below them. */
+  addProcess(pid: number, sub?: string): Promise<void>;
+  /** Pids in the container's cgroup (recursive: and in every cgroup below it). */
+  processes(recursive?: boolean): Promise<number[]>;
+  /** Writes the resources (on create and on update). */
+  set(resources: LinuxResources): Promise<void>;
+  stats(): Promise<CgroupStats>;
+  freeze(): Promise<void>;
+  thaw(): Promise<void>;
+  freezerState(): Promise<FreezerState>;
+  /** Removes every cgroup this manager created. Succeeds if they are already gone. */
+  destroy(): Promise<void>;
+  /** Controller (or "" for the unified hierarchy) → absolute path of the container's cgroup. */
+  paths(): Record<string, string>;
+  exists(): Promise<boolean>;
+  oomKillCount(): Promise<number>;
+  /** Yields once for every OOM kill in the container's cgroup until the signal aborts. */
+  oomEvents(signal?: AbortSignal): AsyncIterable<void>;
+}
+
+export interface CgroupDriver {
+  readonly name: string;
+  probe(host: HostInfo): Promise<boolean>;
+  /** A manager for an existing or new container; it touches nothing until called. */
+  manager(config: CgroupConfig): CgroupManager;
+  /** A manager rebuilt from the paths saved in state.json. */
+  load(config: CgroupConfig, paths: Record<string, string>): CgroupManager;
+}
+
+/** Which namespaces a container gets, as plan inputs. */
+export interface NamespacePlan {
+  /** CLONE_NEW* flags for the new namespaces (CLONE_NEWTIME excluded: see timeOffsets). */
+  readonly cloneFlags: bigint;
+  /** Existing namespaces to join, in the order they must be joined. */
+  readonly join: readonly { type: bigint; path: string }[];
+  /** Set when a new time namespace is wanted. */
+  readonly timeOffsets?: { monotonic: { secs: bigint; nanosecs: bigint }; boottime: { secs: bigint; nanosecs: bigint } };
+  /** True when the container gets a new user namespace (the parent writes the id maps). */
+  readonly newUserNamespace: boolean;
+}
+
+export interface NamespacesDriver {
+  readonly name: string;
+  /** Validates linux.namespaces (duplicates, unknown types, paths of the wrong type) and plans them. */
+  plan(spec: Spec): Promise<NamespacePlan>;
+  /** Writes uid_map, gid_map (and setgroups) of a process in a new user namespace. */
+  writeIdMaps(pid: number, spec: Spec): Promise<void>;
+  /** Namespace type name ("pid", "network", …) → /proc/<pid>/ns/<name> path. */
+  namespacePaths(pid: number, spec: Spec): Record<string, string>;
+}
+
+export interface CapabilityMasks {
+  readonly bounding: bigint;
+  readonly effective: bigint;
+  readonly permitted: bigint;
+  readonly inheritable: bigint;
+  readonly ambient: bigint;
+}
+
+export interface CapabilitiesDriver {
+  readonly name: string;
+  /** Capability names ("CAP_KILL") → masks; an unknown name is a ConfigInvalid error naming the field. */
+  masks(capabilities: LinuxCapabilities | undefined): CapabilityMasks;
+  /** Every capability name the running kernel knows (cap_last_cap aware). */
+  known(): readonly string[];
+}
+
+export interface CheckpointOptions {
+  readonly imagePath: string;
+  readonly workPath?: string;
+  readonly leaveRunning?: boolean;
+  readonly tcpEstablished?: boolean;
+  readonly extUnixSockets?: boolean;
+  readonly shellJob?: boolean;
+  readonly fileLocks?: boolean;
+}
+
+export interface CheckpointDriver {
+  readonly name: string;
+  probe(host: HostInfo): Promise<boolean>;
+  checkpoint(containerPid: number, options: CheckpointOptions): Promise<void>;
+  restore(options: CheckpointOptions): Promise<number>;
+}

@@ -1,0 +1,134 @@
+import { statfs, readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import { ContainerError } from './errors.js';
+import type { CapabilitiesDriver, CgroupDriver, CheckpointDriver, HostInfo, NamespacesDriver } from './drivers.js';
+import { parseSpec } from './config/load.js';
+import type { Spec } from './config/schema.js';
+import { Container } from './container/container.js';
+import type { ContainerContext, Drivers } from './container/context.js';
+import type { CreateOptions } from './container/types.js';
+import { rootfsPath } from './plan/rootfs-steps.js';
+import { StateStore, validateId, type SavedState } from './state/store.js';
+import { libcSys } from './sys/libc.js';
+import type { Sys } from './sys/sys.js';
+
+export interface FactoryOptions {
+  /** Directory of the containers' state; default /run/containerkit. */
+  root?: string;
+  /** The first whose probe() accepts this host is used. */
+  cgroups: CgroupDriver[];
+  checkpoint?: CheckpointDriver[];
+  namespaces: NamespacesDriver;
+  capabilities: CapabilitiesDriver;
+  /** The system-call seam; tests pass a recording fake. */
+  sys?: Sys;
+}
+
+export interface Factory {
+  readonly root: string;
+  create(id: string, spec: unknown, options: CreateOptions): Promise<Container>;
+  load(id: string): Promise<Container>;
+  list(): Promise<string[]>;
+}
+
+const OCI_VERSION = '1.2.0';
+const CGROUP2_MAGIC = 0x63677270;
+
+export function createFactory(options: FactoryOptions): Factory {
+  const root = resolve(options.root ?? '/run/containerkit');
+  const sys = options.sys ?? libcSys;
+  const store = new StateStore(root, () => sys);
+  let drivers: Promise<Drivers> | undefined;
+  const pickDrivers = () => (drivers ??= selectDrivers(options));
+
+  const context = async (state: SavedState): Promise<ContainerContext> => ({ store, sys, drivers: await pickDrivers(), state });
+
+  return {
+    root,
+    async create(id, rawSpec, createOptions) {
+      validateId(id);
+      const spec = parseSpec(rawSpec);
+      if (!isAbsolute(createOptions.bundle)) {
+        throw new ContainerError('ConfigInvalid', `--bundle: "${createOptions.bundle}" must be an absolute path`);
+      }
+      const rootfs = await rootfsPath(spec, createOptions.bundle);
+      const state: SavedState = {
+        ociVersion: OCI_VERSION,
+        id,
+        pid: 0,
+        initStartTime: '',
+        created: new Date().toISOString(),
+        bundle: createOptions.bundle,
+        rootfs,
+        owner: userInfo().username,
+        spec,
+        cgroupPath: cgroupPath(spec, id),
+        cgroupPaths: {},
+        namespacePaths: {},
+        annotations: spec.annotations,
+      };
+      const ctx = await context(state);
+      await store.claim(id);
+      try {
+        await store.save(state);
+      } catch (e) {
+        await store.remove(id);
+        throw e;
+      }
+      return new Container(ctx, createOptions.noPivot ?? false);
+    },
+    async load(id) {
+      const state = await store.load(id);
+      return new Container(await context(state));
+    },
+    list: () => store.list(),
+  };
+}
+
+/**
+ * An absolute path is used as it is. No path: /containerkit/<id>, never a cgroup below the
+ * caller's own (the caller's may belong to a supervisor). A relative one is taken from the
+ * hierarchy's root, as crun does.
+ */
+export function cgroupPath(spec: Spec, id: string): string {
+  const configured: string | undefined = spec.linux?.cgroupsPath;
+  if (!configured) return `/containerkit/${id}`;
+  const path = resolve('/', configured);
+  if (configured.split('/').includes('..')) {
+    throw new ContainerError('ConfigInvalid', `config.json: linux.cgroupsPath: "${configured}" must not contain ".."`);
+  }
+  return path;
+}
+
+async function selectDrivers(options: FactoryOptions): Promise<Drivers> {
+  const host = await hostInfo();
+  const cgroups = await firstAccepting(options.cgroups, host);
+  if (!cgroups) {
+    throw new ContainerError('SystemError', `no cgroup driver accepts this host (tried ${options.cgroups.map((d) => d.name).join(', ') || 'none'})`);
+  }
+  const checkpoint = await firstAccepting(options.checkpoint ?? [], host);
+  return { cgroups, namespaces: options.namespaces, capabilities: options.capabilities, checkpoint };
+}
+
+async function firstAccepting<D extends { probe(host: HostInfo): Promise<boolean> }>(drivers: D[], host: HostInfo): Promise<D | undefined> {
+  for (const driver of drivers) {
+    if (await driver.probe(host)) return driver;
+  }
+  return undefined;
+}
+
+export async function hostInfo(): Promise<HostInfo> {
+  const [fs, mountinfo] = await Promise.all([statfs('/sys/fs/cgroup').catch(() => ({ type: 0 })), readFile('/proc/self/mountinfo', 'utf8')]);
+  const cgroupMounts = mountinfo
+    .split('\n')
+    .map((line) => {
+      const [before, after] = line.split(' - ');
+      if (!before || !after) return undefined;
+      const [fsType, , superOptions] = after.split(' ');
+      if (fsType !== 'cgroup' && fsType !== 'cgroup2') return undefined;
+      return { mountPoint: before.split(' ')[4] ?? '', fsType, superOptions: (superOptions ?? '').split(',') } as const;
+    })
+    .filter((m) => m !== undefined);
+  return { cgroupRootType: fs.type === CGROUP2_MAGIC ? CGROUP2_MAGIC : fs.type, cgroupMounts };
+}

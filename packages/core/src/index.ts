@@ -1,0 +1,12 @@
+export * from './errors.js';
+export type * from './drivers.js';
+export * from './plan/protocol.js';
+export { createFactory, cgroupPath, hostInfo, type Factory, type FactoryOptions } from './factory.js';
+export { Container } from './container/container.js';
+export type * from './container/types.js';
+export { signalNumber, signalName } from './container/signals.js';
+export { parseMountOptions, MS, MOUNT_ATTR } from './plan/mount-options.js';
+export { effectiveResources } from './cgroups/device-rules.js';
+export type { Sys } from './sys/sys.js';
+export { recordingSys, type RecordedCall } from './sys/fake.js';
+export { buildInitPlan, type PlanInputs } from './plan/build.js';

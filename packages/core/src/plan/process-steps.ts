@@ -1,0 +1,123 @@
+import { ContainerError } from '../errors.js';
+import type { CapabilityMasks, NamespacePlan } from '../drivers.js';
+import type { Spec } from '../config/schema.js';
+import type { PlanStep } from './encoder.js';
+
+const RLIMITS: Record<string, number> = {
+  RLIMIT_CPU: 0,
+  RLIMIT_FSIZE: 1,
+  RLIMIT_DATA: 2,
+  RLIMIT_STACK: 3,
+  RLIMIT_CORE: 4,
+  RLIMIT_RSS: 5,
+  RLIMIT_NPROC: 6,
+  RLIMIT_NOFILE: 7,
+  RLIMIT_MEMLOCK: 8,
+  RLIMIT_AS: 9,
+  RLIMIT_LOCKS: 10,
+  RLIMIT_SIGPENDING: 11,
+  RLIMIT_MSGQUEUE: 12,
+  RLIMIT_NICE: 13,
+  RLIMIT_RTPRIO: 14,
+  RLIMIT_RTTIME: 15,
+};
+
+const CLONE_NEWUTS = 0x04000000n;
+const CLONE_NEWIPC = 0x08000000n;
+const CLONE_NEWNET = 0x40000000n;
+const U64_MAX = 0xffffffffffffffffn;
+
+/** The process a container's init becomes: what runs, as whom, with which environment. */
+export interface ProcessInputs {
+  args: string[];
+  env: string[];
+  cwd: string;
+}
+
+function hasNamespace(ns: NamespacePlan, flag: bigint): boolean {
+  return (ns.cloneFlags & flag) !== 0n || ns.join.some((j) => j.type === flag);
+}
+
+/** Hostname, sysctls, rlimits, oom score: what runc's init sets before it reports ready. */
+export function environmentSteps(spec: Spec, ns: NamespacePlan): PlanStep[] {
+  const steps: PlanStep[] = [];
+  if (spec.hostname !== undefined && spec.hostname !== '') {
+    if (!hasNamespace(ns, CLONE_NEWUTS)) {
+      throw new ContainerError('ConfigInvalid', 'config.json: hostname: setting it needs a new uts namespace');
+    }
+    steps.push({ op: 'SET_HOSTNAME', args: [spec.hostname] });
+  }
+  if (spec.domainname !== undefined && spec.domainname !== '') {
+    if (!hasNamespace(ns, CLONE_NEWUTS)) {
+      throw new ContainerError('ConfigInvalid', 'config.json: domainname: setting it needs a new uts namespace');
+    }
+    steps.push({ op: 'SET_DOMAINNAME', args: [spec.domainname] });
+  }
+  for (const [key, value] of Object.entries((spec.linux?.sysctl ?? {}) as Record<string, string>)) {
+    checkSysctl(key, ns);
+    steps.push({ op: 'SYSCTL', args: [key, value] });
+  }
+  for (const [index, limit] of (spec.process?.rlimits ?? []).entries()) {
+    const resource = RLIMITS[limit.type];
+    if (resource === undefined) {
+      throw new ContainerError('ConfigInvalid', `config.json: process.rlimits[${index}].type: unknown rlimit "${limit.type}"`);
+    }
+    steps.push({ op: 'SETRLIMIT', args: [BigInt(resource), rlimitValue(limit.soft), rlimitValue(limit.hard)] });
+  }
+  if (spec.process?.oomScoreAdj !== undefined) {
+    steps.push({ op: 'OOM_SCORE_ADJ', args: [BigInt.asUintN(64, BigInt(spec.process.oomScoreAdj))] });
+  }
+  return steps;
+}
+
+function rlimitValue(value: number | bigint): bigint {
+  const v = BigInt(value);
+  return v < 0n ? U64_MAX : BigInt.asUintN(64, v);
+}
+
+/** Only namespaced sysctls may be set, and only when the container has that namespace (runc's rule). */
+function checkSysctl(key: string, ns: NamespacePlan): void {
+  const ipc = /^(kernel\.(msgmax|msgmnb|msgmni|sem|shmall|shmmax|shmmni|shm_rmid_forced)|fs\.mqueue\.)/.test(key);
+  const net = key.startsWith('net.');
+  const uts = key === 'kernel.hostname' || key === 'kernel.domainname';
+  const needed = ipc ? CLONE_NEWIPC : net ? CLONE_NEWNET : uts ? CLONE_NEWUTS : undefined;
+  if (needed === undefined) {
+    throw new ContainerError('ConfigInvalid', `config.json: linux.sysctl: "${key}" is not in a namespace a container can own`);
+  }
+  if (!hasNamespace(ns, needed)) {
+    throw new ContainerError('ConfigInvalid', `config.json: linux.sysctl: "${key}" needs the container's own ${ipc ? 'ipc' : net ? 'network' : 'uts'} namespace`);
+  }
+}
+
+/** What the process sees: args, env (with HOME defaulted as runc does) and cwd. */
+export function processInputs(spec: Spec, overrides: Partial<ProcessInputs> = {}): ProcessInputs {
+  const args = overrides.args ?? spec.process?.args ?? [];
+  if (args.length === 0) throw new ContainerError('ConfigInvalid', 'config.json: process.args: must name a program to run');
+  const env = [...(overrides.env ?? spec.process?.env ?? [])];
+  if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${(spec.process?.user?.uid ?? 0) === 0 ? '/root' : '/'}`);
+  const cwd = overrides.cwd ?? spec.process?.cwd ?? '/';
+  if (!cwd.startsWith('/')) throw new ContainerError('ConfigInvalid', `config.json: process.cwd: "${cwd}" must be an absolute path`);
+  return { args, env, cwd };
+}
+
+/** From the ready report to execve: the fifo, then credentials as close to exec as runc does. */
+export function execSteps(spec: Spec, caps: CapabilityMasks, process: ProcessInputs, useExecFifo: boolean): PlanStep[] {
+  const user = spec.process?.user ?? { uid: 0, gid: 0 };
+  const steps: PlanStep[] = [
+    { op: 'CHDIR', args: [process.cwd] },
+    { op: 'CHECK_EXEC', args: [process.args, process.env] },
+    { op: 'READY', args: [] },
+  ];
+  if (useExecFifo) steps.push({ op: 'WAIT_EXEC_FIFO', args: [] });
+  if (spec.process?.noNewPrivileges) steps.push({ op: 'NO_NEW_PRIVS', args: [] });
+  steps.push(
+    { op: 'DROP_BOUNDING', args: [caps.bounding] },
+    { op: 'SET_USER', args: [BigInt(user.uid ?? 0), BigInt(user.gid ?? 0), (user.additionalGids ?? []).map(String)] },
+    { op: 'SET_CAPABILITIES', args: [caps.effective, caps.permitted, caps.inheritable, caps.ambient] },
+    { op: 'UMASK', args: [BigInt(user.umask ?? 0o022)] },
+    // chdir again as the final user: a cwd it cannot enter must fail here, not be kept from root.
+    { op: 'CHDIR', args: [process.cwd] },
+    { op: 'EXEC', args: [process.args, process.env] },
+  );
+  return steps;
+}

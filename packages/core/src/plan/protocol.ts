@@ -1,0 +1,146 @@
+/**
+ * The init plan and the sync protocol between the parent (TypeScript) and ck-init (C).
+ * This file is the source of truth; native/src/protocol.h must match it, and
+ * core/test/protocol-header.test.ts checks that it does.
+ *
+ * ## Processes
+ *
+ *   parent (Node)          the library or ckrun
+ *   P      (ck-init)       spawned by the parent in the host namespaces; runs the steps before
+ *                          CLONE, clones C, then either exits (detached: C is orphaned to the
+ *                          caller's subreaper, as runc's init is) or stays as C's monitor and
+ *                          reports C's exit status.
+ *   C      (ck-init)       the container's init: runs every step after CLONE, then execs.
+ *
+ * fd 3 of P is a stream socket to the parent (the sync socket); C inherits it. Every message
+ * on it is one frame:  u32 length (LE, of what follows) | u8 type | payload.
+ *
+ * ## Sync protocol
+ *
+ *   parent                          P / C (ck-init)
+ *   ------                          ---------------
+ *   PLAN{plan bytes}        ──▶ P   decode (bounded), run the pre-clone steps, clone C
+ *                           ◀── P   PID{u32 host pid of C}
+ *   place C in its cgroups,
+ *   write uid/gid maps
+ *   GO{}                    ──▶ C   run the steps after CLONE in order
+ *                           ◀── C   READY{}  (at the READY step)
+ *                                   … blocks at WAIT_EXEC_FIFO until `start` reads the fifo …
+ *                                   execve (EXEC)
+ *   any failing step:       ◀── P/C ERROR{u32 step index, i32 errno, str detail}, then exit 1
+ *   monitor mode, C ended:  ◀── P   EXIT{u32 kind (0 exited, 1 signaled), i32 code or signal}
+ *
+ * The parent never writes after GO; C closes the socket (CLOEXEC) when it execs.
+ *
+ * ## Plan encoding (all integers little-endian)
+ *
+ *   header:  "CKPL" | u16 version | u16 reserved (0) | u32 step count
+ *   step:    u16 opcode | u16 reserved (0) | u32 payload length | payload
+ *   fields:  u64  = 8 bytes
+ *            str  = u32 length | bytes (no NUL inside; at most MAX_STRING bytes)
+ *            strs = u32 count (at most MAX_LIST) | str …
+ *            bytes= u32 length | bytes (at most MAX_BYTES)
+ *
+ * A decoder rejects, never truncates: an unknown version or opcode, a field longer than its
+ * bound, a payload with bytes left over or missing, more than MAX_STEPS steps or a plan over
+ * MAX_PLAN bytes (runc CVE-2021-43784 was a length that wrapped).
+ *
+ * ## Steps (arguments in order; P runs everything before CLONE, C everything after)
+ */
+
+export const PLAN_MAGIC = 'CKPL';
+export const PLAN_VERSION = 1;
+
+export const LIMITS = {
+  MAX_PLAN: 1 << 20,
+  MAX_STEPS: 4096,
+  MAX_STRING: 4096,
+  MAX_LIST: 4096,
+  MAX_BYTES: 1 << 19,
+} as const;
+
+export type FieldKind = 'u64' | 'str' | 'strs' | 'bytes';
+
+/** Every opcode with its number and the kinds of its arguments, in order. */
+export const OPS = {
+  /** P: open a path O_PATH|O_CLOEXEC and keep it for WAIT_EXEC_FIFO. (fifo path) */
+  OPEN_EXEC_FIFO: { code: 1, args: ['str'] },
+  /** P: setns into an existing namespace. (CLONE_NEW* type, path) */
+  JOIN_NAMESPACE: { code: 2, args: ['u64', 'str'] },
+  /** P: unshare(CLONE_NEWTIME) and write /proc/self/timens_offsets, so C is born in it.
+   *  (monotonic secs, monotonic nsecs, boottime secs, boottime nsecs; secs as two's complement) */
+  NEW_TIME_NAMESPACE: { code: 3, args: ['u64', 'u64', 'u64', 'u64'] },
+  /** P: clone C with these CLONE_NEW* flags; monitor 1 = stay and report EXIT. (flags, monitor) */
+  CLONE: { code: 4, args: ['u64', 'u64'] },
+
+  /** C: mount(NULL, "/", NULL, flags|MS_REC) — make the inherited mounts private/slave. (propagation flags) */
+  SET_ROOT_PROPAGATION: { code: 10, args: ['u64'] },
+  /** C: bind the rootfs onto itself and hold an fd to it; later paths are resolved inside it. (host path) */
+  ENTER_ROOTFS: { code: 11, args: ['str'] },
+  /** C: mount onto a target inside the rootfs, created first as a dir (kind 0) or file (kind 1).
+   *  Bind sources are host paths. (source, target, fstype, flags, data, target kind) */
+  MOUNT: { code: 12, args: ['str', 'str', 'str', 'u64', 'str', 'u64'] },
+  /** C: mount(NULL, target, NULL, flags) for MS_REMOUNT or propagation changes of a mount in the rootfs. (target, flags) */
+  REMOUNT: { code: 13, args: ['str', 'u64'] },
+  /** C: mount_setattr(target, flags, attr_set, attr_clr) (recursive attributes). (target, at flags, attr_set, attr_clr) */
+  MOUNT_SETATTR: { code: 14, args: ['str', 'u64', 'u64', 'u64'] },
+  /** C: mkdir -p inside the rootfs. (path, mode) */
+  MKDIR: { code: 15, args: ['str', 'u64'] },
+  /** C: mknod inside the rootfs and chown it; if mknod is not permitted, bind the host node. (path, mode incl. type, major, minor, uid, gid) */
+  MKNOD: { code: 16, args: ['str', 'u64', 'u64', 'u64', 'u64', 'u64'] },
+  /** C: symlink inside the rootfs; an existing entry is left alone. (link target, path) */
+  SYMLINK: { code: 17, args: ['str', 'str'] },
+  /** C: pivot_root into the rootfs (no_pivot 1: MS_MOVE + chroot). (no_pivot) */
+  PIVOT_ROOT: { code: 18, args: ['u64'] },
+  /** C (after PIVOT_ROOT): hide a path: /dev/null over a file, a read-only tmpfs over a dir; absent is fine. (path) */
+  MASK_PATH: { code: 19, args: ['str'] },
+  /** C (after PIVOT_ROOT): bind a path onto itself read-only; absent is fine. (path) */
+  READONLY_PATH: { code: 20, args: ['str'] },
+  /** C (after PIVOT_ROOT): remount / read-only. () */
+  READONLY_ROOT: { code: 21, args: [] },
+  SET_HOSTNAME: { code: 22, args: ['str'] },
+  SET_DOMAINNAME: { code: 23, args: ['str'] },
+  /** C (after PIVOT_ROOT): write /proc/sys/<key with . as />. (key, value) */
+  SYSCTL: { code: 24, args: ['str', 'str'] },
+  /** (RLIMIT_* number, soft, hard; RLIM_INFINITY as 2^64-1) */
+  SETRLIMIT: { code: 25, args: ['u64', 'u64', 'u64'] },
+  /** (value as two's complement) */
+  OOM_SCORE_ADJ: { code: 26, args: ['u64'] },
+  UMASK: { code: 27, args: ['u64'] },
+  /** C: send READY. () */
+  READY: { code: 28, args: [] },
+  /** C: open the OPEN_EXEC_FIFO fd for writing (blocks until `start`), write "0", close. () */
+  WAIT_EXEC_FIFO: { code: 29, args: [] },
+  /** C: drop every capability not in the mask from the bounding set. (mask) */
+  DROP_BOUNDING: { code: 30, args: ['u64'] },
+  /** C: setgroups, setresgid, setresuid with PR_SET_KEEPCAPS around them. (uid, gid, additional gids as decimal strings) */
+  SET_USER: { code: 31, args: ['u64', 'u64', 'strs'] },
+  /** C: capset and the ambient set. (effective, permitted, inheritable, ambient) */
+  SET_CAPABILITIES: { code: 32, args: ['u64', 'u64', 'u64', 'u64'] },
+  NO_NEW_PRIVS: { code: 33, args: [] },
+  /** C: load a compiled BPF filter (struct sock_filter array). (filter bytes, SECCOMP_FILTER_FLAG_*) */
+  SECCOMP: { code: 34, args: ['bytes', 'u64'] },
+  CHDIR: { code: 35, args: ['str'] },
+  /** C: find args[0] (PATH from env when it has no slash) and fail now if it is not executable. (args, env) */
+  CHECK_EXEC: { code: 36, args: ['strs', 'strs'] },
+  /** C: close every fd above 2 on exec, then execve. (args, env) */
+  EXEC: { code: 37, args: ['strs', 'strs'] },
+} as const satisfies Record<string, { code: number; args: readonly FieldKind[] }>;
+
+export type OpName = keyof typeof OPS;
+
+export const FRAME = {
+  PLAN: 1,
+  PID: 2,
+  GO: 3,
+  READY: 4,
+  ERROR: 5,
+  EXIT: 6,
+} as const;
+
+export type FrameType = (typeof FRAME)[keyof typeof FRAME];
+
+/** Step index that ERROR uses for a failure outside any step (decoding, the sync socket). */
+export const NO_STEP = 0xffffffff;
+
+export const MOUNT_TARGET_KIND = { DIR: 0, FILE: 1 } as const;

@@ -1,0 +1,164 @@
+import { stat } from 'node:fs/promises';
+import { basename, isAbsolute, resolve } from 'node:path';
+import { ContainerError } from '../errors.js';
+import type { LinuxDevice, Mount, Spec } from '../config/schema.js';
+import { MOUNT_TARGET_KIND } from './protocol.js';
+import type { PlanStep } from './encoder.js';
+import { AT_RECURSIVE, MS, parseMountOptions, propagationFlags } from './mount-options.js';
+
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+const S_IFIFO = 0o010000;
+
+/** The nodes every container's /dev gets (runc's default devices). */
+const DEFAULT_DEVICES: readonly LinuxDevice[] = [
+  { path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/zero', type: 'c', major: 1, minor: 5, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/full', type: 'c', major: 1, minor: 7, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/random', type: 'c', major: 1, minor: 8, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/urandom', type: 'c', major: 1, minor: 9, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/tty', type: 'c', major: 5, minor: 0, fileMode: 0o666, uid: 0, gid: 0 },
+];
+
+const DEFAULT_SYMLINKS: readonly [target: string, path: string][] = [
+  ['/proc/self/fd', '/dev/fd'],
+  ['/proc/self/fd/0', '/dev/stdin'],
+  ['/proc/self/fd/1', '/dev/stdout'],
+  ['/proc/self/fd/2', '/dev/stderr'],
+  ['/proc/kcore', '/dev/core'],
+];
+
+export interface RootfsInputs {
+  spec: Spec;
+  bundle: string;
+  noPivot: boolean;
+  /** Controller (or "" for the unified hierarchy) → host path of the container's cgroup. */
+  cgroupPaths: Record<string, string>;
+  /** The container's cgroup path below each hierarchy's root. */
+  cgroupPath: string;
+}
+
+/** Absolute host path of the rootfs; it must be an existing directory. */
+export async function rootfsPath(spec: Spec, bundle: string): Promise<string> {
+  const path = resolve(bundle, spec.root?.path ?? 'rootfs');
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new ContainerError('ConfigInvalid', `config.json: root.path: ${path} is not a directory`, { path });
+  }
+  return path;
+}
+
+/** Steps from the rootfs bind to pivot_root, in runc's order. */
+export async function rootfsSteps(inputs: RootfsInputs): Promise<PlanStep[]> {
+  const { spec, bundle } = inputs;
+  const steps: PlanStep[] = [];
+  const rootPropagation = rootfsPropagation(spec);
+  // The inherited mounts must not propagate back to the host; shared is honoured after pivot.
+  steps.push({ op: 'SET_ROOT_PROPAGATION', args: [BigInt(rootPropagation === (MS.PRIVATE | MS.REC) ? rootPropagation : MS.SLAVE | MS.REC)] });
+  steps.push({ op: 'ENTER_ROOTFS', args: [await rootfsPath(spec, bundle)] });
+
+  const mounts = spec.mounts ?? [];
+  for (const [index, mount] of mounts.entries()) {
+    steps.push(...(await mountSteps(mount, index, inputs)));
+  }
+  const devBound = mounts.some((m) => normalize(m.destination) === '/dev' && isBind(m));
+  if (!devBound) {
+    for (const device of [...DEFAULT_DEVICES, ...(spec.linux?.devices ?? [])]) steps.push(mknodStep(device));
+    for (const [target, path] of DEFAULT_SYMLINKS) steps.push({ op: 'SYMLINK', args: [target, path] });
+    if (mounts.some((m) => normalize(m.destination) === '/dev/pts')) steps.push({ op: 'SYMLINK', args: ['pts/ptmx', '/dev/ptmx'] });
+  }
+  steps.push({ op: 'PIVOT_ROOT', args: [inputs.noPivot ? 1n : 0n] });
+  if (rootPropagation !== undefined) steps.push({ op: 'REMOUNT', args: ['/', BigInt(rootPropagation)] });
+  if (spec.root?.readonly) steps.push({ op: 'READONLY_ROOT', args: [] });
+  for (const path of spec.linux?.readonlyPaths ?? []) steps.push({ op: 'READONLY_PATH', args: [path] });
+  for (const path of spec.linux?.maskedPaths ?? []) steps.push({ op: 'MASK_PATH', args: [path] });
+  return steps;
+}
+
+function rootfsPropagation(spec: Spec): number | undefined {
+  const name = spec.linux?.rootfsPropagation;
+  if (!name) return undefined;
+  const flags = propagationFlags(name);
+  if (flags === undefined) {
+    throw new ContainerError('ConfigInvalid', `config.json: linux.rootfsPropagation: unknown propagation "${name}"`);
+  }
+  return flags;
+}
+
+function normalize(destination: string): string {
+  return resolve('/', destination);
+}
+
+function isBind(mount: Mount): boolean {
+  return mount.type === 'bind' || (mount.options ?? []).some((o: string) => o === 'bind' || o === 'rbind');
+}
+
+async function mountSteps(mount: Mount, index: number, inputs: RootfsInputs): Promise<PlanStep[]> {
+  const field = `mounts[${index}]`;
+  const target = normalize(mount.destination);
+  const options = parseMountOptions(mount.options);
+  if (options.unsupported.length > 0) {
+    throw new ContainerError('NotSupported', `config.json: ${field}.options: not supported yet: ${options.unsupported.join(', ')}`);
+  }
+  if (mount.type === 'cgroup') return cgroupMountSteps(target, options.flags, inputs);
+
+  const steps: PlanStep[] = [];
+  if (isBind(mount)) {
+    if (!mount.source) throw new ContainerError('ConfigInvalid', `config.json: ${field}.source: a bind mount needs a source`);
+    const source = resolve(inputs.bundle, mount.source);
+    const info = await stat(source).catch(() => undefined);
+    if (!info) throw new ContainerError('ConfigInvalid', `config.json: ${field}.source: ${source} does not exist`, { path: source });
+    const kind = info.isDirectory() ? MOUNT_TARGET_KIND.DIR : MOUNT_TARGET_KIND.FILE;
+    const bindFlags = options.flags & (MS.BIND | MS.REC);
+    steps.push({ op: 'MOUNT', args: [source, target, 'bind', BigInt(bindFlags), '', BigInt(kind)] });
+    // A bind ignores every flag but MS_BIND|MS_REC; the others need a remount of the new mount.
+    const rest = options.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
+    if (rest !== 0) steps.push({ op: 'REMOUNT', args: [target, BigInt(MS.BIND | MS.REMOUNT | rest)] });
+  } else {
+    if (!mount.type) throw new ContainerError('ConfigInvalid', `config.json: ${field}.type: required for a non-bind mount`);
+    const source = mount.source ?? mount.type;
+    steps.push({ op: 'MOUNT', args: [source, target, mount.type, BigInt(options.flags), options.data, BigInt(MOUNT_TARGET_KIND.DIR)] });
+  }
+  for (const flags of options.propagation) steps.push({ op: 'REMOUNT', args: [target, BigInt(flags)] });
+  if (options.attrSet !== 0 || options.attrClear !== 0) {
+    steps.push({ op: 'MOUNT_SETATTR', args: [target, BigInt(AT_RECURSIVE), BigInt(options.attrSet), BigInt(options.attrClear)] });
+  }
+  return steps;
+}
+
+/**
+ * cgroup v1 (and hybrid): a tmpfs with one bind of the container's own cgroup per hierarchy,
+ * as runc does, so the container sees only its cgroup. Pure v2: a bind of the container's
+ * cgroup directory.
+ */
+function cgroupMountSteps(target: string, flags: number, inputs: RootfsInputs): PlanStep[] {
+  const readOnly = (flags & MS.RDONLY) !== 0;
+  const perMount = flags & (MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RELATIME);
+  const entries = Object.entries(inputs.cgroupPaths);
+  const steps: PlanStep[] = [];
+  const bind = (source: string, dest: string) => {
+    steps.push({ op: 'MOUNT', args: [source, dest, 'bind', BigInt(MS.BIND | MS.REC), '', BigInt(MOUNT_TARGET_KIND.DIR)] });
+    steps.push({ op: 'REMOUNT', args: [dest, BigInt(MS.BIND | MS.REMOUNT | perMount | (readOnly ? MS.RDONLY : 0))] });
+  };
+  if (entries.length === 1 && entries[0]![0] === '') {
+    bind(entries[0]![1], target);
+    return steps;
+  }
+  steps.push({ op: 'MOUNT', args: ['tmpfs', target, 'tmpfs', BigInt(perMount), 'mode=755', BigInt(MOUNT_TARGET_KIND.DIR)] });
+  for (const [, hostPath] of entries) {
+    const hierarchyRoot = hostPath.endsWith(inputs.cgroupPath) ? hostPath.slice(0, hostPath.length - inputs.cgroupPath.length) : hostPath;
+    if (!isAbsolute(hierarchyRoot)) continue;
+    bind(hostPath, `${target}/${basename(hierarchyRoot)}`);
+  }
+  if (readOnly) steps.push({ op: 'REMOUNT', args: [target, BigInt(MS.REMOUNT | MS.RDONLY | perMount)] });
+  return steps;
+}
+
+function mknodStep(device: LinuxDevice): PlanStep {
+  const typeBits = device.type === 'b' ? S_IFBLK : device.type === 'p' ? S_IFIFO : S_IFCHR;
+  const mode = (device.fileMode ?? 0o666) | typeBits;
+  return {
+    op: 'MKNOD',
+    args: [device.path, BigInt(mode), BigInt(device.major ?? 0), BigInt(device.minor ?? 0), BigInt(device.uid ?? 0), BigInt(device.gid ?? 0)],
+  };
+}

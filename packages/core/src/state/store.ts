@@ -1,0 +1,130 @@
+import { open, readFile, rename, rm, mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ContainerError, systemError } from '../errors.js';
+import type { Spec } from '../config/schema.js';
+import type { Sys } from '../sys/sys.js';
+
+/** What state.json holds: enough to find, signal and clean up the container from any process. */
+export interface SavedState {
+  ociVersion: string;
+  id: string;
+  /** Host pid of the container's init; 0 while it is being created. */
+  pid: number;
+  /** /proc/<pid>/stat start time of that init, to tell it from a later process with its pid. */
+  initStartTime: string;
+  created: string;
+  bundle: string;
+  rootfs: string;
+  owner: string;
+  spec: Spec;
+  cgroupPath: string;
+  cgroupPaths: Record<string, string>;
+  namespacePaths: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+const ID_PATTERN = /^[A-Za-z0-9_+\-.]+$/;
+
+export function validateId(id: string): void {
+  if (!ID_PATTERN.test(id) || id === '.' || id === '..') {
+    throw new ContainerError('InvalidIdFormat', `invalid container id "${id}": use letters, digits and _ + - . only`);
+  }
+}
+
+/** One directory per container under root: state.json, exec.fifo and a lock file. */
+export class StateStore {
+  constructor(
+    readonly root: string,
+    private readonly sys: () => Sys,
+  ) {}
+
+  dir(id: string): string {
+    return join(this.root, id);
+  }
+
+  fifoPath(id: string): string {
+    return join(this.dir(id), 'exec.fifo');
+  }
+
+  /** Claims the id atomically: a second create of the same id fails here. */
+  async claim(id: string): Promise<void> {
+    validateId(id);
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    try {
+      await mkdir(this.dir(id), { mode: 0o711 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new ContainerError('IdInUse', `container "${id}" already exists`);
+      }
+      throw systemError(`creating the state directory of "${id}"`, e);
+    }
+  }
+
+  /** Written to a temp file, fsync'd and renamed: a reader sees the old state or the new one. */
+  async save(state: SavedState): Promise<void> {
+    const dir = this.dir(state.id);
+    const temp = join(dir, `.state.json.${process.pid}`);
+    const file = await open(temp, 'w', 0o600);
+    try {
+      await file.writeFile(JSON.stringify(state));
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temp, join(dir, 'state.json'));
+  }
+
+  async load(id: string): Promise<SavedState> {
+    validateId(id);
+    let text: string;
+    try {
+      text = await readFile(join(this.dir(id), 'state.json'), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new ContainerError('ContainerNotExists', `container "${id}" does not exist`);
+      }
+      throw systemError(`reading the state of "${id}"`, e);
+    }
+    return JSON.parse(text) as SavedState;
+  }
+
+  async list(): Promise<string[]> {
+    try {
+      const entries = await readdir(this.root, { withFileTypes: true });
+      return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw systemError(`listing ${this.root}`, e);
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    await rm(this.dir(id), { recursive: true, force: true });
+  }
+
+  /**
+   * Runs fn while holding the container's lock (flock on <dir>/lock), so two processes never
+   * change one container at once. Waits for another holder for up to timeoutMs.
+   */
+  async withLock<T>(id: string, fn: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+    let handle;
+    try {
+      handle = await open(join(this.dir(id), 'lock'), 'a', 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new ContainerError('ContainerNotExists', `container "${id}" does not exist`);
+      }
+      throw systemError(`locking "${id}"`, e);
+    }
+    try {
+      const deadline = Date.now() + timeoutMs;
+      while (!this.sys().tryLock(handle.fd, true)) {
+        if (Date.now() > deadline) throw new ContainerError('SystemError', `container "${id}" is locked by another operation`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return await fn();
+    } finally {
+      await handle.close();
+    }
+  }
+}

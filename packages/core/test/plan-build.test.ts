@@ -1,0 +1,134 @@
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSpec } from '../src/config/load.js';
+import type { NamespacePlan } from '../src/drivers.js';
+import { buildInitPlan, type PlanInputs } from '../src/plan/build.js';
+import { MS } from '../src/plan/mount-options.js';
+import { isContainerError } from '../src/errors.js';
+
+const defaultConfigPath = new URL('../../../test/fixtures/runc-default-config.json', import.meta.url);
+let bundle: string;
+
+const ns: NamespacePlan = {
+  cloneFlags: 0x20000000n | 0x40000000n | 0x08000000n | 0x04000000n | 0x20000n,
+  join: [],
+  newUserNamespace: false,
+};
+const noCaps = { bounding: 0n, effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n };
+
+async function defaultSpec(edit?: (config: any) => void) {
+  const config = JSON.parse(await readFile(defaultConfigPath, 'utf8'));
+  config.process.terminal = false;
+  edit?.(config);
+  return parseSpec(config);
+}
+
+async function plan(overrides: Partial<PlanInputs> & { spec: PlanInputs['spec'] }) {
+  return buildInitPlan({
+    bundle,
+    namespaces: ns,
+    capabilities: noCaps,
+    process: { args: ['sh'], env: ['PATH=/bin'], cwd: '/' },
+    cgroupPaths: { memory: '/sys/fs/cgroup/memory/ck/x', pids: '/sys/fs/cgroup/pids/ck/x', '': '/sys/fs/cgroup/unified/ck/x' },
+    cgroupPath: '/ck/x',
+    execFifo: '/run/ck/x/exec.fifo',
+    monitor: false,
+    ...overrides,
+  });
+}
+
+beforeAll(async () => {
+  bundle = await mkdtemp(join(tmpdir(), 'ck-plan-'));
+  await mkdir(join(bundle, 'rootfs'));
+  await writeFile(join(bundle, 'hostfile'), 'x');
+});
+afterAll(() => rm(bundle, { recursive: true, force: true }));
+
+describe('init plan from the runc default config', () => {
+  it('opens the exec fifo and clones before any step of the container', async () => {
+    const steps = await plan({ spec: await defaultSpec() });
+    const ops = steps.map((s) => s.op);
+    expect(ops.slice(0, 2)).toEqual(['OPEN_EXEC_FIFO', 'CLONE']);
+    expect(steps[1]!.args).toEqual([ns.cloneFlags, 0n]);
+  });
+
+  it('mounts every config mount inside the rootfs before pivot_root', async () => {
+    const steps = await plan({ spec: await defaultSpec() });
+    const pivot = steps.findIndex((s) => s.op === 'PIVOT_ROOT');
+    const targets = steps.slice(0, pivot).filter((s) => s.op === 'MOUNT').map((s) => s.args[1]);
+    expect(targets).toEqual(expect.arrayContaining(['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys', '/sys/fs/cgroup']));
+  });
+
+  it("binds the container's own cgroup of each hierarchy under a read-only tmpfs", async () => {
+    const steps = await plan({ spec: await defaultSpec() });
+    const binds = steps.filter((s) => s.op === 'MOUNT' && s.args[2] === 'bind').map((s) => [s.args[0], s.args[1]]);
+    expect(binds).toContainEqual(['/sys/fs/cgroup/memory/ck/x', '/sys/fs/cgroup/memory']);
+    expect(binds).toContainEqual(['/sys/fs/cgroup/unified/ck/x', '/sys/fs/cgroup/unified']);
+    const last = steps.filter((s) => s.op === 'REMOUNT' && s.args[0] === '/sys/fs/cgroup').at(-1)!;
+    expect(Number(last.args[1]) & MS.RDONLY).toBe(MS.RDONLY);
+  });
+
+  it('creates the default device nodes and /dev symlinks', async () => {
+    const steps = await plan({ spec: await defaultSpec() });
+    const nodes = steps.filter((s) => s.op === 'MKNOD').map((s) => s.args[0]);
+    expect(nodes).toEqual(['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty']);
+    const links = steps.filter((s) => s.op === 'SYMLINK').map((s) => s.args[1]);
+    expect(links).toEqual(expect.arrayContaining(['/dev/fd', '/dev/stdin', '/dev/ptmx']));
+  });
+
+  it('masks and makes read-only the listed paths after pivot_root', async () => {
+    const steps = await plan({ spec: await defaultSpec() });
+    const pivot = steps.findIndex((s) => s.op === 'PIVOT_ROOT');
+    const after = steps.slice(pivot);
+    expect(after.filter((s) => s.op === 'MASK_PATH').map((s) => s.args[0])).toContain('/proc/kcore');
+    expect(after.filter((s) => s.op === 'READONLY_PATH').map((s) => s.args[0])).toContain('/proc/sys');
+    expect(after.some((s) => s.op === 'READONLY_ROOT')).toBe(true);
+  });
+
+  it('reports ready before waiting on the fifo, and sets credentials after it', async () => {
+    const ops = (await plan({ spec: await defaultSpec() })).map((s) => s.op);
+    expect(ops.indexOf('READY')).toBeLessThan(ops.indexOf('WAIT_EXEC_FIFO'));
+    expect(ops.indexOf('WAIT_EXEC_FIFO')).toBeLessThan(ops.indexOf('SET_USER'));
+    expect(ops.at(-1)).toBe('EXEC');
+  });
+
+  it('sets the rlimit of the config', async () => {
+    const steps = await plan({ spec: await defaultSpec() });
+    expect(steps.find((s) => s.op === 'SETRLIMIT')!.args).toEqual([7n, 1024n, 1024n]);
+  });
+});
+
+describe('init plan errors', () => {
+  it('refuses a hostname without a uts namespace', async () => {
+    const spec = await defaultSpec();
+    const error = await plan({ spec, namespaces: { ...ns, cloneFlags: 0x20000n } }).catch((e) => e);
+    expect(isContainerError(error, 'ConfigInvalid')).toBe(true);
+    expect(error.message).toMatch(/hostname/);
+  });
+
+  it('refuses a sysctl that is not namespaced', async () => {
+    const spec = await defaultSpec((c) => (c.linux.sysctl = { 'vm.swappiness': '10' }));
+    await expect(plan({ spec })).rejects.toThrow(/vm.swappiness/);
+  });
+
+  it('refuses a bind mount whose source does not exist, naming the mount', async () => {
+    const spec = await defaultSpec((c) => c.mounts.push({ destination: '/data', type: 'bind', source: '/nonexistent-ck', options: ['bind'] }));
+    await expect(plan({ spec })).rejects.toThrow(/mounts\[7\]\.source/);
+  });
+
+  it('binds a host file onto a file target and remounts it read-only', async () => {
+    const spec = await defaultSpec((c) => c.mounts.push({ destination: '/etc/hostfile', type: 'bind', source: join(bundle, 'hostfile'), options: ['bind', 'ro'] }));
+    const steps = await plan({ spec });
+    const mount = steps.find((s) => s.op === 'MOUNT' && s.args[1] === '/etc/hostfile')!;
+    expect(mount.args[5]).toBe(1n);
+    const remount = steps.find((s) => s.op === 'REMOUNT' && s.args[0] === '/etc/hostfile')!;
+    expect(Number(remount.args[1]) & (MS.BIND | MS.REMOUNT | MS.RDONLY)).toBe(MS.BIND | MS.REMOUNT | MS.RDONLY);
+  });
+
+  it('refuses a root.path that is not a directory', async () => {
+    const spec = await defaultSpec((c) => (c.root.path = 'missing-rootfs'));
+    await expect(plan({ spec })).rejects.toThrow(/root\.path/);
+  });
+});

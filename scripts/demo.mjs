@@ -1,0 +1,20 @@
+// The README's first command: a container from the built-in busybox bundle that shows its
+// isolation — its own hostname, that it is pid 1, and its own mounts.
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { buildBusyboxBundle } from '../test/fixtures/busybox-bundle.mjs';
+
+const bundle = '/tmp/containerkit-demo';
+const id = `demo-${process.pid}`;
+await buildBusyboxBundle(bundle, {
+  cgroupsPath: `/containerkit/${id}`,
+  edit(config) {
+    config.process.terminal = false;
+    config.hostname = 'containerkit-demo';
+    config.process.args = ['sh', '-c', 'echo "hostname: $(hostname)"; echo "my pid: $$"; echo "processes:"; ps; echo "mounts:"; cat /proc/self/mounts'];
+  },
+});
+const ckrun = new URL('../packages/runtime/bin/ckrun', import.meta.url).pathname;
+const result = spawnSync(ckrun, ['--root', '/run/containerkit-demo', 'run', '--bundle', bundle, id], { stdio: 'inherit' });
+rmSync(bundle, { recursive: true, force: true });
+process.exit(result.status ?? 1);

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every test suite (unit, integration as root, native, and the VM lab's) and prints one
+# closing line that adds them all up: "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export TURBO_TELEMETRY_DISABLED=1
+export TEST_RESULTS_DIR="$PWD/test-results"
+rm -rf "$TEST_RESULTS_DIR" && mkdir -p "$TEST_RESULTS_DIR"
+
+status=0
+pnpm exec turbo run test --concurrency=1 --continue --output-logs=full || status=1
+if [ -x test/lab/run-tests.sh ]; then
+  test/lab/run-tests.sh || status=1
+fi
+node scripts/summarize-tests.mjs "$TEST_RESULTS_DIR" || status=1
+exit $status

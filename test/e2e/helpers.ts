@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { createFactory, type Factory } from '@containerkit/core';
+import { capabilities } from '@containerkit/capabilities';
+import { cgroupsV1 } from '@containerkit/cgroups-v1';
+import { cgroupsV2 } from '@containerkit/cgroups-v2';
+import { namespaces } from '@containerkit/namespaces';
+import { buildBusyboxBundle, defaultConfig } from '../fixtures/busybox-bundle.mjs';
+
+export const isRoot = process.getuid?.() === 0;
+export const NEEDS_ROOT = 'needs root: containers are created for real (CI runs as root)';
+
+/** One test file's world: a state root, a busybox rootfs and a cgroup parent, all removed after. */
+export class TestWorld {
+  readonly tag = randomBytes(4).toString('hex');
+  readonly cgroupParent = `/containerkit-e2e-${this.tag}`;
+  dir = '';
+  rootfs = '';
+  factory!: Factory;
+  private seq = 0;
+
+  async setUp(): Promise<void> {
+    this.dir = await mkdtemp(join(tmpdir(), 'ck-e2e-'));
+    await buildBusyboxBundle(this.dir, { cgroupsPath: `${this.cgroupParent}/unused` });
+    this.rootfs = join(this.dir, 'rootfs');
+    this.factory = createFactory({
+      root: join(this.dir, 'state'),
+      cgroups: [cgroupsV2(), cgroupsV1()],
+      namespaces: namespaces(),
+      capabilities: capabilities(),
+    });
+  }
+
+  /** A bundle over the shared rootfs with the runc default config, edited by the test. */
+  async bundle(edit?: (config: any) => void): Promise<{ id: string; bundle: string; config: any }> {
+    const id = `c${++this.seq}-${this.tag}`;
+    const bundle = join(this.dir, 'bundles', id);
+    await mkdir(bundle, { recursive: true });
+    const config = await defaultConfig();
+    config.root.path = this.rootfs;
+    config.process.terminal = false;
+    config.linux.cgroupsPath = `${this.cgroupParent}/${id}`;
+    edit?.(config);
+    await writeFile(join(bundle, 'config.json'), JSON.stringify(config));
+    return { id, bundle, config };
+  }
+
+  /** Runs a shell script in a container and returns what it printed and how it ended. */
+  async sh(script: string, edit?: (config: any) => void): Promise<{ stdout: string; stderr: string; exitCode: number | null; signal: string | null }> {
+    const { id, bundle, config } = await this.bundle((c) => {
+      c.process.args = ['sh', '-c', script];
+      edit?.(c);
+    });
+    const container = await this.factory.create(id, config, { bundle });
+    try {
+      const proc = await container.run({ stdio: ['ignore', 'pipe', 'pipe'] });
+      const [stdout, stderr, status] = await Promise.all([collect(proc.stdout), collect(proc.stderr), proc.wait()]);
+      return { stdout, stderr, ...status };
+    } finally {
+      await container.destroy();
+    }
+  }
+
+  /** Everything the world made is gone: state dirs, cgroups, mounts. Returns what leaked. */
+  async tearDown(): Promise<string[]> {
+    const leaks = this.leaks();
+    for (const path of cgroupDirs(this.cgroupParent).reverse()) await rm(path, { recursive: true }).catch(() => undefined);
+    await rm(this.dir, { recursive: true, force: true });
+    return leaks;
+  }
+
+  leaks(): string[] {
+    const leaks: string[] = [];
+    const stateDir = join(this.dir, 'state');
+    if (existsSync(stateDir)) leaks.push(...readdirSync(stateDir).map((d) => `state dir ${d}`));
+    for (const path of cgroupDirs(this.cgroupParent)) {
+      if (!path.endsWith(this.cgroupParent)) leaks.push(`cgroup ${path}`);
+    }
+    for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+      if (line.includes(this.dir)) leaks.push(`mount ${line.split(' ')[4]}`);
+    }
+    return leaks;
+  }
+}
+
+/** Every directory at or below the parent in every cgroup hierarchy, deepest last. */
+function cgroupDirs(parent: string): string[] {
+  const found: string[] = [];
+  const walk = (path: string) => {
+    if (!existsSync(path)) return;
+    found.push(path);
+    for (const entry of readdirSync(path, { withFileTypes: true })) if (entry.isDirectory()) walk(join(path, entry.name));
+  };
+  for (const hierarchy of readdirSync('/sys/fs/cgroup')) walk(join('/sys/fs/cgroup', hierarchy, parent));
+  return found;
+}
+
+export async function collect(stream: Readable | null): Promise<string> {
+  if (!stream) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
