@@ -13,7 +13,9 @@ struct ck_ctx {
   int rootfd;     /* O_PATH fd of the rootfs (ENTER_ROOTFS), "/" after PIVOT_ROOT */
   int fifofd;     /* O_PATH fd of the exec fifo (OPEN_EXEC_FIFO) */
   int hostprocfd; /* O_PATH fd of the host's /proc, to reopen the fifo after pivot */
+  int pivoted;    /* PIVOT_ROOT done: "/" is the container's root */
   int last_cap;   /* from /proc/sys/kernel/cap_last_cap, read before pivot; -1 if unknown */
+  const char *exec_name;    /* the args[0] that exec_path was resolved from */
   char exec_path[PATH_MAX]; /* resolved by CHECK_EXEC or EXEC */
   char detail[CK_MAX_STRING];
 };

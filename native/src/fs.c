@@ -42,6 +42,11 @@ static unsigned long locked_flags(const char *path) {
 /* Remounts the mount now on top of path (inside the rootfs). */
 static int remount_in_root(struct ck_ctx *ctx, const char *path, unsigned long flags, int keep_existing) {
   char fdp[32];
+  /* "/" itself needs no /proc once pivoted: a container without /proc can still remount it. */
+  if (ctx->pivoted && strcmp(path, "/") == 0) {
+    if (keep_existing) flags |= locked_flags("/") & ~MS_RDONLY;
+    return mount(NULL, "/", NULL, flags, NULL) < 0 ? ck_fail(ctx, "remount /") : 0;
+  }
   int fd = ck_resolve(ctx, path, -1, 0);
   if (fd < 0) return -1;
   ck_fd_path(fd, fdp);
@@ -178,16 +183,26 @@ int ck_pivot_root(struct ck_ctx *ctx, const struct ck_step *s) {
   }
   if (fchdir(ctx->rootfd) < 0) return ck_fail(ctx, "chdir rootfs");
   if (s->args[0].u == 0) {
-    if (syscall(SYS_pivot_root, ".", ".") < 0) return ck_fail(ctx, "pivot_root");
-    /* The old root is stacked under "."; make it slave first so that detaching it does not
-     * propagate an unmount back to the host. */
-    if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) return ck_fail(ctx, "make old root rslave");
-    if (umount2(".", MNT_DETACH) < 0) return ck_fail(ctx, "umount old root");
+    /* After pivot_root(".", ".") the old root is stacked on the new one; only an fd taken
+     * before tells them apart ("." would be the new root, as runc also found). */
+    int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (oldroot < 0) return ck_fail(ctx, "open old root");
+    int rc = (int)syscall(SYS_pivot_root, ".", ".");
+    if (rc < 0) ck_fail(ctx, "pivot_root");
+    /* Slave first, so that detaching the old root does not propagate an unmount to the host. */
+    else if ((rc = fchdir(oldroot)) < 0) ck_fail(ctx, "chdir old root");
+    else if ((rc = mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL)) < 0) ck_fail(ctx, "make old root rslave");
+    else if ((rc = umount2(".", MNT_DETACH)) < 0) ck_fail(ctx, "umount old root");
+    int saved = errno;
+    close(oldroot);
+    errno = saved;
+    if (rc < 0) return -1;
   } else {
     if (mount(".", "/", NULL, MS_MOVE, NULL) < 0) return ck_fail(ctx, "move rootfs to /");
     if (chroot(".") < 0) return ck_fail(ctx, "chroot");
   }
   if (chdir("/") < 0) return ck_fail(ctx, "chdir /");
+  ctx->pivoted = 1;
   close(ctx->rootfd);
   ctx->rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (ctx->rootfd < 0) return ck_fail(ctx, "open /");

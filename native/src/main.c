@@ -183,6 +183,11 @@ static int run(void) {
         step_failed(&ctx, i, 1);
       }
       if (child > 0) run_parent(&ctx, child, s->args[1].u == 1);
+      /* Its own session, as runc's init: no signal meant for the caller's job reaches it. */
+      if (setsid() < 0) {
+        ck_fail(&ctx, "setsid");
+        step_failed(&ctx, i, 1);
+      }
       wait_go(&ctx);
       continue;
     }

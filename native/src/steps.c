@@ -259,6 +259,7 @@ static int resolve_exec(struct ck_ctx *ctx, const struct ck_step *s) {
   if (strchr(name, '/')) {
     if (executable(name) < 0) return ck_fail(ctx, "exec: \"%s\": %s", name, strerror(errno));
     snprintf(ctx->exec_path, sizeof ctx->exec_path, "%s", name);
+    ctx->exec_name = name;
     return 0;
   }
   const char *path = DEFAULT_PATH;
@@ -269,8 +270,10 @@ static int resolve_exec(struct ck_ctx *ctx, const struct ck_step *s) {
     int n = (int)(end - p);
     /* An empty PATH element is the current directory. */
     if (snprintf(ctx->exec_path, sizeof ctx->exec_path, "%.*s%s%s", n, n ? p : ".", "/", name) < (int)sizeof ctx->exec_path &&
-        executable(ctx->exec_path) == 0)
+        executable(ctx->exec_path) == 0) {
+      ctx->exec_name = name;
       return 0;
+    }
     if (!*end) break;
     p = end + 1;
   }
@@ -291,7 +294,10 @@ static int mark_fds_cloexec(void) {
 }
 
 static int do_exec(struct ck_ctx *ctx, const struct ck_step *s) {
-  if (!ctx->exec_path[0] && resolve_exec(ctx, s) < 0) return -1;
+  /* CHECK_EXEC resolved it earlier (before SET_USER or SECCOMP could get in the way) unless it
+   * looked for another name. */
+  if (s->args[0].count == 0 || !ctx->exec_name || strcmp(ctx->exec_name, s->args[0].list[0]) != 0)
+    if (resolve_exec(ctx, s) < 0) return -1;
   mark_fds_cloexec();
   execve(ctx->exec_path, s->args[0].list, s->args[1].list);
   return ck_fail(ctx, "exec: \"%s\": %s", ctx->exec_path, strerror(errno));

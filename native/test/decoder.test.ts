@@ -42,6 +42,19 @@ describe('ck-init --print-plan on the golden vectors', () => {
     expect(r.stdout).toMatch(/^error: .*71680 bytes exceeds MAX_STRING/);
   });
 
+  it('never crashes on randomly corrupted plans: it prints them or rejects them', () => {
+    const full = read('every-opcode.bin');
+    let seed = 0x2545f491;
+    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / (1 << 24);
+    for (let i = 0; i < 150; i++) {
+      const bad = Buffer.from(full);
+      for (let k = 0; k < 1 + Math.floor(random() * 4); k++) bad[Math.floor(random() * bad.length)] = Math.floor(random() * 256);
+      const r = spawnSync(ckInit, ['--print-plan'], { input: bad });
+      expect(r.signal, `mutation ${i}: ${bad.toString('hex')}`).toBeNull();
+      expect([0, 2], `mutation ${i}`).toContain(r.status);
+    }
+  });
+
   it('rejects every truncation of a valid plan', () => {
     const full = read('every-opcode.bin');
     // Each prefix must fail cleanly (exit 2), never crash or accept; a sample keeps it quick.

@@ -1,8 +1,17 @@
-import { openSync, readlinkSync, writeSync, closeSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readlinkSync, writeSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { FRAME, NO_STEP } from '../../packages/core/src/plan/protocol.js';
-import { decodeErrorFrame, decodeExitFrame, encodePlan, type PlanStep } from '../../packages/core/src/plan/encoder.js';
-import { frameTypes, runPlan } from './run-plan.js';
+import {
+  decodeErrorFrame,
+  decodeExitFrame,
+  encodeFrame,
+  encodePlan,
+  FrameDecoder,
+  type PlanStep,
+} from '../../packages/core/src/plan/encoder.js';
+import { ckInit, frameTypes, runPlan } from './run-plan.js';
 import { hostnamePlan } from './vectors.js';
 
 const CLONE_NEWNS = 0x00020000n;
@@ -28,6 +37,14 @@ describe.skipIf(notRoot)('ck-init running a plan (needs root for namespaces)', (
     expect(decodeExitFrame(frame(run, FRAME.EXIT))).toEqual({ kind: 0, value: 0 });
     expect(run.stdout).toBe('ck-test\n');
     expect(run.exitCode).toBe(0);
+  });
+
+  it('leaves at once without a monitor, so only the container process reports READY', async () => {
+    const [, ...rest] = hostnamePlan;
+    const run = await runPlan([{ op: 'CLONE', args: [CLONE_NEWUTS | CLONE_NEWNS | CLONE_NEWPID, 0n] }, ...rest]);
+    expect(frameTypes(run)).toEqual(['PID', 'READY']);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toBe('ck-test\n');
   });
 
   it('reports a failing step as ERROR with its index and errno, and the monitor reports exit 1', async () => {
@@ -103,11 +120,8 @@ describe.skipIf(notRoot)('ck-init running a plan (needs root for namespaces)', (
   });
 
   it('exits 1 without an ERROR when the parent shuts the socket instead of sending GO', async () => {
-    const { spawn } = await import('node:child_process');
-    const { ckInit } = await import('./run-plan.js');
-    const { encodeFrame, FrameDecoder } = await import('../../packages/core/src/plan/encoder.js');
     const child = spawn(ckInit, [], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: {} });
-    const sync = child.stdio[3] as import('node:net').Socket;
+    const sync = child.stdio[3] as Socket;
     const decoder = new FrameDecoder();
     const types: number[] = [];
     let exitPayload: Buffer | undefined;

@@ -3,7 +3,15 @@ import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { FRAME } from '../../packages/core/src/plan/protocol.js';
-import { encodeFrame, encodePlan, FrameDecoder, type Frame, type PlanStep } from '../../packages/core/src/plan/encoder.js';
+import {
+  decodeErrorFrame,
+  decodeExitFrame,
+  encodeFrame,
+  encodePlan,
+  FrameDecoder,
+  type Frame,
+  type PlanStep,
+} from '../../packages/core/src/plan/encoder.js';
 
 export const ckInit = fileURLToPath(new URL('../dist/ck-init', import.meta.url));
 
@@ -39,4 +47,22 @@ export function runPlan(plan: PlanStep[] | Buffer, onPid: (pid: number) => void 
 export function frameTypes(run: PlanRun): string[] {
   const names = Object.fromEntries(Object.entries(FRAME).map(([k, v]) => [v, k]));
   return run.frames.map((f) => names[f.type] ?? `?${f.type}`);
+}
+
+/** The container's stdout, once every step succeeded and the process exited 0; throws otherwise. */
+export function succeeded(run: PlanRun): string {
+  const error = run.frames.find((f) => f.type === FRAME.ERROR);
+  if (error) throw new Error(`ck-init ERROR ${JSON.stringify(decodeErrorFrame(error.payload))}; stderr: ${run.stderr}`);
+  const exit = run.frames.find((f) => f.type === FRAME.EXIT);
+  const status = exit && decodeExitFrame(exit.payload);
+  if (!status || status.kind !== 0 || status.value !== 0)
+    throw new Error(`process ended with ${JSON.stringify(status)}; stdout: ${run.stdout}; stderr: ${run.stderr}`);
+  return run.stdout;
+}
+
+/** The ERROR ck-init reported; throws if there was none. */
+export function failure(run: PlanRun): { step: number; errno: number; detail: string } {
+  const error = run.frames.find((f) => f.type === FRAME.ERROR);
+  if (!error) throw new Error(`no ERROR frame; stdout: ${run.stdout}`);
+  return decodeErrorFrame(error.payload);
 }

@@ -83,8 +83,29 @@ export class TestWorld {
     for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
       if (line.includes(this.dir)) leaks.push(`mount ${line.split(' ')[4]}`);
     }
+    leaks.push(...leftoverProcesses(this.cgroupParent).map((pid) => `process ${pid}`));
     return leaks;
   }
+}
+
+/**
+ * Live processes left behind: any in the world's cgroups, and any child of this test process
+ * (a ck-init monitor that outlived its container).
+ */
+function leftoverProcesses(cgroupParent: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (state === 'Z') continue;
+      if (Number(ppid) === process.pid || readFileSync(`/proc/${entry}/cgroup`, 'utf8').includes(`${cgroupParent}/`)) pids.push(Number(entry));
+    } catch {
+      // gone while we looked
+    }
+  }
+  return pids;
 }
 
 /** Every directory at or below the parent in every cgroup hierarchy, deepest last. */

@@ -10,3 +10,5 @@ export { effectiveResources } from './cgroups/device-rules.js';
 export type { Sys } from './sys/sys.js';
 export { recordingSys, type RecordedCall } from './sys/fake.js';
 export { buildInitPlan, type PlanInputs } from './plan/build.js';
+export { namespaceTypeOfFd } from './sys/nsfs.js';
+export * from './plan/encoder.js';

@@ -50,8 +50,8 @@ describe('init plan from the runc default config', () => {
   it('opens the exec fifo and clones before any step of the container', async () => {
     const steps = await plan({ spec: await defaultSpec() });
     const ops = steps.map((s) => s.op);
-    expect(ops.slice(0, 2)).toEqual(['OPEN_EXEC_FIFO', 'CLONE']);
-    expect(steps[1]!.args).toEqual([ns.cloneFlags, 0n]);
+    expect(ops.slice(0, 3)).toEqual(['OPEN_EXEC_FIFO', 'SETRLIMIT', 'CLONE']);
+    expect(steps[2]!.args).toEqual([ns.cloneFlags, 0n]);
   });
 
   it('mounts every config mount inside the rootfs before pivot_root', async () => {

@@ -15,6 +15,8 @@ export interface LaunchOptions {
   stdio: StdioOptions;
   /** Runs between the PID report and GO: cgroup placement, id maps. */
   onPid: (pid: number) => Promise<void>;
+  /** No monitor: once ready, nothing of the container keeps this process alive. */
+  detached: boolean;
 }
 
 export interface LaunchedInit {
@@ -78,6 +80,10 @@ export function launchInit(options: LaunchOptions): Promise<LaunchedInit> {
           );
         } else if (frame.type === FRAME.READY) {
           settled = true;
+          if (options.detached) {
+            sync.destroy();
+            child.unref();
+          }
           resolve({ pid, child, exit });
         } else if (frame.type === FRAME.ERROR) {
           fail(stepError(decodeErrorFrame(frame.payload), options.steps));

@@ -50,6 +50,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
       plan,
       steps,
       stdio: stdioOptions(options.stdio),
+      detached: options.detached ?? false,
       onPid: async (pid) => {
         await manager.apply(pid);
         await manager.set(resources);
@@ -62,7 +63,6 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
     state.cgroupPaths = manager.paths();
     state.namespacePaths = drivers.namespaces.namespacePaths(launched.pid, spec);
     await ctx.store.save(state);
-    if (options.detached) launched.child.unref();
     const child = launched.child;
     return {
       pid: launched.pid,

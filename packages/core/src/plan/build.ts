@@ -1,7 +1,7 @@
 import type { CapabilityMasks, NamespacePlan } from '../drivers.js';
 import type { Spec } from '../config/schema.js';
 import type { PlanStep } from './encoder.js';
-import { environmentSteps, execSteps, type ProcessInputs } from './process-steps.js';
+import { environmentSteps, execSteps, resourceLimitSteps, type ProcessInputs } from './process-steps.js';
 import { rootfsSteps } from './rootfs-steps.js';
 
 export interface PlanInputs {
@@ -32,6 +32,8 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
       args: [BigInt.asUintN(64, monotonic.secs), monotonic.nanosecs, BigInt.asUintN(64, boottime.secs), boottime.nanosecs],
     });
   }
+  // Inherited by the init across clone: set here, a user namespace's non-dumpable init needs no /proc write.
+  steps.push(...resourceLimitSteps(spec));
   steps.push({ op: 'CLONE', args: [namespaces.cloneFlags, inputs.monitor ? 1n : 0n] });
   steps.push(
     ...(await rootfsSteps({

@@ -38,7 +38,7 @@ function hasNamespace(ns: NamespacePlan, flag: bigint): boolean {
   return (ns.cloneFlags & flag) !== 0n || ns.join.some((j) => j.type === flag);
 }
 
-/** Hostname, sysctls, rlimits, oom score: what runc's init sets before it reports ready. */
+/** Hostname, domainname and sysctls: what runc's init sets after pivot_root. */
 export function environmentSteps(spec: Spec, ns: NamespacePlan): PlanStep[] {
   const steps: PlanStep[] = [];
   if (spec.hostname !== undefined && spec.hostname !== '') {
@@ -57,6 +57,12 @@ export function environmentSteps(spec: Spec, ns: NamespacePlan): PlanStep[] {
     checkSysctl(key, ns);
     steps.push({ op: 'SYSCTL', args: [key, value] });
   }
+  return steps;
+}
+
+/** rlimits and the OOM score, which the init inherits from ck-init across clone. */
+export function resourceLimitSteps(spec: Spec): PlanStep[] {
+  const steps: PlanStep[] = [];
   for (const [index, limit] of (spec.process?.rlimits ?? []).entries()) {
     const resource = RLIMITS[limit.type];
     if (resource === undefined) {

@@ -13,7 +13,7 @@
  *   C      (ck-init)       the container's init: runs every step after CLONE, then execs.
  *
  * fd 3 of P is a stream socket to the parent (the sync socket); C inherits it. Every message
- * on it is one frame:  u32 length (LE, of what follows) | u8 type | payload.
+ * on it is one frame:  u32 length (LE, of what follows: the type byte and the payload) | u8 type | payload.
  *
  * ## Sync protocol
  *

@@ -1,21 +1,22 @@
-import koffi from 'koffi';
+import { createRequire } from 'node:module';
 import { ContainerError } from '../errors.js';
+import { errnoName } from './libc.js';
 
 // _IO(0xb7, 0x3) from linux/nsfs.h: returns the CLONE_NEW* flag of the namespace behind fd.
 const NS_GET_NSTYPE = 0xb703;
 
-let ioctl: ((fd: number, request: number, arg: number) => number) | undefined;
+type Koffi = typeof import('koffi');
+let bound: { koffi: Koffi; ioctl: (fd: number, request: number, arg: number) => number } | undefined;
 
-function bind(): (fd: number, request: number, arg: number) => number {
-  // Declared with a fixed third argument: on x86-64 and arm64 an integer argument of a
-  // variadic call is passed exactly like a fixed one.
-  ioctl ??= koffi.load('libc.so.6').func('int ioctl(int fd, unsigned long request, unsigned long arg)');
-  return ioctl;
-}
-
-function errnoName(errno: number): string {
-  const entry = Object.entries(koffi.os.errno).find(([, n]) => n === errno);
-  return entry?.[0] ?? `errno ${errno}`;
+// koffi is loaded on first use, as in libc.ts, so importing core stays cheap.
+function load(): NonNullable<typeof bound> {
+  if (bound) return bound;
+  const koffi = createRequire(import.meta.url)('koffi') as Koffi;
+  // A fixed third argument: on x86-64 and arm64 an integer argument of a variadic call is
+  // passed exactly like a fixed one.
+  const ioctl = koffi.load('libc.so.6').func('int ioctl(int fd, unsigned long request, unsigned long arg)');
+  bound = { koffi, ioctl: ioctl as unknown as (fd: number, request: number, arg: number) => number };
+  return bound;
 }
 
 /**
@@ -24,14 +25,11 @@ function errnoName(errno: number): string {
  * A file that is not a namespace fails with errno ENOTTY.
  */
 export function namespaceTypeOfFd(fd: number, path = `fd ${fd}`): number {
-  const result = bind()(fd, NS_GET_NSTYPE, 0);
+  const { koffi, ioctl } = load();
+  const result = ioctl(fd, NS_GET_NSTYPE, 0);
   if (result < 0) {
     const errno = errnoName(koffi.errno());
-    throw new ContainerError('SystemError', `ioctl NS_GET_NSTYPE ${path}: ${errno}`, {
-      syscall: 'ioctl',
-      errno,
-      path,
-    });
+    throw new ContainerError('SystemError', `ioctl NS_GET_NSTYPE ${path}: ${errno}`, { syscall: 'ioctl', errno, path });
   }
   return result;
 }

@@ -1,0 +1,60 @@
+import { ContainerError } from '@containerkit/core';
+import type { Controller } from '../controller.js';
+import { parseKeyValues, readCgOptional, readUint, writeCg } from '../cgfs.js';
+import { omitEmpty } from '../json.js';
+import { given, nonZero, type Resources } from '../resources.js';
+
+const FIELDS = ['shares', 'quota', 'burst', 'period', 'realtimeRuntime', 'realtimePeriod', 'idle'] as const;
+
+export const cpu: Controller = {
+  name: 'cpu',
+  requested: (r) => {
+    const field = FIELDS.find((f) => given(r.cpu?.[f]));
+    return field ? `linux.resources.cpu.${field}` : undefined;
+  },
+  // A SCHED_RR/FIFO task can only join a cgroup that already has realtime runtime.
+  async apply(dir, r) {
+    if (r) await setRealtime(dir, r);
+  },
+  async set(dir, r) {
+    const c = r.cpu;
+    if (!c) return;
+    if (nonZero(c.shares)) await setShares(dir, Number(c.shares));
+    // The kernel may refuse a smaller period while the old quota would exceed the parent's;
+    // runc then retries the period after the quota.
+    let periodPending = false;
+    if (nonZero(c.period)) {
+      try {
+        await writeCg(dir, 'cpu.cfs_period_us', String(c.period));
+      } catch (e) {
+        if ((e as { errno?: string }).errno !== 'EINVAL' || !nonZero(c.quota)) throw e;
+        periodPending = true;
+      }
+    }
+    if (nonZero(c.quota)) {
+      await writeCg(dir, 'cpu.cfs_quota_us', String(c.quota));
+      if (periodPending) await writeCg(dir, 'cpu.cfs_period_us', String(c.period));
+    }
+    if (given(c.burst)) await writeCg(dir, 'cpu.cfs_burst_us', String(c.burst));
+    if (given(c.idle)) await writeCg(dir, 'cpu.idle', String(c.idle));
+    await setRealtime(dir, r);
+  },
+  async stats(dir, stats) {
+    const s = parseKeyValues((await readCgOptional(dir, 'cpu.stat')) ?? '');
+    const throttling = { periods: s.nr_periods ?? 0, throttledPeriods: s.nr_throttled ?? 0, throttledTime: s.throttled_time ?? 0 };
+    stats.cpu = { ...(stats.cpu as object), throttling: omitEmpty(throttling, ['periods', 'throttledPeriods', 'throttledTime']) };
+  },
+};
+
+async function setShares(dir: string, shares: number): Promise<void> {
+  await writeCg(dir, 'cpu.shares', String(shares));
+  // The kernel clamps silently; say which bound was hit, as runc does.
+  const actual = await readUint(dir, 'cpu.shares');
+  if (shares > actual) throw new ContainerError('ConfigInvalid', `linux.resources.cpu.shares: the maximum allowed is ${actual}`);
+  if (shares < actual) throw new ContainerError('ConfigInvalid', `linux.resources.cpu.shares: the minimum allowed is ${actual}`);
+}
+
+async function setRealtime(dir: string, r: Resources): Promise<void> {
+  if (nonZero(r.cpu?.realtimePeriod)) await writeCg(dir, 'cpu.rt_period_us', String(r.cpu.realtimePeriod));
+  if (nonZero(r.cpu?.realtimeRuntime)) await writeCg(dir, 'cpu.rt_runtime_us', String(r.cpu.realtimeRuntime));
+}

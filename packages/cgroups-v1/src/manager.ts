@@ -1,0 +1,171 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize } from 'node:path';
+import type { CgroupConfig, CgroupManager, CgroupStats, FreezerState } from '@containerkit/core';
+import { ContainerError, systemError } from '@containerkit/core';
+import { readCgOptional, writeCg } from './cgfs.js';
+import type { Controller, ControllerContext } from './controller.js';
+import { oomKillCount } from './controllers/memory.js';
+import { freeze, freezerState, thaw } from './freeze.js';
+import { emptyStats } from './json.js';
+import { oomEvents } from './oom.js';
+import { joinCgroup, listProcesses } from './procs.js';
+import { removeCgroup } from './remove.js';
+import type { Resources } from './resources.js';
+import { checkMounted, checkUnified } from './validate.js';
+
+export interface ManagerOptions {
+  readonly controllers: readonly Controller[];
+  readonly ctx: ControllerContext;
+  readonly oomPollIntervalMs: number;
+}
+
+/** One directory and the paths() keys that share it (co-mounted subsystems such as cpu,cpuacct). */
+interface Group {
+  readonly dir: string;
+  readonly keys: readonly string[];
+}
+
+/**
+ * The cgroup v1 manager of one container: `dirs` maps every hierarchy key ("memory",
+ * "name=systemd", "" for the unified mount on hybrid hosts) to the container's directory.
+ * Like runc's Manager, apply() only creates and joins; set() writes the resources.
+ */
+export class V1Manager implements CgroupManager {
+  private readonly groups: Group[];
+
+  constructor(
+    private readonly config: CgroupConfig,
+    private readonly dirs: Readonly<Record<string, string>>,
+    private readonly options: ManagerOptions,
+  ) {
+    const byDir = new Map<string, string[]>();
+    for (const [key, dir] of Object.entries(dirs)) byDir.set(dir, [...(byDir.get(dir) ?? []), key]);
+    this.groups = [...byDir].map(([dir, keys]) => ({ dir, keys }));
+  }
+
+  paths(): Record<string, string> {
+    return { ...this.dirs };
+  }
+
+  async apply(pid: number): Promise<void> {
+    const resources = this.config.resources as Resources | undefined;
+    if (resources) await this.validate(resources);
+    for (const { dir, keys } of this.groups) {
+      await this.create(dir, keys, resources);
+      await joinCgroup(dir, pid);
+    }
+  }
+
+  /** cpuset's apply() creates its own levels (each needs cpus and mems before anyone joins). */
+  private async create(dir: string, keys: readonly string[], resources: Resources | undefined): Promise<void> {
+    const controllers = this.controllersOf(keys);
+    if (!controllers.some((c) => c.name === 'cpuset')) await mkdirp(dir);
+    for (const c of controllers) await c.apply?.(dir, resources, this.options.ctx);
+  }
+
+  async addProcess(pid: number, sub?: string): Promise<void> {
+    if (sub !== undefined && (isAbsolute(sub) || normalize(sub).startsWith('..'))) {
+      throw new ContainerError('ConfigInvalid', `cgroup sub-path "${sub}" must be relative and stay below the container's cgroup`);
+    }
+    for (const { dir, keys } of this.groups) {
+      const target = sub ? join(dir, sub) : dir;
+      if (sub) await this.create(target, keys, undefined);
+      await joinCgroup(target, pid);
+    }
+  }
+
+  async processes(recursive = false): Promise<number[]> {
+    return listProcesses(this.primaryDir(), recursive);
+  }
+
+  async set(resources: Parameters<CgroupManager['set']>[0]): Promise<void> {
+    const r = resources as Resources;
+    await this.validate(r);
+    for (const { dir, keys } of this.groups) {
+      for (const c of this.controllersOf(keys)) await c.set(dir, r, this.options.ctx);
+    }
+    const unified = this.dirs[''];
+    if (unified) {
+      for (const [file, value] of Object.entries(r.unified ?? {})) await writeCg(unified, file, value);
+    }
+  }
+
+  async stats(): Promise<CgroupStats> {
+    const stats = emptyStats();
+    for (const { dir, keys } of this.groups) {
+      for (const c of this.controllersOf(keys)) await c.stats?.(dir, stats, this.options.ctx);
+    }
+    return stats;
+  }
+
+  freeze(): Promise<void> {
+    return freeze(this.required('freezer'));
+  }
+
+  thaw(): Promise<void> {
+    return thaw(this.required('freezer'));
+  }
+
+  freezerState(): Promise<FreezerState> {
+    return freezerState(this.required('freezer'));
+  }
+
+  async destroy(): Promise<void> {
+    for (const { dir } of this.groups) await removeCgroup(dir);
+  }
+
+  async exists(): Promise<boolean> {
+    try {
+      return (await stat(this.primaryDir())).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  oomKillCount(): Promise<number> {
+    return oomKillCount(this.required('memory'));
+  }
+
+  oomEvents(signal?: AbortSignal): AsyncIterable<void> {
+    return oomEvents(this.required('memory'), { signal, intervalMs: this.options.oomPollIntervalMs });
+  }
+
+  private async validate(r: Resources): Promise<void> {
+    checkMounted(r, this.options.controllers, new Set(Object.keys(this.dirs)));
+    if (!r.unified || Object.keys(r.unified).length === 0) return;
+    const unified = this.dirs[''];
+    checkUnified(r, unified === undefined ? undefined : await unifiedOffers(unified));
+  }
+
+  private controllersOf(keys: readonly string[]): Controller[] {
+    return this.options.controllers.filter((c) => keys.includes(c.name));
+  }
+
+  /** runc reads pids and existence from the devices hierarchy; any v1 one will do without it. */
+  private primaryDir(): string {
+    const dir = this.dirs.devices ?? this.groups.find((g) => !g.keys.includes(''))?.dir ?? this.dirs[''];
+    if (!dir) throw new ContainerError('SystemError', `cgroup: container ${this.config.id} has no cgroup hierarchy`);
+    return dir;
+  }
+
+  private required(key: string): string {
+    const dir = this.dirs[key];
+    if (!dir) throw new ContainerError('NotSupported', `the ${key} cgroup controller is not mounted on this host`);
+    return dir;
+  }
+}
+
+/** The controllers a unified cgroup gets: its own list, or what its parent hands down to a new child. */
+async function unifiedOffers(dir: string): Promise<string[]> {
+  const own = await readCgOptional(dir, 'cgroup.controllers');
+  const text = own ?? (await readCgOptional(dirname(dir), 'cgroup.subtree_control')) ?? '';
+  return text.trim().split(/\s+/).filter(Boolean);
+}
+
+async function mkdirp(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw systemError(`cgroup: creating ${dir}`, e);
+  }
+}

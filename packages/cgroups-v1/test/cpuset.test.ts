@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { cpuset, parseList } from '../src/controllers/cpuset.js';
+import { emptyStats } from '../src/json.js';
+import { context, empty, fixture, read } from './helpers/fixture.js';
+
+describe('cpuset controller (temp dir)', () => {
+  it('writes cpus and mems', async () => {
+    const dir = fixture(empty('cpuset.cpus', 'cpuset.mems'));
+    await cpuset.set(dir, { cpu: { cpus: '0-1', mems: '0' } }, context());
+    expect([read(dir, 'cpuset.cpus'), read(dir, 'cpuset.mems')]).toEqual(['0-1', '0']);
+  });
+
+  it('expands cpu lists as runc reports them', () => {
+    expect(parseList('0-2,4,7-8\n')).toEqual([0, 1, 2, 4, 7, 8]);
+    expect(parseList('\n')).toEqual([]);
+  });
+
+  it('reads the effective lists and the flags into runc\'s cpuset stats', async () => {
+    const flags = ['cpu_exclusive', 'mem_hardwall', 'mem_exclusive', 'memory_migrate', 'memory_spread_page', 'memory_spread_slab', 'memory_pressure'];
+    const dir = fixture({
+      'cpuset.effective_cpus': '0-1\n',
+      'cpuset.effective_mems': '0\n',
+      'cpuset.sched_load_balance': '1\n',
+      'cpuset.sched_relax_domain_level': '-1\n',
+      ...Object.fromEntries(flags.map((f) => [`cpuset.${f}`, '0\n'])),
+    });
+    const stats = emptyStats();
+    await cpuset.stats!(dir, stats, context());
+    expect(stats.cpuset).toMatchObject({ cpus: [0, 1], mems: [0], sched_load_balance: 1, sched_relax_domain_level: -1, cpu_exclusive: 0 });
+  });
+});

@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, newManager, track } from './helpers/cgroup.js';
+import { held } from './helpers/child.js';
+import { canRunIntegration, whyNot } from './helpers/host.js';
+
+const NULL_RWM = { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' };
+
+describe.skipIf(!canRunIntegration)(`devices controller, enforced (${canRunIntegration ? 'root, v1' : whyNot})`, () => {
+  afterEach(cleanup);
+
+  it('makes opening /dev/null fail when the rules deny everything', async () => {
+    const m = newManager('deny');
+    const h = track(held("echo > /dev/null && echo opened"));
+    await m.apply(h.pid);
+    await m.set({ devices: [{ allow: false, access: 'rwm' }] });
+    h.release();
+    const r = await h.exited;
+    expect(r.stdout).not.toContain('opened');
+    expect(r.stderr).toMatch(/Operation not permitted/);
+  });
+
+  it('lets the allowed device open under default deny', async () => {
+    const m = newManager('allow');
+    const h = track(held("echo > /dev/null && echo opened"));
+    await m.apply(h.pid);
+    await m.set({ devices: [{ allow: false, access: 'rwm' }, NULL_RWM] });
+    h.release();
+    expect((await h.exited).stdout).toContain('opened');
+  });
+
+  it('updates a running white-list with the minimal writes, never showing allow-all in between', async () => {
+    const m = newManager('update');
+    const h = track(held('sleep 30'));
+    await m.apply(h.pid);
+    await m.set({ devices: [{ allow: false, access: 'rwm' }, NULL_RWM] });
+    await m.set({ devices: [{ allow: false, access: 'rwm' }, { ...NULL_RWM, access: 'r' }, { allow: true, type: 'c', major: 1, minor: 5, access: 'rw' }] });
+    expect(readFileSync(`${m.paths().devices}/devices.list`, 'utf8').trim().split('\n').sort()).toEqual(['c 1:3 r', 'c 1:5 rw']);
+  });
+});

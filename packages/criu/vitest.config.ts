@@ -1,3 +1,0 @@
-import { packageTestConfig } from '../../vitest.shared.js';
-
-export default packageTestConfig(import.meta.dirname);
