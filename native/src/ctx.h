@@ -15,6 +15,8 @@ struct ck_ctx {
   int hostprocfd; /* O_PATH fd of the host's /proc, to reopen the fifo after pivot */
   int pivoted;    /* PIVOT_ROOT done: "/" is the container's root */
   int last_cap;   /* from /proc/sys/kernel/cap_last_cap, read before pivot; -1 if unknown */
+  int consolefd;  /* the caller's console socket (CONSOLE_SOCKET) */
+  int monitorfd;  /* C's end of the socketpair to a monitor P that relays the terminal */
   const char *exec_name;    /* the args[0] that exec_path was resolved from */
   char exec_path[PATH_MAX]; /* resolved by CHECK_EXEC or EXEC */
   char detail[CK_MAX_STRING];

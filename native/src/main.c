@@ -7,6 +7,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <grp.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,11 +17,13 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "console.h"
 #include "ctx.h"
 #include "sync.h"
 
@@ -105,23 +109,62 @@ static __attribute__((noreturn)) void step_failed(struct ck_ctx *ctx, uint32_t i
 }
 
 /* P after the clone: report C's pid, then either leave or stay as C's monitor. */
-static __attribute__((noreturn)) void run_parent(struct ck_ctx *ctx, pid_t child, int monitor) {
+static __attribute__((noreturn)) void run_parent(struct ck_ctx *ctx, pid_t child, uint64_t monitor, int relay) {
+  /* The console socket is C's to use; the caller must see it close when C is done with it. */
+  if (ctx->consolefd >= 0) close(ctx->consolefd);
   if (ck_send_pid(ctx->sync_fd, (uint32_t)child) < 0) _exit(1);
-  if (!monitor) _exit(0);
-  /* The container owns the terminal and pipes; the monitor keeps nothing of them open. */
-  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (null >= 0) {
-    for (int fd = 0; fd < 3; fd++) dup2(null, fd);
-    if (null > 2) close(null);
-  }
+  if (monitor == CK_CLONE_DETACH) _exit(0);
   int status;
-  pid_t r;
-  do r = waitpid(child, &status, 0);
-  while (r < 0 && errno == EINTR);
-  if (r < 0) _exit(1);
+  if (monitor == CK_CLONE_MONITOR_TERMINAL) {
+    status = ck_relay_terminal(relay, child);
+    if (status == -1) _exit(1);
+  } else {
+    /* The container owns the terminal and pipes; the monitor keeps nothing of them open. */
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+      for (int fd = 0; fd < 3; fd++) dup2(null, fd);
+      if (null > 2) close(null);
+    }
+    pid_t r;
+    do r = waitpid(child, &status, 0);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) _exit(1);
+  }
   if (WIFSIGNALED(status)) ck_send_exit(ctx->sync_fd, 1, WTERMSIG(status));
   else ck_send_exit(ctx->sync_fd, 0, WEXITSTATUS(status));
   _exit(0);
+}
+
+/* CLONE: P leaves through run_parent; C returns. */
+static void clone_child(struct ck_ctx *ctx, const struct ck_step *s, uint32_t i) {
+  uint64_t monitor = s->args[1].u;
+  if (monitor > CK_CLONE_MONITOR_TERMINAL) {
+    errno = EINVAL;
+    ck_fail(ctx, "clone: monitor %llu is not 0, 1 or 2", (unsigned long long)monitor);
+    step_failed(ctx, i, 1);
+  }
+  int pair[2] = { -1, -1 };
+  if (monitor == CK_CLONE_MONITOR_TERMINAL && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
+    ck_fail(ctx, "clone: socketpair for the terminal");
+    step_failed(ctx, i, 1);
+  }
+  pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)s->args[0].u | SIGCHLD, 0, 0, 0, 0);
+  if (child < 0) {
+    ck_fail(ctx, "clone");
+    step_failed(ctx, i, 1);
+  }
+  if (child > 0) {
+    /* Without C's end closed here, P would never see EOF if C fails before sending the master. */
+    if (pair[1] >= 0) close(pair[1]);
+    run_parent(ctx, child, monitor, pair[0]);
+  }
+  if (pair[0] >= 0) close(pair[0]);
+  ctx->monitorfd = pair[1];
+  /* Its own session, as runc's init: no signal meant for the caller's job reaches it. */
+  if (setsid() < 0) {
+    ck_fail(ctx, "setsid");
+    step_failed(ctx, i, 1);
+  }
 }
 
 /* C after the clone: wait for GO (the parent has set up cgroups and id maps by then). */
@@ -143,8 +186,21 @@ static void wait_go(struct ck_ctx *ctx) {
   free(payload);
 }
 
+/*
+ * C keeps the host ids it was cloned with, which the new user namespace does not map until the
+ * parent writes the maps (before GO); only then can C take the namespace's root ids and the
+ * full capabilities that come with them for the mounts that follow.
+ */
+static int become_namespace_root(struct ck_ctx *ctx) {
+  /* setgroups is denied in a namespace whose maps were written unprivileged; nothing to drop then. */
+  if (setgroups(0, NULL) < 0 && errno != EPERM) return ck_fail(ctx, "setgroups in the new user namespace");
+  if (setresgid(0, 0, 0) < 0) return ck_fail(ctx, "setresgid 0 in the new user namespace");
+  if (setresuid(0, 0, 0) < 0) return ck_fail(ctx, "setresuid 0 in the new user namespace");
+  return 0;
+}
+
 static int run(void) {
-  struct ck_ctx ctx = { .sync_fd = SYNC_FD, .rootfd = -1, .fifofd = -1, .hostprocfd = -1 };
+  struct ck_ctx ctx = { .sync_fd = SYNC_FD, .rootfd = -1, .fifofd = -1, .hostprocfd = -1, .consolefd = -1, .monitorfd = -1 };
   if (fcntl(SYNC_FD, F_SETFD, FD_CLOEXEC) < 0) {
     fprintf(stderr, "ck-init: fd 3 must be the sync socket: %s\n", strerror(errno));
     return 1;
@@ -177,18 +233,9 @@ static int run(void) {
     const struct ck_step *s = &plan.steps[i];
     ctx.detail[0] = 0;
     if (s->op == CK_OP_CLONE) {
-      pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)s->args[0].u | SIGCHLD, 0, 0, 0, 0);
-      if (child < 0) {
-        ck_fail(&ctx, "clone");
-        step_failed(&ctx, i, 1);
-      }
-      if (child > 0) run_parent(&ctx, child, s->args[1].u == 1);
-      /* Its own session, as runc's init: no signal meant for the caller's job reaches it. */
-      if (setsid() < 0) {
-        ck_fail(&ctx, "setsid");
-        step_failed(&ctx, i, 1);
-      }
+      clone_child(&ctx, s, i);
       wait_go(&ctx);
+      if ((s->args[0].u & CLONE_NEWUSER) && become_namespace_root(&ctx) < 0) step_failed(&ctx, i, 1);
       continue;
     }
     if (ck_step_for(s->op)(&ctx, s) < 0) step_failed(&ctx, i, s->op == CK_OP_EXEC ? 127 : 1);

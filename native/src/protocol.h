@@ -24,6 +24,8 @@
 #define CK_ARGS_NEW_TIME_NAMESPACE "uuuu"
 #define CK_OP_CLONE 4
 #define CK_ARGS_CLONE "uu"
+#define CK_OP_CONSOLE_SOCKET 5
+#define CK_ARGS_CONSOLE_SOCKET "s"
 #define CK_OP_SET_ROOT_PROPAGATION 10
 #define CK_ARGS_SET_ROOT_PROPAGATION "u"
 #define CK_OP_ENTER_ROOTFS 11
@@ -80,6 +82,8 @@
 #define CK_ARGS_CHECK_EXEC "ll"
 #define CK_OP_EXEC 37
 #define CK_ARGS_EXEC "ll"
+#define CK_OP_CREATE_CONSOLE 38
+#define CK_ARGS_CREATE_CONSOLE "uuuuu"
 
 /* Frame: u32 length (LE, of the type byte and the payload) | u8 type | payload. */
 #define CK_FRAME_PLAN 1
@@ -93,5 +97,12 @@
 
 #define CK_MOUNT_TARGET_DIR 0
 #define CK_MOUNT_TARGET_FILE 1
+
+#define CK_CONSOLE_TARGET_SOCKET 0
+#define CK_CONSOLE_TARGET_MONITOR 1
+
+#define CK_CLONE_DETACH 0
+#define CK_CLONE_MONITOR 1
+#define CK_CLONE_MONITOR_TERMINAL 2
 
 #endif

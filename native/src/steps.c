@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "console.h"
 #include "ctx.h"
 #include "fs.h"
 #include "sync.h"
@@ -145,6 +146,17 @@ static int wait_exec_fifo(struct ck_ctx *ctx, const struct ck_step *s) {
   snprintf(rel, sizeof rel, "self/fd/%d", ctx->fifofd);
   /* Blocks until `start` opens the fifo for reading. */
   int fd = openat(ctx->hostprocfd, rel, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 && errno == EACCES) {
+    /*
+     * In a new user namespace a non-dumpable process's /proc/self/fd belongs to the host's
+     * root, which C no longer is. Dumpable for this one open only: C execs right after it.
+     */
+    if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) return ck_fail(ctx, "exec fifo: prctl PR_SET_DUMPABLE");
+    fd = openat(ctx->hostprocfd, rel, O_WRONLY | O_CLOEXEC);
+    int saved = errno;
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    errno = saved;
+  }
   if (fd < 0) return ck_fail(ctx, "open exec fifo");
   ssize_t w = write(fd, "0", 1);
   int saved = errno;
@@ -336,6 +348,8 @@ ck_step_fn ck_step_for(uint16_t op) {
   case CK_OP_CHDIR: return change_dir;
   case CK_OP_CHECK_EXEC: return resolve_exec;
   case CK_OP_EXEC: return do_exec;
+  case CK_OP_CONSOLE_SOCKET: return ck_console_socket;
+  case CK_OP_CREATE_CONSOLE: return ck_create_console;
   }
   return NULL;
 }

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PlanStep } from '../../packages/core/src/plan/encoder.js';
-import { runPlan, type PlanRun } from './run-plan.js';
+import { runPlan, type PlanRun, type RunOptions } from './run-plan.js';
 
 export const MS_RDONLY = 1n;
 export const MS_NOSUID = 2n;
@@ -35,6 +35,8 @@ export type ContainerPlan = {
   /** Steps in P before CLONE. */
   pre?: PlanStep[];
   cloneFlags?: bigint;
+  /** CLONE's monitor argument; 1 unless given. */
+  monitor?: bigint;
   /** Steps before PIVOT_ROOT (mounts, devices), after /proc, /dev and /dev/null exist. */
   mounts?: PlanStep[];
   noPivot?: boolean;
@@ -48,7 +50,7 @@ export type ContainerPlan = {
 export function containerSteps(c: ContainerPlan): PlanStep[] {
   return [
     ...(c.pre ?? []),
-    { op: 'CLONE', args: [c.cloneFlags ?? CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID, 1n] },
+    { op: 'CLONE', args: [c.cloneFlags ?? CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID, c.monitor ?? 1n] },
     // Slave first: nothing mounted below may propagate back to the host.
     { op: 'SET_ROOT_PROPAGATION', args: [MS_SLAVE] },
     { op: 'ENTER_ROOTFS', args: [c.rootfs] },
@@ -64,6 +66,10 @@ export function containerSteps(c: ContainerPlan): PlanStep[] {
   ];
 }
 
-export function runContainer(c: ContainerPlan, onPid?: (pid: number) => void | Promise<void>): Promise<PlanRun> {
-  return runPlan(containerSteps(c), onPid);
+export function runContainer(
+  c: ContainerPlan,
+  onPid?: (pid: number) => void | Promise<void>,
+  options?: RunOptions,
+): Promise<PlanRun> {
+  return runPlan(containerSteps(c), onPid, options);
 }

@@ -17,12 +17,24 @@ export const ckInit = fileURLToPath(new URL('../dist/ck-init', import.meta.url))
 
 export type PlanRun = { frames: Frame[]; stdout: string; stderr: string; exitCode: number | null };
 
+/** input: written to ck-init's stdin (a pipe then), which is closed after it. */
+export type RunOptions = { input?: string };
+
 /**
  * Sends plan (steps, or raw plan bytes) on fd 3, answers PID with GO after onPid, and
  * resolves once ck-init has exited and the socket is closed.
  */
-export function runPlan(plan: PlanStep[] | Buffer, onPid: (pid: number) => void | Promise<void> = () => {}): Promise<PlanRun> {
-  const child = spawn(ckInit, [], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: {} });
+export function runPlan(
+  plan: PlanStep[] | Buffer,
+  onPid: (pid: number) => void | Promise<void> = () => {},
+  options: RunOptions = {},
+): Promise<PlanRun> {
+  const stdin = options.input === undefined ? 'ignore' : 'pipe';
+  const child = spawn(ckInit, [], { stdio: [stdin, 'pipe', 'pipe', 'pipe'], env: {} });
+  if (options.input !== undefined) {
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.end(options.input);
+  }
   const sync = child.stdio[3] as Socket;
   const decoder = new FrameDecoder();
   const frames: Frame[] = [];

@@ -32,6 +32,7 @@ export const hostnamePlan: PlanStep[] = [
 /** Every opcode at least once, in the order a real plan would use them. */
 const everyOpcode: PlanStep[] = [
   { op: 'OPEN_EXEC_FIFO', args: ['/run/ck/c1/exec.fifo'] },
+  { op: 'CONSOLE_SOCKET', args: ['/run/podman/console.sock'] },
   { op: 'JOIN_NAMESPACE', args: [CLONE_NEWNET, '/var/run/netns/n1'] },
   { op: 'NEW_TIME_NAMESPACE', args: [-5n, 0n, 86400n, 999999999n] },
   { op: 'CLONE', args: [CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID, 0n] },
@@ -46,6 +47,7 @@ const everyOpcode: PlanStep[] = [
   { op: 'MKNOD', args: ['/dev/null', S_IFCHR | 0o666n, 1n, 3n, 0n, 0n] },
   { op: 'SYMLINK', args: ['/proc/self/fd', '/dev/fd'] },
   { op: 'PIVOT_ROOT', args: [0n] },
+  { op: 'CREATE_CONSOLE', args: [0n, 1000n, 24n, 80n, 1n] },
   { op: 'MASK_PATH', args: ['/proc/kcore'] },
   { op: 'READONLY_PATH', args: ['/proc/sys'] },
   { op: 'READONLY_ROOT', args: [] },
@@ -79,8 +81,21 @@ const edgeValues: PlanStep[] = [
   { op: 'CHDIR', args: ['x'.repeat(4096)] },
 ];
 
+/** A foreground container with a terminal: P relays the pty that C hands it. */
+const terminalForeground: PlanStep[] = [
+  { op: 'CLONE', args: [CLONE_NEWNS | CLONE_NEWPID, 2n] },
+  { op: 'ENTER_ROOTFS', args: ['/var/lib/ck/c1/rootfs'] },
+  { op: 'MOUNT', args: ['devpts', '/dev/pts', 'devpts', MS_NOSUID | MS_NOEXEC, 'newinstance,ptmxmode=0666,mode=0620,gid=5', 0n] },
+  { op: 'SYMLINK', args: ['pts/ptmx', '/dev/ptmx'] },
+  { op: 'PIVOT_ROOT', args: [0n] },
+  { op: 'CREATE_CONSOLE', args: [1n, 0n, 0n, 0n, 1n] },
+  { op: 'READY', args: [] },
+  { op: 'EXEC', args: [['/bin/sh'], ['TERM=xterm']] },
+];
+
 export const goodVectors: Record<string, PlanStep[]> = {
   'hostname-e2e': hostnamePlan,
+  'terminal-foreground': terminalForeground,
   'every-opcode': everyOpcode,
   'edge-values': edgeValues,
   empty: [],

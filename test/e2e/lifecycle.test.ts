@@ -1,4 +1,4 @@
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, isRoot, NEEDS_ROOT, TestWorld } from './helpers.js';
 
@@ -7,6 +7,17 @@ beforeAll(() => isRoot && world.setUp());
 afterAll(async () => {
   if (isRoot) expect(await world.tearDown()).toEqual([]);
 });
+
+/** The shared default parent outlives its containers, as in runc; a test leaves none behind. */
+function removeEmptyCgroupParent(path: string): void {
+  for (const hierarchy of readdirSync('/sys/fs/cgroup')) {
+    try {
+      rmdirSync(`/sys/fs/cgroup/${hierarchy}${path}`);
+    } catch {
+      // absent, or in use by another container: not ours to remove
+    }
+  }
+}
 
 const ppid = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
 
@@ -60,6 +71,7 @@ describe.skipIf(!isRoot)(`library lifecycle (${isRoot ? 'as root' : NEEDS_ROOT})
       expect(out).toMatch(new RegExp(`:memory:/containerkit/${id}$`, 'm'));
     } finally {
       await container.destroy();
+      removeEmptyCgroupParent('/containerkit');
     }
   });
 

@@ -48,10 +48,20 @@ describe.skipIf(!isRoot)(`namespaces (${isRoot ? 'as root' : NEEDS_ROOT})`, () =
   });
 
   it('joins an existing namespace given by path', async () => {
-    const r = await world.sh('readlink /proc/self/ns/net', (c) => {
-      c.linux.namespaces = c.linux.namespaces.map((n: any) => (n.type === 'network' ? { type: 'network', path: '/proc/1/ns/net' } : n));
-    });
-    expect(r.stdout.trim()).toBe(readlinkSync('/proc/1/ns/net'));
+    const { execFileSync } = await import('node:child_process');
+    const { statSync, writeFileSync, rmSync } = await import('node:fs');
+    const nsFile = `${world.dir}/netns`;
+    writeFileSync(nsFile, '');
+    execFileSync('unshare', [`--net=${nsFile}`, 'true']);
+    try {
+      const r = await world.sh('readlink /proc/self/ns/net', (c) => {
+        c.linux.namespaces = c.linux.namespaces.map((n: any) => (n.type === 'network' ? { type: 'network', path: nsFile } : n));
+      });
+      expect(r.stdout.trim()).toBe(`net:[${statSync(nsFile).ino}]`);
+    } finally {
+      execFileSync('umount', [nsFile]);
+      rmSync(nsFile);
+    }
   });
 
   it('maps the container root to a host uid in a new user namespace', async () => {

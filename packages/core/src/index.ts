@@ -12,3 +12,13 @@ export { recordingSys, type RecordedCall } from './sys/fake.js';
 export { buildInitPlan, type PlanInputs } from './plan/build.js';
 export { namespaceTypeOfFd } from './sys/nsfs.js';
 export * from './plan/encoder.js';
+export type {
+  Spec, Root, Mount, Process, User, LinuxCapabilities, Rlimit, Hooks, Hook, Linux, LinuxNamespace, LinuxNamespaceType,
+  LinuxIdMapping, LinuxDevice, LinuxResources, LinuxDeviceCgroup, LinuxMemory, LinuxCpu, LinuxPids, LinuxBlockIO,
+  LinuxHugepageLimit, LinuxNetwork, LinuxRdma, LinuxSeccomp, LinuxTimeOffset,
+} from './config/schema.js';
+export { specSchema, RLIMIT_TYPES } from './config/schema.js';
+export { NAMESPACE_TYPES } from './config/schema-linux.js';
+export { parseSpec, parseSpecText, loadSpecFile } from './config/load.js';
+export { configInvalid, formatConfigIssues, invalidJson } from './config/errors.js';
+export { UNSUPPORTED_FIELDS, unsupportedFields, type UnsupportedField } from './config/supported.js';

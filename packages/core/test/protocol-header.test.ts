@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FRAME, LIMITS, MOUNT_TARGET_KIND, NO_STEP, OPS, PLAN_MAGIC, PLAN_VERSION, type FieldKind } from '../src/plan/protocol.js';
+import { CLONE_MONITOR, CONSOLE_TARGET, FRAME, LIMITS, MOUNT_TARGET_KIND, NO_STEP, OPS, PLAN_MAGIC, PLAN_VERSION, type FieldKind } from '../src/plan/protocol.js';
 
 const header = readFileSync(new URL('../../../native/src/protocol.h', import.meta.url), 'utf8');
 const defines = new Map<string, string>();
@@ -42,5 +42,10 @@ describe('native/src/protocol.h matches protocol.ts', () => {
     expect(num('CK_NO_STEP')).toBe(NO_STEP);
     expect(num('CK_MOUNT_TARGET_DIR')).toBe(MOUNT_TARGET_KIND.DIR);
     expect(num('CK_MOUNT_TARGET_FILE')).toBe(MOUNT_TARGET_KIND.FILE);
+  });
+
+  it('has the same console targets and CLONE monitor values', () => {
+    for (const [name, value] of Object.entries(CONSOLE_TARGET)) expect(num(`CK_CONSOLE_TARGET_${name}`), name).toBe(value);
+    for (const [name, value] of Object.entries(CLONE_MONITOR)) expect(num(`CK_CLONE_${name}`), name).toBe(value);
   });
 });

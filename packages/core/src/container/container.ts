@@ -1,4 +1,4 @@
-import { ContainerError } from '../errors.js';
+import { ContainerError, isContainerError } from '../errors.js';
 import type { CgroupStats } from '../drivers.js';
 import type { LinuxResources, Spec } from '../config/schema.js';
 import type { ContainerContext } from './context.js';
@@ -100,7 +100,11 @@ export class Container {
 
   /** Kills what still runs and removes the cgroups and the state directory. */
   destroy(): Promise<void> {
-    return this.locked(() => destroyContainer(this.ctx));
+    return this.locked(() => destroyContainer(this.ctx)).catch((error: unknown) => {
+      // Already destroyed (e.g. by a start that failed): nothing is left to remove.
+      if (isContainerError(error, 'ContainerNotExists')) return;
+      throw error;
+    });
   }
 
   pause(): Promise<void> {

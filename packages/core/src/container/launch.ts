@@ -40,6 +40,7 @@ export function launchInit(options: LaunchOptions): Promise<LaunchedInit> {
   const decoder = new FrameDecoder();
   let pid = 0;
   let settled = false;
+  let lateError: ContainerError | undefined;
   let resolveExit!: (status: ExitStatus) => void;
   let rejectExit!: (error: Error) => void;
   const exit = new Promise<ExitStatus>((res, rej) => {
@@ -48,6 +49,7 @@ export function launchInit(options: LaunchOptions): Promise<LaunchedInit> {
   });
   exit.catch(() => undefined);
 
+  const exited = new Promise<void>((res) => child.once('exit', () => res()));
   return new Promise<LaunchedInit>((resolve, reject) => {
     const fail = (error: Error) => {
       if (pid > 0) killQuietly(pid);
@@ -55,7 +57,9 @@ export function launchInit(options: LaunchOptions): Promise<LaunchedInit> {
       if (settled) return;
       settled = true;
       sync.destroy();
-      reject(error);
+      // The caller checks that nothing is left: reject only once ck-init itself is gone.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      void exited.then(() => reject(error));
     };
     child.on('error', (e) => fail(new ContainerError('SystemError', `starting ck-init (${ckInitPath}): ${e.message}`, { cause: e })));
     sync.on('error', () => undefined);
@@ -86,10 +90,14 @@ export function launchInit(options: LaunchOptions): Promise<LaunchedInit> {
           }
           resolve({ pid, child, exit });
         } else if (frame.type === FRAME.ERROR) {
-          fail(stepError(decodeErrorFrame(frame.payload), options.steps));
+          const error = stepError(decodeErrorFrame(frame.payload), options.steps);
+          // After READY a failing step (say, the exec fifo) ends the process: wait() reports why.
+          if (settled) lateError = error;
+          else fail(error);
         } else if (frame.type === FRAME.EXIT) {
           const { kind, value } = decodeExitFrame(frame.payload);
-          resolveExit(kind === 0 ? { exitCode: value, signal: null } : { exitCode: null, signal: signalName(value) });
+          if (lateError) rejectExit(lateError);
+          else resolveExit(kind === 0 ? { exitCode: value, signal: null } : { exitCode: null, signal: signalName(value) });
           sync.destroy();
         }
       }

@@ -23,16 +23,19 @@ export async function releaseInit(ctx: ContainerContext): Promise<void> {
   }
   try {
     const byte = Buffer.alloc(1);
-    for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
-      const read = await handle.read(byte, 0, 1, null).then(
-        (r) => r.bytesRead,
+    const readByte = () =>
+      handle.read(byte, 0, 1, null).then(
+        (r) => r.bytesRead === 1,
         (e: NodeJS.ErrnoException) => {
-          if (e.code === 'EAGAIN') return 0;
+          if (e.code === 'EAGAIN') return false;
           throw e;
         },
       );
-      if (read === 1) break;
+    for (let delay = 1; !(await readByte()); delay = Math.min(delay * 2, 20)) {
       if (!(await isAlive(pid, initStartTime))) {
+        // A short-lived process may have written its byte, exec'd and exited since the read:
+        // the byte then still waits in the fifo, so read once more before calling the init gone.
+        if (await readByte()) break;
         throw new ContainerError('ContainerNotRunning', `container "${id}": its init exited before start`);
       }
       await new Promise((r) => setTimeout(r, delay));

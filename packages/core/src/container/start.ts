@@ -1,5 +1,6 @@
-import { unlink } from 'node:fs/promises';
+import { chmod, unlink } from 'node:fs/promises';
 import type { StdioOptions } from 'node:child_process';
+import { PassThrough, type Readable } from 'node:stream';
 import { ContainerError } from '../errors.js';
 import { effectiveResources } from '../cgroups/device-rules.js';
 import { buildInitPlan } from '../plan/build.js';
@@ -46,6 +47,8 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
 
   ctx.sys.mkfifo(fifo, 0o622);
   try {
+    // mkfifo honours the umask; the init may be another user (a user namespace's root) that must write it.
+    await chmod(fifo, 0o622);
     const launched = await launchInit({
       plan,
       steps,
@@ -67,8 +70,8 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
     return {
       pid: launched.pid,
       stdin: child.stdin,
-      stdout: child.stdout,
-      stderr: child.stderr,
+      stdout: retained(child.stdout),
+      stderr: retained(child.stderr),
       signal: (signal) => signalInit(ctx, signal),
       wait: () => {
         if (options.detached) {
@@ -87,4 +90,13 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
 function stdioOptions(stdio: ProcessOptions['stdio']): StdioOptions {
   const modes: StdioMode[] = Array.isArray(stdio) ? stdio : [stdio ?? 'pipe', stdio ?? 'pipe', stdio ?? 'pipe'];
   return modes;
+}
+
+/**
+ * Node discards a child's unread output when the child exits (child_process flushStdio), and
+ * the monitor exits as soon as the container's process does, often before the caller reads:
+ * piping into a PassThrough at once keeps every byte until it is read.
+ */
+function retained(stream: Readable | null): Readable | null {
+  return stream ? stream.pipe(new PassThrough()) : null;
 }

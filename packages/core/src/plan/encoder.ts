@@ -15,6 +15,7 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
   JOIN_NAMESPACE: ['type', 'path'],
   NEW_TIME_NAMESPACE: ['monotonicSecs', 'monotonicNsecs', 'boottimeSecs', 'boottimeNsecs'],
   CLONE: ['flags', 'monitor'],
+  CONSOLE_SOCKET: ['path'],
   SET_ROOT_PROPAGATION: ['flags'],
   ENTER_ROOTFS: ['path'],
   MOUNT: ['source', 'target', 'fstype', 'flags', 'data', 'targetKind'],
@@ -43,6 +44,7 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
   CHDIR: ['path'],
   CHECK_EXEC: ['args', 'env'],
   EXEC: ['args', 'env'],
+  CREATE_CONSOLE: ['target', 'uid', 'rows', 'cols', 'console'],
 };
 
 const U64_MIN = -(1n << 63n);

@@ -119,7 +119,9 @@ export function execSteps(spec: Spec, caps: CapabilityMasks, process: ProcessInp
   steps.push(
     { op: 'DROP_BOUNDING', args: [caps.bounding] },
     { op: 'SET_USER', args: [BigInt(user.uid ?? 0), BigInt(user.gid ?? 0), (user.additionalGids ?? []).map(String)] },
-    { op: 'SET_CAPABILITIES', args: [caps.effective, caps.permitted, caps.inheritable, caps.ambient] },
+    // The kernel raises an ambient capability only if it is permitted and inheritable too; runc
+    // drops the others with a warning, so the default config (no inheritable set) runs.
+    { op: 'SET_CAPABILITIES', args: [caps.effective, caps.permitted, caps.inheritable, caps.ambient & caps.permitted & caps.inheritable] },
     { op: 'UMASK', args: [BigInt(user.umask ?? 0o022)] },
     // chdir again as the final user: a cwd it cannot enter must fail here, not be kept from root.
     { op: 'CHDIR', args: [process.cwd] },

@@ -32,6 +32,20 @@
  *
  * The parent never writes after GO; C closes the socket (CLOEXEC) when it execs.
  *
+ * ## Terminal (OCI process.terminal)
+ *
+ * C's CREATE_CONSOLE allocates the pty inside the container and hands the master away with
+ * SCM_RIGHTS (data: the peer's name, "/dev/pts/N"), on one of two private channels:
+ *
+ *   --console-socket (podman, containerd)   CONSOLE_SOCKET in P connects to the caller's socket
+ *                                            before CLONE; C sends the master on it and closes it.
+ *   foreground (`ckrun run -t`)              CLONE with monitor 2: P makes a socketpair before the
+ *                                            clone; C sends the master on it; P relays its own
+ *                                            stdin → master and master → its stdout (stdin in raw
+ *                                            mode and SIGWINCH sizes copied when it is a tty;
+ *                                            SIGINT/TERM/HUP/QUIT forwarded to C) until C exits,
+ *                                            then drains the master and sends EXIT.
+ *
  * ## Plan encoding (all integers little-endian)
  *
  *   header:  "CKPL" | u16 version | u16 reserved (0) | u32 step count
@@ -70,8 +84,13 @@ export const OPS = {
   /** P: unshare(CLONE_NEWTIME) and write /proc/self/timens_offsets, so C is born in it.
    *  (monotonic secs, monotonic nsecs, boottime secs, boottime nsecs; secs as two's complement) */
   NEW_TIME_NAMESPACE: { code: 3, args: ['u64', 'u64', 'u64', 'u64'] },
-  /** P: clone C with these CLONE_NEW* flags; monitor 1 = stay and report EXIT. (flags, monitor) */
+  /** P: clone C with these CLONE_NEW* flags. monitor 0 = P leaves; 1 = P stays and reports EXIT;
+   *  2 = as 1, and P also relays its own stdin/stdout to the pty that C's CREATE_CONSOLE
+   *  (target MONITOR) hands it, keeping its stdio open for that (see CONSOLE_TARGET). (flags, monitor) */
   CLONE: { code: 4, args: ['u64', 'u64'] },
+  /** P: connect a SOCK_STREAM unix socket to a host path (runc's --console-socket) and keep it
+   *  for CREATE_CONSOLE; put it before any JOIN_NAMESPACE of a mount namespace. (path) */
+  CONSOLE_SOCKET: { code: 5, args: ['str'] },
 
   /** C: mount(NULL, "/", NULL, flags|MS_REC) — make the inherited mounts private/slave. (propagation flags) */
   SET_ROOT_PROPAGATION: { code: 10, args: ['u64'] },
@@ -125,6 +144,14 @@ export const OPS = {
   CHECK_EXEC: { code: 36, args: ['strs', 'strs'] },
   /** C: close every fd above 2 on exec, then execve. (args, env) */
   EXEC: { code: 37, args: ['strs', 'strs'] },
+  /** C (after PIVOT_ROOT with devpts on /dev/pts, before SET_USER): open /dev/pts/ptmx after checking
+   *  it is the devpts ptmx, take the peer with TIOCGPTPEER (never /dev/pts/N by name: runc
+   *  CVE-2025-52565), chown the peer to uid (the gid stays the devpts one, as runc does), set the
+   *  window size unless rows or cols is 0, bind the peer onto /dev/console if console is 1, send the
+   *  master with SCM_RIGHTS and the peer's name ("/dev/pts/N") as data to the target (CONSOLE_TARGET),
+   *  then make the peer the controlling terminal and stdin, stdout and stderr.
+   *  (target, uid, rows, cols, console) */
+  CREATE_CONSOLE: { code: 38, args: ['u64', 'u64', 'u64', 'u64', 'u64'] },
 } as const satisfies Record<string, { code: number; args: readonly FieldKind[] }>;
 
 export type OpName = keyof typeof OPS;
@@ -144,3 +171,10 @@ export type FrameType = (typeof FRAME)[keyof typeof FRAME];
 export const NO_STEP = 0xffffffff;
 
 export const MOUNT_TARGET_KIND = { DIR: 0, FILE: 1 } as const;
+
+/** Where CREATE_CONSOLE sends the pty master: the CONSOLE_SOCKET (which it then closes), or the
+ *  monitor P, which must have been cloned with monitor 2. */
+export const CONSOLE_TARGET = { SOCKET: 0, MONITOR: 1 } as const;
+
+/** CLONE's monitor argument. */
+export const CLONE_MONITOR = { DETACH: 0, MONITOR: 1, MONITOR_TERMINAL: 2 } as const;

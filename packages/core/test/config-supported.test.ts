@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { isContainerError } from '../src/errors.js';
+import { parseSpec } from '../src/config/load.js';
+import { UNSUPPORTED_FIELDS, unsupportedFields } from '../src/config/supported.js';
+import { specWith } from './config-fixture.js';
+
+function notSupportedMessage(edit: (spec: Record<string, any>) => void): string {
+  try {
+    parseSpec(specWith(edit));
+  } catch (error) {
+    if (isContainerError(error, 'NotSupported')) return error.message;
+    throw error;
+  }
+  throw new Error('expected a NotSupported error');
+}
+
+const hook = { path: '/usr/bin/hook' };
+
+/** For each unsupported field: a config edit that sets it, and the path the error must name. */
+const CASES: [string, (s: Record<string, any>) => void][] = [
+  ['process.terminal', (s) => (s.process.terminal = true)],
+  ['process.consoleSize', (s) => (s.process.consoleSize = { height: 24, width: 80 })],
+  ['process.apparmorProfile', (s) => (s.process.apparmorProfile = 'docker-default')],
+  ['process.selinuxLabel', (s) => (s.process.selinuxLabel = 'system_u:system_r:container_t:s0')],
+  ['process.ioPriority', (s) => (s.process.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 4 })],
+  ['process.scheduler', (s) => (s.process.scheduler = { policy: 'SCHED_BATCH' })],
+  ['process.execCPUAffinity', (s) => (s.process.execCPUAffinity = { initial: '0' })],
+  ['hooks.prestart', (s) => (s.hooks = { prestart: [hook] })],
+  ['hooks.createRuntime', (s) => (s.hooks = { createRuntime: [hook] })],
+  ['hooks.createContainer', (s) => (s.hooks = { createContainer: [hook] })],
+  ['hooks.startContainer', (s) => (s.hooks = { startContainer: [hook] })],
+  ['hooks.poststart', (s) => (s.hooks = { poststart: [hook] })],
+  ['hooks.poststop', (s) => (s.hooks = { poststop: [hook] })],
+  ['linux.seccomp', (s) => (s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' })],
+  ['linux.intelRdt', (s) => (s.linux.intelRdt = { closID: 'guaranteed' })],
+  ['linux.personality', (s) => (s.linux.personality = { domain: 'LINUX32' })],
+  ['linux.memoryPolicy', (s) => (s.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' })],
+  ['linux.netDevices', (s) => (s.linux.netDevices = { eth1: { name: 'eth0' } })],
+  ['linux.mountLabel', (s) => (s.linux.mountLabel = 'system_u:object_r:container_file_t:s0')],
+  ['mounts[6].uidMappings', (s) => (s.mounts[6].uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])],
+  ['mounts[6].gidMappings', (s) => (s.mounts[6].gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])],
+  ['mounts[1].options', (s) => s.mounts[1].options.push('idmap')],
+];
+
+describe('fields containerkit does not implement yet', () => {
+  it.each(CASES)('rejects a config that sets %s, naming its path', (path, edit) => {
+    expect(notSupportedMessage(edit)).toBe(`config.json: not supported yet: ${path}`);
+  });
+
+  it('has a test case for every line of the table', () => {
+    const tested = CASES.map(([path]) => path.replace(/\[\d+\]/g, '[]'));
+    expect(UNSUPPORTED_FIELDS.map((f) => f.path).sort()).toEqual([...new Set(tested)].sort());
+  });
+
+  it('accepts the fields when they are left at their defaults', () => {
+    const spec = parseSpec(
+      specWith((s) => {
+        s.process.terminal = false;
+        s.process.apparmorProfile = '';
+        s.hooks = { prestart: [], poststop: [] };
+        s.linux.netDevices = {};
+        s.linux.mountLabel = '';
+        s.mounts[0].uidMappings = [];
+      }),
+    );
+    expect(unsupportedFields(spec)).toEqual([]);
+  });
+
+  it('names every unsupported field of a config, one per line', () => {
+    const message = notSupportedMessage((s) => {
+      s.process.terminal = true;
+      s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' };
+    });
+    expect(message.split('\n')).toEqual(['config.json: not supported yet: process.terminal', 'config.json: not supported yet: linux.seccomp']);
+  });
+
+  it('validates the schema before checking support, so a bad unsupported field is ConfigInvalid', () => {
+    expect(() => parseSpec(specWith((s) => (s.linux.seccomp = { defaultAction: 'SCMP_ACT_NOPE' })))).toThrow(
+      /linux\.seccomp\.defaultAction: unknown seccomp action "SCMP_ACT_NOPE"/,
+    );
+  });
+});

@@ -1,0 +1,40 @@
+import { join, resolve } from 'node:path';
+import type { Spec } from '@containerkit/core';
+import type { FlagValues, Flags } from './command.js';
+import { CliError } from './cli-error.js';
+
+/** The flags create and run share with runc. */
+export const CREATE_FLAGS: Flags = {
+  bundle: { type: 'string', short: 'b', help: 'value  path to the root of the bundle directory, defaults to the current directory' },
+  'console-socket': { type: 'string', help: "value  path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal (not supported yet)" },
+  'pid-file': { type: 'string', help: 'value  specify the file to write the process id to' },
+  'no-pivot': { type: 'boolean', help: 'do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is on top of a ramdisk' },
+  'no-new-keyring': { type: 'boolean', help: 'do not create a new session keyring for the container (ckrun never creates one)' },
+  'preserve-fds': { type: 'string', help: 'value  Pass N additional file descriptors to the container (only 0 is supported yet) (default: 0)' },
+};
+
+export const CREATE_DESCRIPTION = `The create command creates an instance of a container for a bundle. The bundle
+is a directory with a specification file named "config.json" and a root
+filesystem.`;
+
+export interface BundleConfig {
+  bundle: string;
+  spec: Spec;
+}
+
+/**
+ * Reads <bundle>/config.json through the library, after refusing the flags ckrun cannot honour
+ * yet: a console socket, extra file descriptors.
+ */
+export async function loadBundle(command: string, flags: FlagValues): Promise<BundleConfig> {
+  if (flags['console-socket'] !== undefined) {
+    throw new CliError(command, '--console-socket: a console (terminal) is not supported yet');
+  }
+  const preserve = flags['preserve-fds'] as string | undefined;
+  if (preserve !== undefined && !/^\d+$/.test(preserve)) throw new CliError(command, `--preserve-fds: "${preserve}" is not a number`);
+  if (preserve !== undefined && Number(preserve) !== 0) throw new CliError(command, '--preserve-fds: passing extra file descriptors is not supported yet');
+  const bundle = resolve((flags.bundle as string | undefined) ?? process.cwd());
+  const { loadSpecFile } = await import('./factory.js');
+  // The library rejects what it does not implement yet, process.terminal among them.
+  return { bundle, spec: await loadSpecFile(join(bundle, 'config.json')) };
+}

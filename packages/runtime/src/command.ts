@@ -1,0 +1,36 @@
+import type { Factory } from '@containerkit/core';
+import type { GlobalOptions } from './globals.js';
+
+/** A flag as node:util parseArgs takes it, plus the line `--help` prints for it. */
+export interface FlagSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  /** The value's name in help, e.g. "value" (string flags only). */
+  help: string;
+}
+
+export type Flags = Record<string, FlagSpec>;
+export type FlagValues = Record<string, string | boolean | undefined>;
+
+export interface CommandContext {
+  globals: GlobalOptions;
+  /** The wired factory; loads the library on first call. */
+  factory(): Promise<Factory>;
+  stdout(text: string): void;
+}
+
+/**
+ * One ckrun command: its flags and help (cheap, read by --help) and run(), which loads the
+ * library only when it is called. run() resolves to the exit status.
+ */
+export interface Command {
+  name: string;
+  summary: string;
+  /** Arguments after the flags, as runc's USAGE line shows them. */
+  usage: string;
+  description?: string;
+  flags: Flags;
+  /** How many positional arguments are accepted. */
+  args: { min: number; max: number };
+  run(ctx: CommandContext, flags: FlagValues, args: string[]): Promise<number>;
+}

@@ -1,0 +1,29 @@
+import type { Command } from '../command.js';
+import { CREATE_DESCRIPTION, CREATE_FLAGS, loadBundle } from '../bundle.js';
+import { writePidFile } from '../pid-file.js';
+
+export const create: Command = {
+  name: 'create',
+  summary: 'create a container',
+  usage: '<container-id>',
+  description: CREATE_DESCRIPTION,
+  flags: CREATE_FLAGS,
+  args: { min: 1, max: 1 },
+  async run(ctx, flags, [id]) {
+    const { bundle, spec } = await loadBundle('create', flags);
+    const factory = await ctx.factory();
+    const container = await factory.create(id!, spec, { bundle, noPivot: flags['no-pivot'] === true });
+    // Detached: the init stays behind waiting on the exec fifo, orphaned to our caller's subreaper.
+    const init = await container.start({ stdio: 'inherit', detached: true });
+    const pidFile = flags['pid-file'] as string | undefined;
+    if (pidFile) {
+      try {
+        writePidFile(pidFile, init.pid);
+      } catch (error) {
+        await container.destroy();
+        throw error;
+      }
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,68 @@
+import type { Flags } from './command.js';
+import { parseFlags } from './flags.js';
+import { CliError } from './cli-error.js';
+
+export interface GlobalOptions {
+  root: string;
+  log?: string;
+  logFormat: 'text' | 'json';
+  debug: boolean;
+  rootless: 'true' | 'false' | 'auto';
+  help: boolean;
+  version: boolean;
+}
+
+export const DEFAULT_ROOT = '/run/containerkit';
+
+export const GLOBAL_FLAGS: Flags = {
+  debug: { type: 'boolean', help: 'enable debug logging' },
+  log: { type: 'string', help: "value  set the log file to write ckrun logs to (default is '/dev/stderr')" },
+  'log-format': { type: 'string', help: "value  set the log format ('text' (default), or 'json') (default: \"text\")" },
+  root: { type: 'string', help: `value  root directory for storage of container state (this should be located in tmpfs) (default: "${DEFAULT_ROOT}")` },
+  criu: { type: 'string', help: 'value  path to the criu binary used for checkpoint and restore (default: "criu")' },
+  'systemd-cgroup': { type: 'boolean', help: 'enable systemd cgroup support (not supported yet)' },
+  rootless: { type: 'string', help: "value  ignore cgroup permission errors ('true', 'false', or 'auto') (default: \"auto\")" },
+  help: { type: 'boolean', short: 'h', help: 'show help' },
+  version: { type: 'boolean', short: 'v', help: 'print the version' },
+};
+
+/**
+ * Splits argv at the command, as runc's global flags come before it: the global flags,
+ * the command name and everything after it.
+ */
+export function splitArgv(argv: string[]): { global: string[]; command?: string; rest: string[] } {
+  const global: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return { global, command: argv[i + 1], rest: argv.slice(i + 2) };
+    if (!arg.startsWith('-') || arg === '-') return { global, command: arg, rest: argv.slice(i + 1) };
+    global.push(arg);
+    const name = arg.replace(/^--?/, '');
+    if (!name.includes('=') && GLOBAL_FLAGS[name]?.type === 'string' && i + 1 < argv.length) global.push(argv[++i]!);
+  }
+  return { global, rest: [] };
+}
+
+export function parseGlobals(args: string[]): GlobalOptions {
+  const { values } = parseFlags(undefined, GLOBAL_FLAGS, args, false);
+  if (values['systemd-cgroup']) throw new CliError(undefined, '--systemd-cgroup: systemd cgroups are not supported yet');
+  const logFormat = (values['log-format'] as string | undefined) ?? 'text';
+  if (logFormat !== 'text' && logFormat !== 'json') {
+    throw new CliError(undefined, `--log-format: unknown format "${logFormat}" (use text or json)`);
+  }
+  const rootless = (values.rootless as string | undefined) ?? 'auto';
+  if (rootless !== 'true' && rootless !== 'false' && rootless !== 'auto') {
+    throw new CliError(undefined, `--rootless: invalid value "${rootless}" (use true, false or auto)`);
+  }
+  const root = values.root as string | undefined;
+  if (root === '') throw new CliError(undefined, '--root: must not be empty');
+  return {
+    root: root ?? DEFAULT_ROOT,
+    log: values.log as string | undefined,
+    logFormat,
+    debug: values.debug === true,
+    rootless,
+    help: values.help === true,
+    version: values.version === true,
+  };
+}

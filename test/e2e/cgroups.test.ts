@@ -1,0 +1,122 @@
+// One suite, two drivers: the factory picks cgroup v1 on this hybrid host and v2 in the VM lab,
+// and every behaviour here must hold on both.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect, isRoot, NEEDS_ROOT, TestWorld } from './helpers.js';
+
+const world = new TestWorld();
+beforeAll(() => isRoot && world.setUp());
+afterAll(async () => {
+  if (isRoot) expect(await world.tearDown()).toEqual([]);
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A running container whose process is the script; destroyed by the returned function. */
+async function running(script: string, edit?: (config: any) => void) {
+  const { id, bundle, config } = await world.bundle((c) => {
+    c.process.args = ['sh', '-c', script];
+    edit?.(c);
+  });
+  const container = await world.factory.create(id, config, { bundle });
+  const proc = await container.run({ stdio: ['ignore', 'pipe', 'pipe'] });
+  return { container, proc, stdout: collect(proc.stdout) };
+}
+
+describe.skipIf(!isRoot)(`cgroup resources of a container (${isRoot ? 'as root' : NEEDS_ROOT})`, () => {
+  it('OOM-kills a process that allocates past memory.limit and reports the OOM event', async () => {
+    const { container, proc } = await running('sleep 1; x=$(head -c 64m /dev/zero | tr "\\0" a); echo survived', (c) => {
+      c.linux.resources.memory = { limit: 16 * 1024 * 1024, swap: 16 * 1024 * 1024 };
+    });
+    const events = container.notifyOOM(AbortSignal.timeout(30_000))[Symbol.asyncIterator]();
+    try {
+      const [event, status] = await Promise.all([events.next(), proc.wait()]);
+      expect(event.done).toBe(false);
+      expect(status.exitCode).not.toBe(0);
+    } finally {
+      await events.return?.();
+      await container.destroy();
+    }
+  });
+
+  it('makes fork fail past pids.limit', async () => {
+    const r = await world.sh('for i in 1 2 3 4 5 6 7 8; do sleep 5 & done 2>&1; echo done', (c) => (c.linux.resources.pids = { limit: 4 }));
+    expect(r.stdout + r.stderr).toMatch(/can't fork|Resource temporarily unavailable|Try again/i);
+  });
+
+  it('denies opening a device node the device rules do not allow, though mknod is allowed', async () => {
+    const r = await world.sh('mknod /dev/mem c 1 1 && (head -c 1 /dev/mem > /dev/null 2>&1 && echo opened || echo denied)', (c) => {
+      c.process.capabilities.bounding.push('CAP_MKNOD');
+      c.process.capabilities.effective.push('CAP_MKNOD');
+      c.process.capabilities.permitted.push('CAP_MKNOD');
+    });
+    expect(r.stdout.trim()).toBe('denied');
+  });
+
+  it('shows cpu quota throttling in the stats', async () => {
+    const { container, proc } = await running('while :; do :; done', (c) => (c.linux.resources.cpu = { quota: 10000, period: 100000 }));
+    try {
+      await sleep(1500);
+      const stats = (await container.stats()) as any;
+      expect(stats.cpu.throttling?.throttled_periods ?? stats.cpu.throttling?.throttledPeriods ?? 0).toBeGreaterThan(0);
+    } finally {
+      await container.destroy();
+      await proc.wait();
+    }
+  });
+
+  it('updates a running container: a lowered pids limit is enforced at once', async () => {
+    const { container, proc, stdout } = await running('sleep 2; for i in 1 2 3 4 5 6; do sleep 5 & done 2>&1; echo done');
+    try {
+      await container.set({ pids: { limit: 3 } });
+      const [out] = await Promise.all([stdout, proc.wait()]);
+      expect(out).toMatch(/can't fork|Resource temporarily unavailable|Try again/i);
+    } finally {
+      await container.destroy();
+    }
+  });
+
+  it('denies a device after update() adds a deny rule to a running container', async () => {
+    const { container, proc, stdout } = await running('sleep 2; head -c 1 /dev/urandom > /dev/null 2>&1 && echo opened || echo denied');
+    try {
+      await container.set({ devices: [{ allow: false, type: 'c', major: 1, minor: 9, access: 'rwm' }] });
+      await proc.wait();
+      expect((await stdout).trim()).toBe('denied');
+    } finally {
+      await container.destroy();
+    }
+  });
+
+  it('pause stops a counter and resume continues it; the status says paused', async () => {
+    const { statSync } = await import('node:fs');
+    const counter = `${world.rootfs}/tmp/pause-${world.tag}`;
+    const size = () => statSync(counter, { throwIfNoEntry: false })?.size ?? 0;
+    const { container } = await running(`while :; do echo x >> /tmp/pause-${world.tag}; done`, (c) => (c.root.readonly = false));
+    try {
+      await sleep(300);
+      await container.pause();
+      expect(await container.status()).toBe('paused');
+      const frozenAt = size();
+      await sleep(500);
+      expect(size()).toBe(frozenAt);
+      await container.resume();
+      expect(await container.status()).toBe('running');
+      await sleep(500);
+      expect(size()).toBeGreaterThan(frozenAt);
+    } finally {
+      await container.destroy();
+    }
+  });
+
+  it('reports stats in the shape of runc events --stats', async () => {
+    const { container } = await running('sleep 30', (c) => (c.linux.resources.memory = { limit: 64 * 1024 * 1024 }));
+    try {
+      const stats = (await container.stats()) as any;
+      expect(Object.keys(stats)).toEqual(expect.arrayContaining(['cpu', 'memory', 'pids', 'blkio', 'hugetlb']));
+      expect(typeof stats.cpu.usage.total).toBe('number');
+      expect(stats.memory.usage.limit).toBe(64 * 1024 * 1024);
+      expect(stats.pids.current).toBeGreaterThanOrEqual(1);
+    } finally {
+      await container.destroy();
+    }
+  });
+});
