@@ -116,4 +116,17 @@ describe.skipIf(!isRoot)(`the container process (${isRoot ? 'as root' : NEEDS_RO
       expect(r.stdout).not.toMatch(/unreachable|^\/(work|run|tmp\/ck-e2e)/);
     }
   });
+
+  it('gives the process a terminal when process.terminal is set, relayed to the caller', async () => {
+    const r = await world.sh('tty; test -t 0 && test -t 1 && echo both-ttys', (c) => (c.process.terminal = true));
+    expect(r.stdout.replace(/\r/g, '')).toBe('/dev/pts/0\nboth-ttys\n');
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('refuses a detached container with a terminal but no console socket', async () => {
+    const { id, bundle, config } = await world.bundle((c) => (c.process.terminal = true));
+    const container = await world.factory.create(id, config, { bundle });
+    await expect(container.start({ detached: true })).rejects.toThrow(/console-socket/);
+    expect(world.leaks()).toEqual([]);
+  });
 });

@@ -3,7 +3,6 @@ import { userInfo } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { ContainerError } from './errors.js';
 import type { CapabilitiesDriver, CgroupDriver, CheckpointDriver, HostInfo, NamespacesDriver } from './drivers.js';
-import { parseSpec } from './config/load.js';
 import type { Spec } from './config/schema.js';
 import { Container } from './container/container.js';
 import type { ContainerContext, Drivers } from './container/context.js';
@@ -48,6 +47,7 @@ export function createFactory(options: FactoryOptions): Factory {
     root,
     async create(id, rawSpec, createOptions) {
       validateId(id);
+      const { parseSpec } = await import('./config/load.js');
       const spec = parseSpec(rawSpec);
       if (!isAbsolute(createOptions.bundle)) {
         throw new ContainerError('ConfigInvalid', `--bundle: "${createOptions.bundle}" must be an absolute path`);

@@ -17,8 +17,5 @@ export type {
   LinuxIdMapping, LinuxDevice, LinuxResources, LinuxDeviceCgroup, LinuxMemory, LinuxCpu, LinuxPids, LinuxBlockIO,
   LinuxHugepageLimit, LinuxNetwork, LinuxRdma, LinuxSeccomp, LinuxTimeOffset,
 } from './config/schema.js';
-export { specSchema, RLIMIT_TYPES } from './config/schema.js';
-export { NAMESPACE_TYPES } from './config/schema-linux.js';
-export { parseSpec, parseSpecText, loadSpecFile } from './config/load.js';
-export { configInvalid, formatConfigIssues, invalidJson } from './config/errors.js';
-export { UNSUPPORTED_FIELDS, unsupportedFields, type UnsupportedField } from './config/supported.js';
+// The schema (zod) loads on first use; its full surface is the '@containerkit/core/config' entry.
+export { loadSpecFile } from './config/lazy.js';

@@ -132,3 +132,32 @@ describe('init plan errors', () => {
     await expect(plan({ spec })).rejects.toThrow(/root\.path/);
   });
 });
+
+describe('terminal', () => {
+  it('sends the pty to the console socket, connected before any namespace is joined', async () => {
+    const spec = await defaultSpec((c) => (c.process.terminal = true));
+    const steps = await plan({ spec, consoleSocket: '/run/conmon/tty.sock' });
+    const ops = steps.map((s) => s.op);
+    expect(steps.find((s) => s.op === 'CONSOLE_SOCKET')!.args).toEqual(['/run/conmon/tty.sock']);
+    expect(ops.indexOf('CONSOLE_SOCKET')).toBeLessThan(ops.indexOf('CLONE'));
+    expect(ops.indexOf('CREATE_CONSOLE')).toBeGreaterThan(ops.indexOf('PIVOT_ROOT'));
+    expect(ops.indexOf('CREATE_CONSOLE')).toBeLessThan(ops.indexOf('MASK_PATH'));
+    expect(steps.find((s) => s.op === 'CREATE_CONSOLE')!.args[0]).toBe(0n);
+  });
+
+  it('relays the pty through the monitor in the foreground', async () => {
+    const spec = await defaultSpec((c) => (c.process.terminal = true));
+    const steps = await plan({ spec, monitor: true });
+    expect(steps.find((s) => s.op === 'CLONE')!.args[1]).toBe(2n);
+    expect(steps.find((s) => s.op === 'CREATE_CONSOLE')!.args[0]).toBe(1n);
+  });
+
+  it('refuses a detached terminal without a console socket', async () => {
+    const spec = await defaultSpec((c) => (c.process.terminal = true));
+    await expect(plan({ spec, monitor: false })).rejects.toThrow(/console-socket/);
+  });
+
+  it('refuses a console socket without a terminal', async () => {
+    await expect(plan({ spec: await defaultSpec(), consoleSocket: '/tmp/s' })).rejects.toThrow(/process\.terminal/);
+  });
+});

@@ -6,7 +6,7 @@ import { CliError } from './cli-error.js';
 /** The flags create and run share with runc. */
 export const CREATE_FLAGS: Flags = {
   bundle: { type: 'string', short: 'b', help: 'value  path to the root of the bundle directory, defaults to the current directory' },
-  'console-socket': { type: 'string', help: "value  path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal (not supported yet)" },
+  'console-socket': { type: 'string', help: "value  path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal" },
   'pid-file': { type: 'string', help: 'value  specify the file to write the process id to' },
   'no-pivot': { type: 'boolean', help: 'do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is on top of a ramdisk' },
   'no-new-keyring': { type: 'boolean', help: 'do not create a new session keyring for the container (ckrun never creates one)' },
@@ -20,21 +20,21 @@ filesystem.`;
 export interface BundleConfig {
   bundle: string;
   spec: Spec;
+  /** Absolute path of --console-socket, when given. */
+  consoleSocket?: string;
 }
 
 /**
- * Reads <bundle>/config.json through the library, after refusing the flags ckrun cannot honour
- * yet: a console socket, extra file descriptors.
+ * Reads <bundle>/config.json through the library, after refusing the flag ckrun cannot honour
+ * yet: extra file descriptors.
  */
 export async function loadBundle(command: string, flags: FlagValues): Promise<BundleConfig> {
-  if (flags['console-socket'] !== undefined) {
-    throw new CliError(command, '--console-socket: a console (terminal) is not supported yet');
-  }
   const preserve = flags['preserve-fds'] as string | undefined;
   if (preserve !== undefined && !/^\d+$/.test(preserve)) throw new CliError(command, `--preserve-fds: "${preserve}" is not a number`);
   if (preserve !== undefined && Number(preserve) !== 0) throw new CliError(command, '--preserve-fds: passing extra file descriptors is not supported yet');
   const bundle = resolve((flags.bundle as string | undefined) ?? process.cwd());
   const { loadSpecFile } = await import('./factory.js');
-  // The library rejects what it does not implement yet, process.terminal among them.
-  return { bundle, spec: await loadSpecFile(join(bundle, 'config.json')) };
+  const socket = flags['console-socket'] as string | undefined;
+  // The library rejects what it does not implement yet, and a terminal that nobody could hold.
+  return { bundle, spec: await loadSpecFile(join(bundle, 'config.json')), consoleSocket: socket === undefined ? undefined : resolve(socket) };
 }

@@ -109,12 +109,6 @@ describe('ckrun without the library', () => {
     expect(r).toMatchObject({ code: 1, stderr: 'ckrun: unknown command "frobnicate" (see ckrun --help)\n' });
   });
 
-  it('refuses --console-socket as not supported yet before reading the bundle', async () => {
-    const r = await ckrun('create', '--console-socket', '/tmp/sock', 'x');
-    expect(r.code).toBe(1);
-    expect(r.stderr).toBe('ckrun create: --console-socket: a console (terminal) is not supported yet\n');
-  });
-
   it('refuses a non-numeric --preserve-fds', async () => {
     const r = await ckrun('run', '--preserve-fds', 'two', 'x');
     expect(r.stderr).toBe('ckrun run: --preserve-fds: "two" is not a number\n');

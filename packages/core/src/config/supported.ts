@@ -14,14 +14,11 @@ export interface UnsupportedField {
 }
 
 const present = (v: unknown): boolean => v !== undefined && v !== null;
-const isTrue = (v: unknown): boolean => v === true;
 const nonEmpty = (v: unknown): boolean =>
   typeof v === 'string' ? v !== '' : Array.isArray(v) ? v.length > 0 : typeof v === 'object' && v !== null && Object.keys(v).length > 0;
 const idmapOption = (v: unknown): boolean => Array.isArray(v) && v.some((o) => o === 'idmap' || o === 'ridmap');
 
 export const UNSUPPORTED_FIELDS: readonly UnsupportedField[] = [
-  { path: 'process.terminal', isSet: isTrue },
-  { path: 'process.consoleSize', isSet: present },
   { path: 'process.apparmorProfile', isSet: nonEmpty },
   { path: 'process.selinuxLabel', isSet: nonEmpty },
   { path: 'process.ioPriority', isSet: present },

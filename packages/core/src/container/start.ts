@@ -41,6 +41,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
     cgroupPath: state.cgroupPath,
     execFifo: fifo,
     monitor: !options.detached,
+    consoleSocket: options.consoleSocket,
     noPivot,
   });
   const plan = encodePlan(steps);

@@ -31,6 +31,11 @@ export interface ProcessOptions {
    * subreaper as with `runc create`; wait() is then unavailable. Default false.
    */
   detached?: boolean;
+  /**
+   * With process.terminal: a unix socket path that receives the pty master (runc's
+   * --console-socket). Without one, the pty is relayed to this process's stdio.
+   */
+  consoleSocket?: string;
 }
 
 export interface ExitStatus {

@@ -1,4 +1,6 @@
+import { ContainerError } from '../errors.js';
 import type { CapabilityMasks, NamespacePlan } from '../drivers.js';
+import { CLONE_MONITOR, CONSOLE_TARGET } from './protocol.js';
 import type { Spec } from '../config/schema.js';
 import type { PlanStep } from './encoder.js';
 import { environmentSteps, execSteps, resourceLimitSteps, type ProcessInputs } from './process-steps.js';
@@ -16,6 +18,8 @@ export interface PlanInputs {
   execFifo?: string;
   /** Keep ck-init as the monitor that reports the exit status (library); false: detached (ckrun create). */
   monitor: boolean;
+  /** With process.terminal: the caller's --console-socket, which receives the pty master. */
+  consoleSocket?: string;
   noPivot?: boolean;
 }
 
@@ -23,7 +27,10 @@ export interface PlanInputs {
 export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
   const { spec, namespaces } = inputs;
   const steps: PlanStep[] = [];
+  const terminal = terminalPlan(spec, inputs);
   if (inputs.execFifo) steps.push({ op: 'OPEN_EXEC_FIFO', args: [inputs.execFifo] });
+  // Before any join: the socket path is the caller's, resolved in the caller's mount namespace.
+  if (inputs.consoleSocket) steps.push({ op: 'CONSOLE_SOCKET', args: [inputs.consoleSocket] });
   for (const join of namespaces.join) steps.push({ op: 'JOIN_NAMESPACE', args: [join.type, join.path] });
   if (namespaces.timeOffsets) {
     const { monotonic, boottime } = namespaces.timeOffsets;
@@ -34,7 +41,7 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
   }
   // Inherited by the init across clone: set here, a user namespace's non-dumpable init needs no /proc write.
   steps.push(...resourceLimitSteps(spec));
-  steps.push({ op: 'CLONE', args: [namespaces.cloneFlags, inputs.monitor ? 1n : 0n] });
+  steps.push({ op: 'CLONE', args: [namespaces.cloneFlags, BigInt(terminal.monitor)] });
   steps.push(
     ...(await rootfsSteps({
       spec,
@@ -42,9 +49,40 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
       noPivot: inputs.noPivot ?? false,
       cgroupPaths: inputs.cgroupPaths,
       cgroupPath: inputs.cgroupPath,
+      afterPivot: terminal.console ? [terminal.console] : [],
     })),
   );
   steps.push(...environmentSteps(spec, namespaces));
   steps.push(...execSteps(spec, inputs.capabilities, inputs.process, inputs.execFifo !== undefined));
   return steps;
+}
+
+/**
+ * process.terminal as runc has it: with a console socket the pty master goes to the caller
+ * (podman's conmon, containerd's shim); in the foreground the monitor relays its own stdio to the
+ * pty; a detached container without a socket would have nobody to hold the master.
+ */
+function terminalPlan(spec: Spec, inputs: PlanInputs): { monitor: number; console?: PlanStep } {
+  const monitor = inputs.monitor ? CLONE_MONITOR.MONITOR : CLONE_MONITOR.DETACH;
+  if (!spec.process?.terminal) {
+    if (inputs.consoleSocket) {
+      throw new ContainerError('ConfigInvalid', '--console-socket: needs process.terminal set to true in config.json');
+    }
+    return { monitor };
+  }
+  if (!inputs.consoleSocket && !inputs.monitor) {
+    throw new ContainerError('ConfigInvalid', 'process.terminal: a detached container needs --console-socket to receive its terminal');
+  }
+  const size = spec.process.consoleSize;
+  const console: PlanStep = {
+    op: 'CREATE_CONSOLE',
+    args: [
+      BigInt(inputs.consoleSocket ? CONSOLE_TARGET.SOCKET : CONSOLE_TARGET.MONITOR),
+      BigInt(spec.process.user?.uid ?? 0),
+      BigInt(size?.height ?? 0),
+      BigInt(size?.width ?? 0),
+      1n,
+    ],
+  };
+  return { monitor: inputs.consoleSocket ? monitor : CLONE_MONITOR.MONITOR_TERMINAL, console };
 }

@@ -36,6 +36,8 @@ export interface RootfsInputs {
   cgroupPaths: Record<string, string>;
   /** The container's cgroup path below each hierarchy's root. */
   cgroupPath: string;
+  /** Steps that need the new root with its /proc and /dev/pts, before paths are masked (the console). */
+  afterPivot?: PlanStep[];
 }
 
 /** Absolute host path of the rootfs; it must be an existing directory. */
@@ -69,6 +71,7 @@ export async function rootfsSteps(inputs: RootfsInputs): Promise<PlanStep[]> {
   }
   steps.push({ op: 'PIVOT_ROOT', args: [inputs.noPivot ? 1n : 0n] });
   if (rootPropagation !== undefined) steps.push({ op: 'REMOUNT', args: ['/', BigInt(rootPropagation)] });
+  steps.push(...(inputs.afterPivot ?? []));
   if (spec.root?.readonly) steps.push({ op: 'READONLY_ROOT', args: [] });
   for (const path of spec.linux?.readonlyPaths ?? []) steps.push({ op: 'READONLY_PATH', args: [path] });
   for (const path of spec.linux?.maskedPaths ?? []) steps.push({ op: 'MASK_PATH', args: [path] });

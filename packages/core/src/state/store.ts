@@ -23,6 +23,12 @@ export interface SavedState {
   annotations?: Record<string, string>;
 }
 
+// A config may hold integers beyond 2^53 (as bigints); JSON has no bigint, so they are tagged.
+const BIGINT_TAG = 'bigint:';
+const bigintReplacer = (_key: string, value: unknown) => (typeof value === 'bigint' ? `${BIGINT_TAG}${value}` : value);
+const bigintReviver = (_key: string, value: unknown) =>
+  typeof value === 'string' && value.startsWith(BIGINT_TAG) ? BigInt(value.slice(BIGINT_TAG.length)) : value;
+
 const ID_PATTERN = /^[A-Za-z0-9_+\-.]+$/;
 
 export function validateId(id: string): void {
@@ -66,7 +72,7 @@ export class StateStore {
     const temp = join(dir, `.state.json.${process.pid}`);
     const file = await open(temp, 'w', 0o600);
     try {
-      await file.writeFile(JSON.stringify(state));
+      await file.writeFile(JSON.stringify(state, bigintReplacer));
       await file.sync();
     } finally {
       await file.close();
@@ -85,7 +91,7 @@ export class StateStore {
       }
       throw systemError(`reading the state of "${id}"`, e);
     }
-    return JSON.parse(text) as SavedState;
+    return JSON.parse(text, bigintReviver) as SavedState;
   }
 
   async list(): Promise<string[]> {

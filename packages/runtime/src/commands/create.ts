@@ -10,11 +10,11 @@ export const create: Command = {
   flags: CREATE_FLAGS,
   args: { min: 1, max: 1 },
   async run(ctx, flags, [id]) {
-    const { bundle, spec } = await loadBundle('create', flags);
+    const { bundle, spec, consoleSocket } = await loadBundle('create', flags);
     const factory = await ctx.factory();
     const container = await factory.create(id!, spec, { bundle, noPivot: flags['no-pivot'] === true });
     // Detached: the init stays behind waiting on the exec fifo, orphaned to our caller's subreaper.
-    const init = await container.start({ stdio: 'inherit', detached: true });
+    const init = await container.start({ stdio: 'inherit', detached: true, consoleSocket });
     const pidFile = flags['pid-file'] as string | undefined;
     if (pidFile) {
       try {

@@ -27,7 +27,7 @@ export const run: Command = {
   },
   args: { min: 1, max: 1 },
   async run(ctx, flags, [id]) {
-    const { bundle, spec } = await loadBundle('run', flags);
+    const { bundle, spec, consoleSocket } = await loadBundle('run', flags);
     const factory = await ctx.factory();
     const container = await factory.create(id!, spec, { bundle, noPivot: flags['no-pivot'] === true });
     const pidFile = flags['pid-file'] as string | undefined;
@@ -42,7 +42,7 @@ export const run: Command = {
     if (!detach) for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
     try {
       // Container.start removes what it made when it fails; any later failure destroys here.
-      proc = await container.start({ stdio: 'inherit', detached: detach });
+      proc = await container.start({ stdio: 'inherit', detached: detach, consoleSocket });
       let code = 0;
       try {
         if (pidFile) writePidFile(pidFile, proc.pid);

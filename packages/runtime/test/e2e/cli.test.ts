@@ -226,9 +226,15 @@ describe.skipIf(SKIP_REASON !== '')(`ckrun end to end (${SKIP_REASON || 'as root
       expect(existsSync(join(world.root, id))).toBe(false);
     });
 
-    it('rejects a terminal as not supported yet', async () => {
+    it('rejects a detached terminal without --console-socket, as runc does', async () => {
       const { id, bundle } = await world.bundle((c) => (c.process.terminal = true));
-      expectOneLineError(world.ckrun(['create', '-b', bundle, id]), /process\.terminal/);
+      expectOneLineError(world.ckrun(['create', '-b', bundle, id]), /console-socket/);
+      expect(existsSync(join(world.root, id))).toBe(false);
+    });
+
+    it('rejects --console-socket for a container without a terminal', async () => {
+      const { id, bundle } = await world.bundle();
+      expectOneLineError(world.ckrun(['create', '--console-socket', join(world.dir, 'sock'), '-b', bundle, id]), /console-socket/);
     });
 
     it('logs the error as logrus JSON to --log with --log-format json', async () => {
