@@ -1,7 +1,7 @@
 // The README's first command: a container from the built-in busybox bundle that shows its
 // isolation — its own hostname, that it is pid 1, and its own mounts.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { buildBusyboxBundle } from '../test/fixtures/busybox-bundle.mjs';
 
 const bundle = '/tmp/containerkit-demo';
@@ -17,4 +17,12 @@ await buildBusyboxBundle(bundle, {
 const ckrun = new URL('../packages/runtime/bin/ckrun', import.meta.url).pathname;
 const result = spawnSync(ckrun, ['--root', '/run/containerkit-demo', 'run', '--bundle', bundle, id], { stdio: 'inherit' });
 rmSync(bundle, { recursive: true, force: true });
+// ckrun removed the container's cgroups; the shared /containerkit parent goes too when it is empty.
+for (const hierarchy of readdirSync('/sys/fs/cgroup')) {
+  try {
+    rmdirSync(`/sys/fs/cgroup/${hierarchy}/containerkit`);
+  } catch {
+    // absent, or holding other containers
+  }
+}
 process.exit(result.status ?? 1);

@@ -1,3 +1,3 @@
 import { packageTestConfig } from '../vitest.shared.js';
 
-export default packageTestConfig(import.meta.dirname, { include: ['e2e/**/*.test.ts'] });
+export default packageTestConfig(import.meta.dirname, { include: ['e2e/**/*.test.ts', 'bench/test/**/*.test.mjs'] });

@@ -48,7 +48,7 @@ export class V1Manager implements CgroupManager {
   }
 
   async apply(pid: number): Promise<void> {
-    const resources = this.config.resources as Resources | undefined;
+    const resources = this.config.resources;
     if (resources) await this.validate(resources);
     for (const { dir, keys } of this.groups) {
       await this.create(dir, keys, resources);
@@ -79,7 +79,7 @@ export class V1Manager implements CgroupManager {
   }
 
   async set(resources: Parameters<CgroupManager['set']>[0]): Promise<void> {
-    const r = resources as Resources;
+    const r: Resources = resources;
     await this.validate(r);
     for (const { dir, keys } of this.groups) {
       for (const c of this.controllersOf(keys)) await c.set(dir, r, this.options.ctx);

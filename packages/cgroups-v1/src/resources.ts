@@ -42,7 +42,7 @@ export interface Resources {
     mems?: string;
     idle?: Num;
   };
-  pids?: { limit: Num };
+  pids?: { limit?: Num };
   blockIO?: {
     weight?: Num;
     leafWeight?: Num;

@@ -17,6 +17,13 @@ describe('cpu controller (temp dir)', () => {
     expect(FILES.map((f) => read(dir, f))).toEqual(['512', '50000', '100000', '1000', '1', '1000000', '950000']);
   });
 
+  it('writes shares beyond 2^53 exactly, then reports the clamp as the kernel would', async () => {
+    const dir = fixture(empty('cpu.shares'));
+    const shares = 2n ** 60n + 1n;
+    await expect(cpu.set(dir, { cpu: { shares } }, context())).rejects.toThrow('linux.resources.cpu.shares: the maximum allowed is');
+    expect(read(dir, 'cpu.shares')).toBe('1152921504606846977');
+  });
+
   it('writes the realtime runtime before the first pid joins (apply)', async () => {
     const dir = fixture(empty(...FILES));
     await cpu.apply!(dir, { cpu: { realtimeRuntime: 1000 } }, context());

@@ -52,6 +52,12 @@ export interface CgroupManager {
   oomKillCount(): Promise<number>;
   /** Yields once for every OOM kill in the container's cgroup until the signal aborts. */
   oomEvents(signal?: AbortSignal): AsyncIterable<void>;
+  /**
+   * SIGKILLs every process in the cgroup and below it and waits until none is left, in one
+   * kernel operation (cgroup v2's cgroup.kill, 5.14+). Absent where the kernel has no such
+   * operation: the caller then signals the pids itself.
+   */
+  killAll?(): Promise<void>;
 }
 
 export interface CgroupDriver {

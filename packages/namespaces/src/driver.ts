@@ -1,4 +1,4 @@
-import type { NamespacesDriver } from '@containerkit/core';
+import type { NamespacePlan, NamespacesDriver } from '@containerkit/core';
 import type { NamespaceConfig } from './config.js';
 import { writeIdMaps } from './id-maps.js';
 import { namespacePaths } from './paths.js';
@@ -10,13 +10,24 @@ export interface NamespacesOptions {
   readonly system?: NamespacesSystem;
 }
 
+/**
+ * A NamespacesDriver typed with what it really reads. NamespaceConfig is wider than core's Spec,
+ * so a caller may also pass a config that never went through the schema (the driver checks
+ * types, duplicates and paths itself).
+ */
+export interface Namespaces extends NamespacesDriver {
+  plan(spec: NamespaceConfig): Promise<NamespacePlan>;
+  writeIdMaps(pid: number, spec: NamespaceConfig): Promise<void>;
+  namespacePaths(pid: number, spec: NamespaceConfig): Record<string, string>;
+}
+
 /** The NamespacesDriver: clone flags, namespaces to join, id maps and /proc namespace paths. */
-export function namespaces(options: NamespacesOptions = {}): NamespacesDriver {
+export function namespaces(options: NamespacesOptions = {}): Namespaces {
   const sys = options.system ?? realSystem;
   return {
     name: 'namespaces',
-    plan: (spec: NamespaceConfig) => planNamespaces(spec, sys),
-    writeIdMaps: (pid: number, spec: NamespaceConfig) => writeIdMaps(pid, spec, sys),
-    namespacePaths: (pid: number, spec: NamespaceConfig) => namespacePaths(pid, spec),
+    plan: (spec) => planNamespaces(spec, sys),
+    writeIdMaps: (pid, spec) => writeIdMaps(pid, spec, sys),
+    namespacePaths: (pid, spec) => namespacePaths(pid, spec),
   };
 }

@@ -1,4 +1,5 @@
 import { isContainerError } from '@containerkit/core';
+import { parseSpec } from '@containerkit/core/config';
 import { describe, expect, it } from 'vitest';
 import { namespaces, type NamespaceConfig } from '../src/index.js';
 import { fakeSystem } from './fake-system.js';
@@ -47,6 +48,19 @@ describe('plan: clone flags', () => {
     const plan = await driver.plan({ linux: { namespaces: [{ type: 'uts', path: '' }] } });
     expect(plan.cloneFlags).toBe(0x4000000n);
     expect(plan.join).toEqual([]);
+  });
+});
+
+describe('plan: configs from core', () => {
+  // Also proves, at compile time, that core's Spec is a NamespaceConfig.
+  it('plans a config parsed by core\'s schema', async () => {
+    const spec = parseSpec({
+      ociVersion: '1.2.0',
+      linux: { namespaces: [{ type: 'user' }, { type: 'pid' }, { type: 'time' }], ...userMaps, timeOffsets: { boottime: { secs: 2 ** 60 } } },
+    });
+    const plan = await driver.plan(spec);
+    expect(plan.cloneFlags).toBe(0x10000000n | 0x20000000n);
+    expect(plan.timeOffsets?.boottime.secs).toBe(2n ** 60n);
   });
 });
 

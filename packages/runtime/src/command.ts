@@ -17,6 +17,8 @@ export interface CommandContext {
   /** The wired factory; loads the library on first call. */
   factory(): Promise<Factory>;
   stdout(text: string): void;
+  /** A warning the command goes on after: one `ckrun <command>: warning: …` line on stderr, and in --log. */
+  warn(command: string, message: string): void;
 }
 
 /**
@@ -32,5 +34,10 @@ export interface Command {
   flags: Flags;
   /** How many positional arguments are accepted. */
   args: { min: number; max: number };
+  /**
+   * Flags end at the first argument, and everything after it is an argument even if it looks
+   * like a flag (urfave/cli's SkipArgReorder): `ps <id> -o pid,comm` hands `-o pid,comm` to ps(1).
+   */
+  flagsBeforeArgs?: boolean;
   run(ctx: CommandContext, flags: FlagValues, args: string[]): Promise<number>;
 }

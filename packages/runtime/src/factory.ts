@@ -3,20 +3,21 @@
 import { createFactory, type Factory } from '@containerkit/core';
 import { capabilities } from '@containerkit/capabilities';
 import { cgroupsV1 } from '@containerkit/cgroups-v1';
+import { cgroupsV2 } from '@containerkit/cgroups-v2';
 import { namespaces } from '@containerkit/namespaces';
 import type { GlobalOptions } from './globals.js';
 
 export function openFactory(globals: Pick<GlobalOptions, 'root'>): Factory {
   return createFactory({
     root: globals.root,
-    cgroups: [cgroupsV1()],
+    cgroups: [cgroupsV2(), cgroupsV1()],
     namespaces: namespaces(),
     capabilities: capabilities(),
   });
 }
 
 /** The cgroup hierarchies the drivers above handle, for `ckrun features`. */
-export const CGROUP_SUPPORT = { v1: true, v2: false } as const;
+export const CGROUP_SUPPORT = { v1: true, v2: true } as const;
 
 export { isContainerError, loadSpecFile, signalNumber, parseMountOptions } from '@containerkit/core';
 export { CAPABILITY_NAMES } from '@containerkit/capabilities';

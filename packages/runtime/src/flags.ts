@@ -40,3 +40,29 @@ function describeParseError(error: unknown, args: string[]): string {
       return message ?? String(error);
   }
 }
+
+/**
+ * parseFlags for a command whose flags all come before its first argument: the rest of argv,
+ * from that argument (or after a `--`), is passed through untouched.
+ */
+export function parseFlagsBeforeArgs(
+  command: string | undefined,
+  flags: Flags,
+  args: string[],
+): { values: FlagValues; positionals: string[] } {
+  const byShort = new Map(Object.entries(flags).flatMap(([name, f]) => (f.short ? [[f.short, name] as const] : [])));
+  let i = 0;
+  for (; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      const { values } = parseFlags(command, flags, args.slice(0, i), false);
+      return { values, positionals: args.slice(i + 1) };
+    }
+    if (!arg.startsWith('-') || arg === '-') break;
+    const name = arg.startsWith('--') ? arg.slice(2) : (byShort.get(arg.slice(1)) ?? '');
+    // A string flag's value is the next word unless given as --flag=value.
+    if (!arg.includes('=') && flags[name]?.type === 'string') i++;
+  }
+  const { values } = parseFlags(command, flags, args.slice(0, Math.min(i, args.length)), false);
+  return { values, positionals: args.slice(i) };
+}

@@ -46,3 +46,8 @@ function orderedState(s: ContainerState): ContainerState {
     ...(s.annotations && Object.keys(s.annotations).length > 0 ? { annotations: s.annotations } : {}),
   };
 }
+
+/** One line of `events`: runc's types.Event, {type, id, data?}, compact as Go's json.Encoder writes it. */
+export function formatEvent(type: 'stats' | 'oom', id: string, data?: unknown): string {
+  return `${JSON.stringify(data === undefined ? { type, id } : { type, id, data })}\n`;
+}

@@ -1,7 +1,7 @@
 import type { Factory } from '@containerkit/core';
 import type { Command, CommandContext } from './command.js';
 import { COMMANDS } from './commands/index.js';
-import { parseFlags } from './flags.js';
+import { parseFlags, parseFlagsBeforeArgs } from './flags.js';
 import { DEFAULT_ROOT, parseGlobals, splitArgv, type GlobalOptions } from './globals.js';
 import { commandHelp, globalHelp } from './help.js';
 import { writeLog } from './log.js';
@@ -31,7 +31,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       return print(io, topic === undefined ? globalHelp(COMMANDS) : commandHelp(findCommand(topic)));
     }
     const command = findCommand(split.command);
-    const { values, positionals } = parseFlags(command.name, { ...command.flags, help: { type: 'boolean', short: 'h', help: 'show help' } }, split.rest, true);
+    const flags = { ...command.flags, help: { type: 'boolean', short: 'h', help: 'show help' } } as const;
+    const { values, positionals } = command.flagsBeforeArgs
+      ? parseFlagsBeforeArgs(command.name, flags, split.rest)
+      : parseFlags(command.name, flags, split.rest, true);
     if (values.help) return print(io, commandHelp(command));
     checkArgCount(command, positionals);
     writeLog(globals, 'debug', `ckrun ${argv.join(' ')}`);
@@ -66,6 +69,10 @@ function context(globals: GlobalOptions, io: Io): CommandContext {
   return {
     globals,
     stdout: io.stdout,
+    warn: (command, message) => {
+      io.stderr(`ckrun ${command}: warning: ${message}\n`);
+      writeLog(globals, 'warning', message);
+    },
     factory: () => (factory ??= import('./factory.js').then(({ openFactory }) => openFactory(globals))),
   };
 }

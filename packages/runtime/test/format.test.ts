@@ -1,6 +1,6 @@
 import type { ContainerState } from '@containerkit/core';
 import { describe, expect, it } from 'vitest';
-import { formatListJson, formatListQuiet, formatListTable, formatState, tabulate } from '../src/format.js';
+import { formatListJson, formatListQuiet, formatListTable, formatEvent, formatState, tabulate } from '../src/format.js';
 import { formatLogLine } from '../src/log.js';
 import { exitStatusCode } from '../src/commands/run.js';
 
@@ -77,5 +77,15 @@ describe('exit status of run', () => {
   it('is 128 + the signal number of a process a signal ended', () => {
     expect(exitStatusCode({ exitCode: null, signal: 'SIGKILL' })).toBe(137);
     expect(exitStatusCode({ exitCode: null, signal: 'SIGTERM' })).toBe(143);
+  });
+});
+
+describe('events lines', () => {
+  it('writes runc\'s {type,id,data} envelope, compact, one per line', () => {
+    expect(formatEvent('stats', 'web', { pids: { current: 1 } })).toBe('{"type":"stats","id":"web","data":{"pids":{"current":1}}}\n');
+  });
+
+  it('leaves data out of an oom event, as Go\'s omitempty does', () => {
+    expect(formatEvent('oom', 'web')).toBe('{"type":"oom","id":"web"}\n');
   });
 });

@@ -2,7 +2,7 @@ import { ContainerError } from '@containerkit/core';
 import type { Controller } from '../controller.js';
 import { parseKeyValues, readCgOptional, readUint, writeCg } from '../cgfs.js';
 import { omitEmpty } from '../json.js';
-import { given, nonZero, type Resources } from '../resources.js';
+import { given, nonZero, type Num, type Resources } from '../resources.js';
 
 const FIELDS = ['shares', 'quota', 'burst', 'period', 'realtimeRuntime', 'realtimePeriod', 'idle'] as const;
 
@@ -19,7 +19,7 @@ export const cpu: Controller = {
   async set(dir, r) {
     const c = r.cpu;
     if (!c) return;
-    if (nonZero(c.shares)) await setShares(dir, Number(c.shares));
+    if (nonZero(c.shares)) await setShares(dir, c.shares);
     // The kernel may refuse a smaller period while the old quota would exceed the parent's;
     // runc then retries the period after the quota.
     let periodPending = false;
@@ -46,7 +46,9 @@ export const cpu: Controller = {
   },
 };
 
-async function setShares(dir: string, shares: number): Promise<void> {
+async function setShares(dir: string, shares: Num): Promise<void> {
+  // Kept as given (no Number()): a bigint beyond 2^53 must reach the kernel exactly, and JS
+  // compares a bigint with a number exactly.
   await writeCg(dir, 'cpu.shares', String(shares));
   // The kernel clamps silently; say which bound was hit, as runc does.
   const actual = await readUint(dir, 'cpu.shares');

@@ -1,7 +1,6 @@
-import type { CgroupManager } from '@containerkit/core';
+import type { CgroupManager, LinuxResources } from '@containerkit/core';
 import { cgroupsV1, type CgroupsV1Options } from '../../src/index.js';
 import { removeCgroup } from '../../src/remove.js';
-import type { Resources } from '../../src/resources.js';
 import { hierarchies, testParent } from './host.js';
 import type { Held } from './child.js';
 
@@ -13,7 +12,7 @@ export function track(h: Held): Held {
   return h;
 }
 
-export function newManager(name: string, resources?: Resources, options?: CgroupsV1Options): CgroupManager {
+export function newManager(name: string, resources?: LinuxResources, options?: CgroupsV1Options): CgroupManager {
   const m = cgroupsV1(options).manager({ id: name, path: `${testParent}/${name}`, resources });
   managers.push(m);
   return m;

@@ -1,0 +1,23 @@
+import type { CgroupStats } from '@containerkit/core';
+import type { Controller } from '../controller.js';
+import { MAX_UINT64, readUintOptional, writeCg } from '../fs.js';
+import { given, type Resources } from '../resources.js';
+import { omitEmpty } from '../stats.js';
+
+export const pids: Controller = {
+  name: 'pids',
+  requested: (r: Resources) => (given(r.pids?.limit) ? 'linux.resources.pids.limit' : undefined),
+  async set(dir, r) {
+    const limit = r.pids?.limit;
+    if (!given(limit)) return;
+    // 0 and negative values (Docker passes -1) mean "no limit", which the kernel spells "max".
+    await writeCg(dir, 'pids.max', BigInt(limit) > 0n ? String(limit) : 'max');
+  },
+  async stats(dir, stats: CgroupStats) {
+    const current = await readUintOptional(dir, 'pids.current');
+    if (current === undefined) return;
+    const max = (await readUintOptional(dir, 'pids.max')) ?? MAX_UINT64;
+    // runc shows "no limit" as 0 (omitted).
+    stats.pids = omitEmpty({ current, limit: max === MAX_UINT64 ? 0 : max }, ['current', 'limit']);
+  },
+};

@@ -1,0 +1,73 @@
+// One timed process: spawned through timer.c, which reports the kernel's rusage of the
+// reaped children (CPU in µs, peak RSS) and a monotonic wall time.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * @typedef {object} Sample
+ * @property {number} wallMs
+ * @property {number} cpuMs user+sys of every reaped child
+ * @property {number} rssKiB the largest single process among those reaped
+ */
+
+/**
+ * @typedef {object} Outcome
+ * @property {boolean} ok
+ * @property {Sample} sample
+ * @property {string} why first lines of stderr when not ok
+ */
+
+/** Environment for every timed Node: these two change Node's start-up (×2.9 for the CA file). */
+export function cleanEnv() {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  delete env.NODE_OPTIONS;
+  return env;
+}
+
+export class Timer {
+  /** @param {string} workDir */
+  constructor(workDir) {
+    this.workDir = workDir;
+    this.binary = join(workDir, 'timer');
+    this.out = join(workDir, 'timer.out');
+    this.log = join(workDir, 'timer.log');
+    execFileSync('cc', ['-O2', '-o', this.binary, join(here, '..', 'timer.c')], { stdio: 'inherit' });
+  }
+
+  /**
+   * @param {string[]} argv
+   * @param {{ reapAll?: boolean, timeoutSec?: number }} [options]
+   * @returns {Outcome}
+   */
+  run(argv, { reapAll = false, timeoutSec = 60 } = {}) {
+    // Files, not pipes: a detached container keeps inherited pipes open and spawnSync would wait for it.
+    const log = openSync(this.log, 'w');
+    try {
+      const flags = [...(reapAll ? ['-r'] : []), '-t', String(timeoutSec)];
+      const r = spawnSync(this.binary, [...flags, this.out, ...argv], { stdio: ['ignore', log, log], env: cleanEnv() });
+      if (r.status !== 0) return failed(`timer failed (${r.status ?? r.signal})`);
+      const [status, wall, user, sys, rss, leftover] = readFileSync(this.out, 'utf8').trim().split(' ');
+      const sample = { wallMs: Number(wall) / 1000, cpuMs: (Number(user) + Number(sys)) / 1000, rssKiB: Number(rss) };
+      if (status !== '0') return { ok: false, sample, why: `exit ${status}: ${this.tail()}` };
+      if (leftover === '1') return { ok: false, sample, why: `left a process running after it exited: ${this.tail()}` };
+      return { ok: true, sample, why: '' };
+    } finally {
+      closeSync(log);
+    }
+  }
+
+  tail() {
+    const text = readFileSync(this.log, 'utf8').trim();
+    return text.split('\n').slice(-3).join(' | ').slice(0, 300) || '(no output)';
+  }
+}
+
+/** @param {string} why @returns {Outcome} */
+function failed(why) {
+  return { ok: false, sample: { wallMs: 0, cpuMs: 0, rssKiB: 0 }, why };
+}

@@ -1,0 +1,121 @@
+// The bench's private world: one busybox rootfs, a bundle per container (each with its own
+// absolute cgroupsPath under one parent), state roots per runtime, and the cgroup clean-up.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildBusyboxBundle } from '../../fixtures/busybox-bundle.mjs';
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
+
+export class Workspace {
+  /** @param {string} dir */
+  constructor(dir) {
+    this.dir = dir;
+    this.tag = `containerkit-bench-${process.pid}`;
+    this.cgroupParent = `/${this.tag}`;
+    this.rootfs = join(dir, 'base', 'rootfs');
+    this.bundles = join(dir, 'b');
+    /** @type {any} */
+    this.baseConfig = undefined;
+  }
+
+  async build() {
+    mkdirSync(this.bundles, { recursive: true });
+    this.baseConfig = await buildBusyboxBundle(join(this.dir, 'base'), {
+      cgroupsPath: `${this.cgroupParent}/base`,
+      edit: (c) => {
+        c.root.path = this.rootfs;
+        c.process.terminal = false;
+        c.process.args = ['/bin/true'];
+      },
+    });
+  }
+
+  /** A state directory for one runtime's --root. */
+  stateRoot(name) {
+    const d = join(this.dir, 'state', name);
+    mkdirSync(d, { recursive: true });
+    return d;
+  }
+
+  /**
+   * The config a container with this id gets (its own cgroup below the bench parent).
+   * @param {string} id
+   * @param {string[]} [args]
+   */
+  config(id, args = ['/bin/true']) {
+    const config = structuredClone(this.baseConfig);
+    config.linux.cgroupsPath = `${this.cgroupParent}/${id}`;
+    config.process.args = args;
+    return config;
+  }
+
+  /** Writes <dir>/b/<id>/config.json over the shared rootfs; returns the bundle directory. */
+  bundle(id, args) {
+    const dir = join(this.bundles, id);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(this.config(id, args)));
+    return dir;
+  }
+
+  /**
+   * Removes the bench's cgroups in every hierarchy. Returns the container cgroups that a runtime
+   * left behind (each runtime must remove its own on delete), so the report can name them.
+   * @returns {string[]}
+   */
+  removeCgroups() {
+    const left = [];
+    for (const hierarchy of hierarchies()) {
+      const parent = join(CGROUP_ROOT, hierarchy, this.tag);
+      if (!existsSync(parent)) continue;
+      for (const child of readdirSync(parent, { withFileTypes: true })) {
+        if (!child.isDirectory()) continue;
+        left.push(`${hierarchy}${this.cgroupParent}/${child.name}`);
+        removeTree(join(parent, child.name));
+      }
+      removeTree(parent);
+    }
+    return left;
+  }
+
+  removeFiles() {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function hierarchies() {
+  return readdirSync(CGROUP_ROOT, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
+}
+
+/** Depth first; a cgroup still holding processes of ours is emptied by killing them (they are bench containers). */
+function removeTree(dir) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) removeTree(join(dir, e.name));
+  }
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      rmdirSync(dir);
+      return;
+    } catch (error) {
+      if (/** @type {NodeJS.ErrnoException} */ (error).code === 'ENOENT') return;
+      for (const pid of readProcs(dir)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
+  console.error(`bench: could not remove cgroup ${dir}`);
+}
+
+function readProcs(dir) {
+  try {
+    return readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
