@@ -1,5 +1,4 @@
-import { constants } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemError } from '@containerkit/core';
 
@@ -7,12 +6,20 @@ import { systemError } from '@containerkit/core';
 export const MAX_UINT64 = 2 ** 64 - 1;
 
 // No O_CREAT: cgroupfs files always exist, and a misspelt name must fail in temp-dir tests too.
+// Synchronous on purpose: a cgroupfs read or write is a few microseconds in the kernel, while a
+// thread-pool round trip costs tens, and a container start makes dozens of them.
 const WRITE_FLAGS = constants.O_WRONLY | constants.O_TRUNC;
 
 export async function writeCg(dir: string, file: string, value: string): Promise<void> {
   const path = join(dir, file);
   try {
-    await writeFile(path, value, { flag: WRITE_FLAGS });
+    const fd = openSync(path, WRITE_FLAGS);
+    try {
+      // One write(2): cgroupfs takes each write as one value.
+      writeSync(fd, value);
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
     throw systemError(`cgroup: writing "${value}" to ${path}`, e);
   }
@@ -21,7 +28,7 @@ export async function writeCg(dir: string, file: string, value: string): Promise
 export async function readCg(dir: string, file: string): Promise<string> {
   const path = join(dir, file);
   try {
-    return await readFile(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (e) {
     throw systemError(`cgroup: reading ${path}`, e);
   }
@@ -30,7 +37,7 @@ export async function readCg(dir: string, file: string): Promise<string> {
 /** Reads a file that an older kernel or an unmounted feature may lack; undefined when absent. */
 export async function readCgOptional(dir: string, file: string): Promise<string | undefined> {
   try {
-    return await readFile(join(dir, file), 'utf8');
+    return readFileSync(join(dir, file), 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENODEV' || code === 'EOPNOTSUPP') return undefined;

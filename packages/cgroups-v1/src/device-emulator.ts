@@ -53,8 +53,10 @@ function minus(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | unde
   return new Set([...(a ?? [])].filter((p) => !b?.has(p)));
 }
 
+// A plain code-unit order: localeCompare would load ICU's collator (≈15 ms) on first use.
 function compareMeta(a: Meta, b: Meta): number {
-  return a.type.localeCompare(b.type) || a.major - b.major || a.minor - b.minor;
+  if (a.type !== b.type) return a.type < b.type ? -1 : 1;
+  return a.major - b.major || a.minor - b.minor;
 }
 
 export class DeviceEmulator {

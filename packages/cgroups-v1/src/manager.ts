@@ -1,4 +1,4 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import type { CgroupConfig, CgroupManager, CgroupStats, FreezerState } from '@containerkit/core';
 import { ContainerError, systemError } from '@containerkit/core';
@@ -116,7 +116,7 @@ export class V1Manager implements CgroupManager {
 
   async exists(): Promise<boolean> {
     try {
-      return (await stat(this.primaryDir())).isDirectory();
+      return statSync(this.primaryDir()).isDirectory();
     } catch {
       return false;
     }
@@ -164,7 +164,7 @@ async function unifiedOffers(dir: string): Promise<string[]> {
 
 async function mkdirp(dir: string): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
   } catch (e) {
     throw systemError(`cgroup: creating ${dir}`, e);
   }

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemError } from '@containerkit/core';
 import { readCg, writeCg } from './cgfs.js';
@@ -9,7 +9,7 @@ export async function listProcesses(dir: string, recursive: boolean): Promise<nu
   if (!recursive) return pids;
   let entries;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (e) {
     throw systemError(`cgroup: listing ${dir}`, e);
   }

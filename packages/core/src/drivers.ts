@@ -15,6 +15,11 @@ export interface CgroupConfig {
   /** Absolute cgroup path below each hierarchy's root, e.g. "/containerkit/web". */
   readonly path: string;
   readonly resources?: LinuxResources;
+  /**
+   * Host uid to chown the container's cgroup to on apply (delegation to the container's root,
+   * runc's Cgroups.OwnerUID); absent: nothing is chowned.
+   */
+  readonly ownerUid?: number;
 }
 
 export type FreezerState = 'THAWED' | 'FREEZING' | 'FROZEN';

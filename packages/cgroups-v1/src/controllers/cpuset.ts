@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { systemError } from '@containerkit/core';
 import type { Controller } from '../controller.js';
@@ -44,7 +44,7 @@ async function ensureLevel(dir: string): Promise<void> {
   const parent = dirname(dir);
   if ((await readCgOptional(parent, 'cpuset.cpus')) === undefined) await ensureLevel(parent);
   try {
-    await mkdir(dir);
+    mkdirSync(dir);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw systemError(`cgroup: creating ${dir}`, e);
   }

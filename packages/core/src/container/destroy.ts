@@ -1,4 +1,4 @@
-import { unlink } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
 import { isAlive } from '../state/proc-stat.js';
 import type { ContainerContext } from './context.js';
 import { cgroupManager } from './context.js';
@@ -16,7 +16,7 @@ export async function destroyContainer(ctx: ContainerContext): Promise<void> {
     await manager.thaw().catch(() => undefined);
     await waitForInitGone(ctx);
   }
-  await unlink(ctx.store.fifoPath(state.id)).catch(() => undefined);
+  rmSync(ctx.store.fifoPath(state.id), { force: true });
   for (let attempt = 0; ; attempt++) {
     try {
       await manager.destroy();

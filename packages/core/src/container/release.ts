@@ -1,5 +1,4 @@
-import { open, unlink } from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { closeSync, constants, openSync, readSync, unlinkSync } from 'node:fs';
 import { ContainerError } from '../errors.js';
 import { isAlive } from '../state/proc-stat.js';
 import type { ContainerContext } from './context.js';
@@ -12,9 +11,9 @@ import type { ContainerContext } from './context.js';
 export async function releaseInit(ctx: ContainerContext): Promise<void> {
   const { id, pid, initStartTime } = ctx.state;
   const fifo = ctx.store.fifoPath(id);
-  let handle;
+  let fd: number;
   try {
-    handle = await open(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new ContainerError('ContainerNotRunning', `container "${id}" is not in the created state`);
@@ -23,25 +22,26 @@ export async function releaseInit(ctx: ContainerContext): Promise<void> {
   }
   try {
     const byte = Buffer.alloc(1);
-    const readByte = () =>
-      handle.read(byte, 0, 1, null).then(
-        (r) => r.bytesRead === 1,
-        (e: NodeJS.ErrnoException) => {
-          if (e.code === 'EAGAIN') return false;
-          throw e;
-        },
-      );
-    for (let delay = 1; !(await readByte()); delay = Math.min(delay * 2, 20)) {
+    // Non-blocking reads of a fifo: no thread-pool round trip is worth paying for one byte.
+    const readByte = () => {
+      try {
+        return readSync(fd, byte, 0, 1, null) === 1;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return false;
+        throw e;
+      }
+    };
+    for (let delay = 1; !readByte(); delay = Math.min(delay * 2, 20)) {
       if (!(await isAlive(pid, initStartTime))) {
         // A short-lived process may have written its byte, exec'd and exited since the read:
         // the byte then still waits in the fifo, so read once more before calling the init gone.
-        if (await readByte()) break;
+        if (readByte()) break;
         throw new ContainerError('ContainerNotRunning', `container "${id}": its init exited before start`);
       }
       await new Promise((r) => setTimeout(r, delay));
     }
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
-  await unlink(fifo);
+  unlinkSync(fifo);
 }

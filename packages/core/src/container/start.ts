@@ -1,8 +1,9 @@
-import { chmod, unlink } from 'node:fs/promises';
+import { chmodSync, rmSync } from 'node:fs';
 import type { StdioOptions } from 'node:child_process';
 import { PassThrough, type Readable } from 'node:stream';
 import { ContainerError } from '../errors.js';
 import { effectiveResources } from '../cgroups/device-rules.js';
+import { cgroupOwnerUid } from '../cgroups/owner.js';
 import { buildInitPlan } from '../plan/build.js';
 import { encodePlan } from '../plan/encoder.js';
 import { processInputs } from '../plan/process-steps.js';
@@ -29,7 +30,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
   }
   const capabilities = drivers.capabilities.masks(spec.process?.capabilities);
   const resources = effectiveResources(spec);
-  const manager = drivers.cgroups.manager({ id: state.id, path: state.cgroupPath, resources });
+  const manager = drivers.cgroups.manager({ id: state.id, path: state.cgroupPath, resources, ownerUid: cgroupOwnerUid(spec) });
   const fifo = ctx.store.fifoPath(state.id);
   const steps = await buildInitPlan({
     spec,
@@ -49,7 +50,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
   ctx.sys.mkfifo(fifo, 0o622);
   try {
     // mkfifo honours the umask; the init may be another user (a user namespace's root) that must write it.
-    await chmod(fifo, 0o622);
+    chmodSync(fifo, 0o622);
     const launched = await launchInit({
       plan,
       steps,
@@ -83,7 +84,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
     };
   } catch (error) {
     // The caller (Container.start) destroys the cgroups and the state directory.
-    await unlink(fifo).catch(() => undefined);
+    rmSync(fifo, { force: true });
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 
 export interface ProcStat {
   /** The one-letter state: R, S, D, Z, X, … */
@@ -11,7 +11,8 @@ export interface ProcStat {
 export async function readProcStat(pid: number): Promise<ProcStat | undefined> {
   let text: string;
   try {
-    text = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // procfs is memory: a synchronous read is cheaper than a thread-pool round trip.
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }

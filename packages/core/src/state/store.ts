@@ -1,4 +1,4 @@
-import { open, readFile, rename, rm, mkdir, readdir } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContainerError, systemError } from '../errors.js';
 import type { Spec } from '../config/schema.js';
@@ -29,6 +29,8 @@ const bigintReplacer = (_key: string, value: unknown) => (typeof value === 'bigi
 const bigintReviver = (_key: string, value: unknown) =>
   typeof value === 'string' && value.startsWith(BIGINT_TAG) ? BigInt(value.slice(BIGINT_TAG.length)) : value;
 
+const STATE_FILES = ['state.json', 'exec.fifo', 'lock'];
+
 const ID_PATTERN = /^[A-Za-z0-9_+\-.]+$/;
 
 export function validateId(id: string): void {
@@ -37,7 +39,11 @@ export function validateId(id: string): void {
   }
 }
 
-/** One directory per container under root: state.json, exec.fifo and a lock file. */
+/**
+ * One directory per container under root: state.json, exec.fifo and a lock file. The calls are
+ * synchronous: the root is normally on tmpfs (/run), where each is microseconds, and a
+ * thread-pool round trip per call would cost more than the work.
+ */
 export class StateStore {
   constructor(
     readonly root: string,
@@ -55,9 +61,9 @@ export class StateStore {
   /** Claims the id atomically: a second create of the same id fails here. */
   async claim(id: string): Promise<void> {
     validateId(id);
-    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    mkdirSync(this.root, { recursive: true, mode: 0o700 });
     try {
-      await mkdir(this.dir(id), { mode: 0o711 });
+      mkdirSync(this.dir(id), { mode: 0o711 });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
         throw new ContainerError('IdInUse', `container "${id}" already exists`);
@@ -66,25 +72,27 @@ export class StateStore {
     }
   }
 
-  /** Written to a temp file, fsync'd and renamed: a reader sees the old state or the new one. */
+  /**
+   * Written to a temp file and renamed: a reader sees the old state or the new one. Not fsync'd
+   * (as runc): the state names live processes, so after a crash there is nothing left to describe.
+   */
   async save(state: SavedState): Promise<void> {
     const dir = this.dir(state.id);
     const temp = join(dir, `.state.json.${process.pid}`);
-    const file = await open(temp, 'w', 0o600);
+    const fd = openSync(temp, 'w', 0o600);
     try {
-      await file.writeFile(JSON.stringify(state, bigintReplacer));
-      await file.sync();
+      writeFileSync(fd, JSON.stringify(state, bigintReplacer));
     } finally {
-      await file.close();
+      closeSync(fd);
     }
-    await rename(temp, join(dir, 'state.json'));
+    renameSync(temp, join(dir, 'state.json'));
   }
 
   async load(id: string): Promise<SavedState> {
     validateId(id);
     let text: string;
     try {
-      text = await readFile(join(this.dir(id), 'state.json'), 'utf8');
+      text = readFileSync(join(this.dir(id), 'state.json'), 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new ContainerError('ContainerNotExists', `container "${id}" does not exist`);
@@ -96,7 +104,7 @@ export class StateStore {
 
   async list(): Promise<string[]> {
     try {
-      const entries = await readdir(this.root, { withFileTypes: true });
+      const entries = readdirSync(this.root, { withFileTypes: true });
       return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
@@ -105,7 +113,17 @@ export class StateStore {
   }
 
   async remove(id: string): Promise<void> {
-    await rm(this.dir(id), { recursive: true, force: true });
+    const dir = this.dir(id);
+    // The files the store itself creates go first; rmSync's recursive walk is the slow path for anything else.
+    for (const name of STATE_FILES) rmSync(join(dir, name), { force: true });
+    try {
+      rmdirSync(dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'ENOTEMPTY') throw systemError(`removing the state directory of "${id}"`, e);
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   /**
@@ -113,9 +131,9 @@ export class StateStore {
    * change one container at once. Waits for another holder for up to timeoutMs.
    */
   async withLock<T>(id: string, fn: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-    let handle;
+    let fd: number;
     try {
-      handle = await open(join(this.dir(id), 'lock'), 'a', 0o600);
+      fd = openSync(join(this.dir(id), 'lock'), 'a', 0o600);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new ContainerError('ContainerNotExists', `container "${id}" does not exist`);
@@ -124,13 +142,13 @@ export class StateStore {
     }
     try {
       const deadline = Date.now() + timeoutMs;
-      while (!this.sys().tryLock(handle.fd, true)) {
+      while (!this.sys().tryLock(fd, true)) {
         if (Date.now() > deadline) throw new ContainerError('SystemError', `container "${id}" is locked by another operation`);
         await new Promise((r) => setTimeout(r, 10));
       }
       return await fn();
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   }
 }
