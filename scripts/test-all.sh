@@ -11,5 +11,7 @@ status=0
 pnpm exec turbo run test --concurrency=1 --continue --output-logs=full || status=1
 # The cgroup v2 integration tests need a pure v2 kernel: they run in the VM lab (test/lab).
 bash packages/cgroups-v2/scripts/test-lab.sh || status=1
+# The shared container e2e suite again, there: the factory picks cgroups-v2 (one suite, two drivers).
+bash test/scripts/test-lab.sh || status=1
 node scripts/summarize-tests.mjs "$TEST_RESULTS_DIR" || status=1
 exit $status

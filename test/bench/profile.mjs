@@ -12,7 +12,7 @@ import { Workspace } from './lib/workspace.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
-const cli = join(repo, 'packages/runtime/dist/cli.js');
+const cli = join(repo, 'packages/runtime/dist/ckrun.cjs');
 const { values: opts, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '15' }, keep: { type: 'boolean', default: false } } });
 const what = positionals[0] ?? 'run';
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statfsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,12 +7,26 @@ import type { Readable } from 'node:stream';
 import { createFactory, type Factory } from '@containerkit/core';
 import { capabilities } from '@containerkit/capabilities';
 import { cgroupsV1 } from '@containerkit/cgroups-v1';
-import * as v2 from '@containerkit/cgroups-v2';
+import { cgroupsV2 } from '@containerkit/cgroups-v2';
 import { namespaces } from '@containerkit/namespaces';
 import { buildBusyboxBundle, defaultConfig } from '../fixtures/busybox-bundle.mjs';
 
 export const isRoot = process.getuid?.() === 0;
 export const NEEDS_ROOT = 'needs root: containers are created for real (CI runs as root)';
+
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+/** A pure cgroup v2 host (the VM lab): the factory picks cgroups-v2; elsewhere (this hybrid host) cgroups-v1. */
+export const cgroupV2 = statfsSync('/sys/fs/cgroup').type === CGROUP2_SUPER_MAGIC;
+export const ONLY_V1 = cgroupV2 ? ' [skipped: cgroup v1 only; this host has a pure v2 hierarchy]' : '';
+export const ONLY_V2 = cgroupV2 ? '' : ' [skipped: cgroup v2 only; runs in the VM lab via test/scripts/test-lab.sh]';
+
+/** The directories of a cgroup path: one in the unified hierarchy, or one per v1 hierarchy. */
+export function cgroupHierarchyDirs(path: string): string[] {
+  if (cgroupV2) return [join('/sys/fs/cgroup', path)];
+  return readdirSync('/sys/fs/cgroup', { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => join('/sys/fs/cgroup', e.name, path));
+}
 
 /** One test file's world: a state root, a busybox rootfs and a cgroup parent, all removed after. */
 export class TestWorld {
@@ -31,8 +45,8 @@ export class TestWorld {
     this.rootfs = join(this.dir, 'rootfs');
     this.factory = createFactory({
       root: join(this.dir, 'state'),
-      // cgroups-v2 is written alongside; until it exports its driver, v1 serves alone.
-      cgroups: 'cgroupsV2' in v2 ? [(v2 as any).cgroupsV2(), cgroupsV1()] : [cgroupsV1()],
+      // The first whose probe() accepts the host serves: v2 on a pure v2 host, v1 on a hybrid one.
+      cgroups: [cgroupsV2(), cgroupsV1()],
       namespaces: namespaces(),
       capabilities: capabilities(),
     });
@@ -112,14 +126,14 @@ function leftoverProcesses(cgroupParent: string): number[] {
 }
 
 /** Every directory at or below the parent in every cgroup hierarchy, deepest last. */
-function cgroupDirs(parent: string): string[] {
+export function cgroupDirs(parent: string): string[] {
   const found: string[] = [];
   const walk = (path: string) => {
     if (!existsSync(path)) return;
     found.push(path);
     for (const entry of readdirSync(path, { withFileTypes: true })) if (entry.isDirectory()) walk(join(path, entry.name));
   };
-  for (const hierarchy of readdirSync('/sys/fs/cgroup')) walk(join('/sys/fs/cgroup', hierarchy, parent));
+  for (const dir of cgroupHierarchyDirs(parent)) walk(dir);
   return found;
 }
 

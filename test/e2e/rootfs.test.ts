@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRoot, NEEDS_ROOT, TestWorld } from './helpers.js';
+import { cgroupV2, isRoot, NEEDS_ROOT, ONLY_V1, ONLY_V2, TestWorld } from './helpers.js';
 
 const world = new TestWorld();
 beforeAll(() => isRoot && world.setUp());
@@ -113,9 +113,15 @@ describe.skipIf(!isRoot)(`rootfs (${isRoot ? 'as root' : NEEDS_ROOT})`, () => {
     }
   });
 
-  it('shows the cgroup mount of the container read-only', async () => {
+  it.skipIf(cgroupV2)(`shows the cgroup hierarchies of the container read-only under a read-only tmpfs${ONLY_V1}`, async () => {
     const r = await world.sh("grep ' /sys/fs/cgroup' /proc/self/mounts | head -3; touch /sys/fs/cgroup/memory/x 2>/dev/null || echo refused");
     expect(r.stdout).toContain('refused');
     expect(r.stdout).toMatch(/\/sys\/fs\/cgroup tmpfs ro/);
+  });
+
+  it.skipIf(!cgroupV2)(`shows the unified cgroup mount of the container read-only${ONLY_V2}`, async () => {
+    const r = await world.sh("grep ' /sys/fs/cgroup ' /proc/self/mounts; mkdir /sys/fs/cgroup/x 2>/dev/null || echo refused");
+    expect(r.stdout).toMatch(/ \/sys\/fs\/cgroup cgroup2 ro[, ]/);
+    expect(r.stdout).toContain('refused');
   });
 });

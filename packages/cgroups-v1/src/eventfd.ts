@@ -1,34 +1,12 @@
-import { closeSync, existsSync, read } from 'node:fs';
-import { join } from 'node:path';
-import { createRequire } from 'node:module';
+import { closeSync, read } from 'node:fs';
 import { constants } from 'node:os';
-import { ContainerError } from '@containerkit/core';
+import { ContainerError, loadKoffi } from '@containerkit/core';
 
 const EFD_NONBLOCK = 0o4000;
 const EFD_CLOEXEC = 0o2000000;
 
-interface Koffi {
-  load(name: string): { func(signature: string): (...args: unknown[]) => number };
-  errno(): number;
-}
-
 let eventfdFn: ((initval: number, flags: number) => number) | undefined;
-let koffiRef: Koffi | undefined;
-
-// koffi is core's dependency (not yet this package's): when it is not resolvable from here,
-// resolve it from core's package directory, found by the ordinary node_modules walk.
-function loadKoffi(): Koffi {
-  const require = createRequire(import.meta.url);
-  try {
-    return require('koffi') as Koffi;
-  } catch {
-    const corePackage = (require.resolve.paths('@containerkit/core') ?? [])
-      .map((dir) => join(dir, '@containerkit/core/package.json'))
-      .find((path) => existsSync(path));
-    if (!corePackage) throw new ContainerError('SystemError', 'eventfd: cannot load koffi (neither a dependency here nor of @containerkit/core)');
-    return createRequire(corePackage)('koffi') as Koffi;
-  }
-}
+let koffiRef: ReturnType<typeof loadKoffi> | undefined;
 
 /** A non-blocking, close-on-exec eventfd(2). */
 export function openEventfd(): number {

@@ -11,11 +11,12 @@ const RESOURCES = {
 };
 
 // Go's omitempty drops zeros, so whether these show depends on the moment, not on the shape.
-const VOLATILE = ['throttling', 'usage.usage', 'usage.max', 'cache'];
+const VOLATILE = ['throttling', 'usage.usage', 'usage.max', 'cache', 'cpu usage.total'];
 
 function stable(s: Record<string, unknown>): Record<string, unknown> {
   const copy = structuredClone(s) as Record<string, Record<string, Record<string, unknown>>>;
   delete copy.cpu?.throttling;
+  delete copy.cpu?.usage?.total;
   for (const entry of ['usage', 'swap', 'kernel', 'kernelTCP']) {
     delete copy.memory?.[entry]?.usage;
     delete copy.memory?.[entry]?.max;

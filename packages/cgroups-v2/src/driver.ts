@@ -21,6 +21,8 @@ export interface CgroupsV2Options {
   controllers?: readonly Controller[];
   /** The bpf(2) calls of the device filter (tests pass a fake). */
   bpf?: BpfSys;
+  /** The kernel's list of files a delegated cgroup's owner gets; default /sys/kernel/cgroup/delegate. */
+  delegateList?: string;
 }
 
 export function cgroupsV2(options: CgroupsV2Options = {}): CgroupDriver {
@@ -32,6 +34,7 @@ export function cgroupsV2(options: CgroupsV2Options = {}): CgroupDriver {
       controllers: (options.controllers ?? defaultControllers).map((c) => (c === devices && options.bpf ? devicesController(options.bpf) : c)),
       ctx: { hugePageSizes: options.hugePageSizes ?? hugePageSizes() },
       oomPollIntervalMs: options.oomPollIntervalMs ?? 50,
+      delegateList: options.delegateList,
     });
   return {
     name: 'cgroups-v2',

@@ -1,14 +1,13 @@
 import { closeSync, readSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { constants } from 'node:os';
-import { ContainerError } from '@containerkit/core';
+import { ContainerError, loadKoffi } from '@containerkit/core';
 
 const IN_NONBLOCK = 0o4000;
 const IN_CLOEXEC = 0o2000000;
 export const IN_MODIFY = 0x2;
 export const IN_IGNORED = 0x8000;
 
-type Koffi = typeof import('koffi');
+type Koffi = ReturnType<typeof loadKoffi>;
 interface Native {
   koffi: Koffi;
   init1: (flags: number) => number;
@@ -18,7 +17,7 @@ let native: Native | undefined;
 
 function load(): Native {
   if (native) return native;
-  const koffi = createRequire(import.meta.url)('koffi') as Koffi;
+  const koffi = loadKoffi();
   const lib = koffi.load('libc.so.6');
   native = {
     koffi,

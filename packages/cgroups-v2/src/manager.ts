@@ -6,6 +6,7 @@ import type { Controller, ControllerContext } from './controller.js';
 import { oomKillCount } from './controllers/memory.js';
 import { checkUnifiedKeys } from './controllers/unified.js';
 import { createPath } from './create.js';
+import { delegate } from './delegate.js';
 import { freeze, freezerState, thaw } from './freeze.js';
 import { readCgOptional } from './fs.js';
 import { oomEvents } from './oom.js';
@@ -18,6 +19,8 @@ export interface ManagerOptions {
   readonly controllers: readonly Controller[];
   readonly ctx: ControllerContext;
   readonly oomPollIntervalMs: number;
+  /** The kernel's list of files to chown on delegation (tests pass a temp file). */
+  readonly delegateList?: string;
 }
 
 /**
@@ -41,6 +44,7 @@ export class V2Manager implements CgroupManager {
     const { root } = this.options;
     const inRoot = this.dir.startsWith(`${root}/`);
     await createPath(inRoot ? root : '/', inRoot ? this.dir.slice(root.length) : this.dir);
+    if (this.config.ownerUid !== undefined) await delegate(this.dir, this.config.ownerUid, this.options.delegateList);
     if (pid > 0) await joinCgroup(this.dir, pid);
   }
 

@@ -11,6 +11,7 @@ export type { Sys } from './sys/sys.js';
 export { recordingSys, type RecordedCall } from './sys/fake.js';
 export { buildInitPlan, type PlanInputs } from './plan/build.js';
 export { namespaceTypeOfFd } from './sys/nsfs.js';
+export { loadKoffi, type Koffi } from './sys/koffi.js';
 export * from './plan/encoder.js';
 export type {
   Spec, Root, Mount, Process, User, LinuxCapabilities, Rlimit, Hooks, Hook, Linux, LinuxNamespace, LinuxNamespaceType,

@@ -21,9 +21,9 @@ import { cleanEnv } from './measure.mjs';
 export function findRuntimes(repo, ws) {
   // CKBENCH_CKRUN points at another ckrun (an older build, a variant) to compare it on equal terms.
   const ckrun = process.env.CKBENCH_CKRUN ?? join(repo, 'packages/runtime/bin/ckrun');
-  const built = process.env.CKBENCH_CKRUN || existsSync(join(repo, 'packages/runtime/dist/cli.js'));
+  const built = process.env.CKBENCH_CKRUN || existsSync(join(repo, 'packages/runtime/dist/ckrun.cjs'));
   return [
-    probe('ckrun', ckrun, ws, built ? '' : 'packages/runtime/dist/cli.js is not built (pnpm build)'),
+    probe('ckrun', ckrun, ws, built ? '' : 'packages/runtime/dist/ckrun.cjs is not built (pnpm build)'),
     probe('runc', onPath('runc'), ws, ''),
     probe('crun', onPath('crun'), ws, ''),
   ];

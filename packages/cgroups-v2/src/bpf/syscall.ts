@@ -1,7 +1,6 @@
 import { closeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { constants } from 'node:os';
-import { ContainerError } from '@containerkit/core';
+import { ContainerError, loadKoffi } from '@containerkit/core';
 
 /** The bpf(2) commands the device filter needs, behind an interface so tests can fake them. */
 export interface BpfSys {
@@ -30,7 +29,7 @@ export const BPF_F_REPLACE = 1 << 2;
 const MAX_PROGS = 64;
 const LOG_SIZE = 64 * 1024;
 
-type Koffi = typeof import('koffi');
+type Koffi = ReturnType<typeof loadKoffi>;
 type Pointer = unknown;
 
 interface Native {
@@ -42,7 +41,7 @@ let native: Native | undefined;
 
 function load(): Native {
   if (native) return native;
-  const koffi = createRequire(import.meta.url)('koffi') as Koffi;
+  const koffi = loadKoffi();
   const lib = koffi.load('libc.so.6');
   native = { koffi, syscall: lib.func('long syscall(long number, ...)') as unknown as Native['syscall'] };
   return native;

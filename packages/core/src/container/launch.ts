@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { ckInitPath } from '@containerkit/native';
 import { ContainerError } from '../errors.js';
@@ -32,7 +32,10 @@ export interface LaunchedInit {
  * reports READY. On any failure the init is killed before the error is thrown; the caller
  * undoes what onPid did.
  */
-export function launchInit(options: LaunchOptions): Promise<LaunchedInit> {
+export async function launchInit(options: LaunchOptions): Promise<LaunchedInit> {
+  // Imported here: child_process drags in net and dgram, which a CLI call that starts nothing
+  // (state, list) should not compile.
+  const { spawn } = await import('node:child_process');
   // A clean environment: nothing of the caller's (NODE_OPTIONS, secrets) reaches the container.
   const stdio = Array.isArray(options.stdio) ? [...options.stdio] : [options.stdio, options.stdio, options.stdio];
   const child = spawn(ckInitPath, [], { stdio: [...stdio.slice(0, 3), 'pipe'], env: {}, detached: true });

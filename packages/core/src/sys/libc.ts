@@ -1,6 +1,6 @@
-import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { ContainerError } from '../errors.js';
+import { loadKoffi, type Koffi } from './koffi.js';
 import type { Sys } from './sys.js';
 
 const SYS_PIDFD_SEND_SIGNAL = 424;
@@ -15,7 +15,6 @@ export function errnoName(errno: number): string {
   return errnoNames.get(errno) ?? `errno ${errno}`;
 }
 
-type Koffi = typeof import('koffi');
 
 interface LibcFunctions {
   koffi: Koffi;
@@ -26,10 +25,9 @@ interface LibcFunctions {
 
 let libc: LibcFunctions | undefined;
 
-// koffi is loaded on first use: commands that need no system call (state, list) skip its cost.
 function load(): LibcFunctions {
   if (libc) return libc;
-  const koffi = createRequire(import.meta.url)('koffi') as Koffi;
+  const koffi = loadKoffi();
   const lib = koffi.load('libc.so.6');
   libc = {
     koffi,

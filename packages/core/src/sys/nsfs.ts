@@ -1,17 +1,15 @@
-import { createRequire } from 'node:module';
 import { ContainerError } from '../errors.js';
+import { loadKoffi, type Koffi } from './koffi.js';
 import { errnoName } from './libc.js';
 
 // _IO(0xb7, 0x3) from linux/nsfs.h: returns the CLONE_NEW* flag of the namespace behind fd.
 const NS_GET_NSTYPE = 0xb703;
 
-type Koffi = typeof import('koffi');
 let bound: { koffi: Koffi; ioctl: (fd: number, request: number, arg: number) => number } | undefined;
 
-// koffi is loaded on first use, as in libc.ts, so importing core stays cheap.
 function load(): NonNullable<typeof bound> {
   if (bound) return bound;
-  const koffi = createRequire(import.meta.url)('koffi') as Koffi;
+  const koffi = loadKoffi();
   // A fixed third argument: on x86-64 and arm64 an integer argument of a variadic call is
   // passed exactly like a fixed one.
   const ioctl = koffi.load('libc.so.6').func('int ioctl(int fd, unsigned long request, unsigned long arg)');

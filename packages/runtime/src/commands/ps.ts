@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import type { Command } from '../command.js';
 import { CliError } from '../cli-error.js';
 import { filterPsOutput, formatPidsJson } from '../ps-output.js';
@@ -23,6 +22,8 @@ export const ps: Command = {
       return 0;
     }
     const args = psArgs.length > 0 ? psArgs : ['-ef'];
+    // Imported here, not at the top: every command module is loaded for the command table.
+    const { spawnSync } = await import('node:child_process');
     const r = spawnSync('ps', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     if (r.error) throw new Error(`ps ${args.join(' ')}: ${r.error.message}`);
     if (r.status !== 0) {

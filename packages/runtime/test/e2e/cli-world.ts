@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { buildBusyboxBundle, defaultConfig } from '../../../../test/fixtures/busybox-bundle.mjs';
 
 export const BIN = fileURLToPath(new URL('../../bin/ckrun', import.meta.url));
-export const BUILT = existsSync(fileURLToPath(new URL('../../dist/cli.js', import.meta.url)));
+export const BUILT = existsSync(fileURLToPath(new URL('../../dist/ckrun.cjs', import.meta.url)));
 export const isRoot = process.getuid?.() === 0;
 export const SKIP_REASON = !isRoot
   ? 'needs root: containers are created for real (CI runs as root)'

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// Writes what makes a ckrun call start fast (bin/ckrun picks among them):
+//   dist/ckrun.blob        V8 startup snapshot of create and run (src/snapshot.ts)
+//   dist/ckrun.blob.node   the node binary it belongs to: a blob loads only into the exact
+//                          Node.js build that wrote it, so bin/ckrun checks this first
+//   dist/ckrun.cjs.cache   V8 code cache of dist/ckrun.cjs for every other command
+//                          (bin/ckrun-start.cjs), filled by one `list` call
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(pkg, 'dist');
+const env = { ...process.env };
+// Whatever these hold at build time would be replayed by every call that starts from the blob.
+delete env.NODE_OPTIONS;
+delete env.NODE_EXTRA_CA_CERTS;
+
+function run(what, args, extraEnv = {}) {
+  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...env, ...extraEnv }, cwd: '/' });
+  if (r.status !== 0) {
+    console.error(`build-startup: ${what} failed (${r.error?.message ?? `exit status ${r.status}`})`);
+    process.exit(1);
+  }
+}
+
+const blob = join(dist, 'ckrun.blob');
+const temp = `${blob}.${process.pid}`;
+rmSync(join(dist, 'ckrun.blob.node'), { force: true });
+try {
+  run('node --build-snapshot', ['--no-warnings', '--snapshot-blob', temp, '--build-snapshot', join(dist, 'ckrun-snapshot.cjs')]);
+  renameSync(temp, blob);
+} finally {
+  rmSync(temp, { force: true });
+}
+writeFileSync(join(dist, 'ckrun.blob.node'), `${process.execPath}\n`);
+
+const root = mkdtempSync(join(tmpdir(), 'ckrun-code-cache-'));
+try {
+  run('writing the code cache', [join(pkg, 'bin', 'ckrun-start.cjs'), '--root', root, 'list'], { CKRUN_WRITE_CODE_CACHE: '1' });
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
