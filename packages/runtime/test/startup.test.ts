@@ -1,0 +1,68 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const pkg = fileURLToPath(new URL('..', import.meta.url));
+const dist = join(pkg, 'dist');
+const built = existsSync(join(dist, 'ckrun.blob')) && existsSync(join(dist, 'ckrun.cjs.cache'));
+const env = { ...process.env, NODE_OPTIONS: '', NODE_EXTRA_CA_CERTS: '' };
+const scratch = mkdtempSync(join(tmpdir(), 'ckrun-startup-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function node(args: string[]) {
+  return spawnSync(process.execPath, args, { encoding: 'utf8', env, timeout: 30_000 });
+}
+
+/** A copy of bin/ and dist/ whose startup files the test may break without touching the build. */
+function copyOfPackage(): string {
+  const dir = mkdtempSync(join(scratch, 'pkg-'));
+  cpSync(join(pkg, 'bin'), join(dir, 'bin'), { recursive: true });
+  cpSync(dist, join(dir, 'dist'), { recursive: true });
+  return dir;
+}
+
+describe.skipIf(!built)(`startup artifacts (${built ? 'built' : 'needs `pnpm build`: dist/ckrun.blob and dist/ckrun.cjs.cache are missing'})`, () => {
+  it('the snapshot answers as the plain bundle does', () => {
+    const fromSnapshot = node(['--snapshot-blob', join(dist, 'ckrun.blob'), '--', '--root', scratch, 'state', 'no-such-container']);
+    const plain = node([join(dist, 'ckrun.cjs'), '--root', scratch, 'state', 'no-such-container']);
+    expect(fromSnapshot.status).toBe(1);
+    expect(fromSnapshot.stderr).toBe(plain.stderr);
+    expect(node(['--snapshot-blob', join(dist, 'ckrun.blob'), '--', '--version']).stdout).toBe(node([join(dist, 'ckrun.cjs'), '--version']).stdout);
+  });
+
+  it('the snapshot reports a config error by field, as the plain bundle does', () => {
+    const bundle = mkdtempSync(join(scratch, 'bundle-'));
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify({ ociVersion: '1.2.0', process: { args: 'not-an-array' } }));
+    const args = ['--root', scratch, 'create', '--bundle', bundle, 'bad-config'];
+    const fromSnapshot = node(['--snapshot-blob', join(dist, 'ckrun.blob'), '--', ...args]);
+    expect(fromSnapshot.status).toBe(1);
+    expect(fromSnapshot.stderr).toMatch(/process\.args/);
+    expect(fromSnapshot.stderr).toBe(node([join(dist, 'ckrun.cjs'), ...args]).stderr);
+  });
+
+  it('the code-cached start accepts its cache and answers as the plain bundle does', () => {
+    const r = node([join(pkg, 'bin', 'ckrun-start.cjs'), '--root', scratch, 'list', '--format', 'json']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(node([join(dist, 'ckrun.cjs'), '--root', scratch, 'list', '--format', 'json']).stdout);
+  });
+
+  it('bin/ckrun does not start from a snapshot that another node built', () => {
+    const copy = copyOfPackage();
+    writeFileSync(join(copy, 'dist', 'ckrun.blob'), 'not a snapshot');
+    writeFileSync(join(copy, 'dist', 'ckrun.blob.node'), '/nonexistent/node\n');
+    const r = spawnSync(join(copy, 'bin', 'ckrun'), ['--root', scratch, 'create', '--bundle', '/nonexistent-bundle', 'x'], { encoding: 'utf8', env });
+    // The plain bundle ran: a clear flag error, not node's complaint about the blob.
+    expect(r.stderr).toBe('ckrun: config.json: /nonexistent-bundle/config.json: no such file\n');
+  });
+
+  it('a code cache that does not match the bundle is rejected by V8, and the call still works', () => {
+    const copy = copyOfPackage();
+    copyFileSync(join(copy, 'dist', 'ckrun-errors.cjs'), join(copy, 'dist', 'ckrun.cjs.cache'));
+    const r = node([join(copy, 'bin', 'ckrun-start.cjs'), '--version']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(node([join(dist, 'ckrun.cjs'), '--version']).stdout);
+  });
+});
