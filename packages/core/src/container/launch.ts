@@ -1,18 +1,18 @@
-import type { ChildProcess, StdioOptions } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { ckInitPath } from '@containerkit/native';
 import { ContainerError } from '../errors.js';
 import { errnoName } from '../sys/libc.js';
 import { encodeFrame, FrameDecoder, decodeErrorFrame, decodeExitFrame, type PlanStep } from '../plan/encoder.js';
 import { FRAME, NO_STEP } from '../plan/protocol.js';
-import type { ExitStatus } from './types.js';
+import { startInitProcess, type InitProcess } from './init-process.js';
+import type { ExitStatus, StdioMode } from './types.js';
 import { signalName } from './signals.js';
 
 export interface LaunchOptions {
   plan: Buffer;
   /** The steps the plan was encoded from, to name a failing step. */
   steps: readonly PlanStep[];
-  stdio: StdioOptions;
+  stdio: readonly StdioMode[];
   /** Runs between the PID report and GO: cgroup placement, id maps. */
   onPid: (pid: number) => Promise<void>;
   /** No monitor: once ready, nothing of the container keeps this process alive. */
@@ -22,7 +22,7 @@ export interface LaunchOptions {
 export interface LaunchedInit {
   pid: number;
   /** ck-init itself (P): the monitor in monitor mode, already gone when detached. */
-  child: ChildProcess;
+  child: InitProcess;
   /** Monitor mode only: resolves with the container process's exit status. */
   exit: Promise<ExitStatus>;
 }
@@ -33,13 +33,14 @@ export interface LaunchedInit {
  * undoes what onPid did.
  */
 export async function launchInit(options: LaunchOptions): Promise<LaunchedInit> {
-  // Imported here: child_process drags in net and dgram, which a CLI call that starts nothing
-  // (state, list) should not compile.
-  const { spawn } = await import('node:child_process');
-  // A clean environment: nothing of the caller's (NODE_OPTIONS, secrets) reaches the container.
-  const stdio = Array.isArray(options.stdio) ? [...options.stdio] : [options.stdio, options.stdio, options.stdio];
-  const child = spawn(ckInitPath, [], { stdio: [...stdio.slice(0, 3), 'pipe'], env: {}, detached: true });
-  const sync = child.stdio[3] as Socket;
+  let child: InitProcess;
+  try {
+    // A clean environment: nothing of the caller's (NODE_OPTIONS, secrets) reaches the container.
+    child = startInitProcess(ckInitPath, options.stdio, true);
+  } catch (e) {
+    throw new ContainerError('SystemError', `starting ck-init (${ckInitPath}): ${(e as Error).message}`, { cause: e });
+  }
+  const sync: Socket = child.sync;
   const decoder = new FrameDecoder();
   let pid = 0;
   let settled = false;
@@ -52,7 +53,6 @@ export async function launchInit(options: LaunchOptions): Promise<LaunchedInit> 
   });
   exit.catch(() => undefined);
 
-  const exited = new Promise<void>((res) => child.once('exit', () => res()));
   return new Promise<LaunchedInit>((resolve, reject) => {
     const fail = (error: Error) => {
       if (pid > 0) killQuietly(pid);
@@ -61,12 +61,13 @@ export async function launchInit(options: LaunchOptions): Promise<LaunchedInit> 
       settled = true;
       sync.destroy();
       // The caller checks that nothing is left: reject only once ck-init itself is gone.
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      void exited.then(() => reject(error));
+      child.kill();
+      void child.reaped().then(() => reject(error));
     };
-    child.on('error', (e) => fail(new ContainerError('SystemError', `starting ck-init (${ckInitPath}): ${e.message}`, { cause: e })));
     sync.on('error', () => undefined);
     sync.on('close', () => {
+      // Closed by P's exit (or by us once it is done): either way it is ending, so reap it.
+      void child.reaped();
       if (!settled) fail(new ContainerError('SystemError', 'ck-init ended before the container was ready'));
       else rejectExit(new ContainerError('SystemError', 'ck-init ended without reporting the exit status'));
     });
@@ -87,10 +88,8 @@ export async function launchInit(options: LaunchOptions): Promise<LaunchedInit> 
           );
         } else if (frame.type === FRAME.READY) {
           settled = true;
-          if (options.detached) {
-            sync.destroy();
-            child.unref();
-          }
+          // Detached, P exits now: closing the socket reaps it (see 'close').
+          if (options.detached) sync.destroy();
           resolve({ pid, child, exit });
         } else if (frame.type === FRAME.ERROR) {
           const error = stepError(decodeErrorFrame(frame.payload), options.steps);

@@ -1,5 +1,4 @@
 import { chmodSync, rmSync } from 'node:fs';
-import type { StdioOptions } from 'node:child_process';
 import { PassThrough, type Readable } from 'node:stream';
 import { ContainerError } from '../errors.js';
 import { effectiveResources } from '../cgroups/device-rules.js';
@@ -89,9 +88,8 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
   }
 }
 
-function stdioOptions(stdio: ProcessOptions['stdio']): StdioOptions {
-  const modes: StdioMode[] = Array.isArray(stdio) ? stdio : [stdio ?? 'pipe', stdio ?? 'pipe', stdio ?? 'pipe'];
-  return modes;
+function stdioOptions(stdio: ProcessOptions['stdio']): StdioMode[] {
+  return Array.isArray(stdio) ? [...stdio] : [stdio ?? 'pipe', stdio ?? 'pipe', stdio ?? 'pipe'];
 }
 
 /**

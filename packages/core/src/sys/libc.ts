@@ -15,7 +15,6 @@ export function errnoName(errno: number): string {
   return errnoNames.get(errno) ?? `errno ${errno}`;
 }
 
-
 interface LibcFunctions {
   koffi: Koffi;
   syscall: (...args: unknown[]) => number;

@@ -1,0 +1,92 @@
+import { closeSync, openSync } from 'node:fs';
+import { Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
+import { reapIfExited, socketPair, spawnProcess } from '../sys/spawn.js';
+import type { StdioMode } from './types.js';
+
+/** ck-init as started by launch.ts: its pid, the parent's end of the sync socket and of any piped stdio. */
+export interface InitProcess {
+  readonly pid: number;
+  readonly sync: Socket;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  /** SIGKILL, unless it has been reaped already (its pid may then belong to another process). */
+  kill(): void;
+  /**
+   * Resolves once the process has been reaped. Call it when it is about to end (it reported
+   * EXIT, or was killed, or went away on its own): it polls waitpid, it is not a watch.
+   */
+  reaped(): Promise<void>;
+}
+
+/**
+ * Starts ck-init with stdio as asked and the sync socket as fd 3, in a session of its own.
+ * Node does not see this child (libuv reaps only the children it started), so reaped() does.
+ */
+export function startInitProcess(path: string, stdio: readonly StdioMode[], newSession: boolean): InitProcess {
+  const childFds: number[] = [];
+  const parentEnds: (Socket | null)[] = [];
+  // The child's ends, closed here once the child has its copies (or was never started).
+  const toClose: number[] = [];
+  let devNull: number | undefined;
+  try {
+    for (let fd = 0; fd < 3; fd++) {
+      const mode = stdio[fd] ?? 'pipe';
+      if (mode === 'inherit') {
+        childFds.push(fd);
+        parentEnds.push(null);
+      } else if (mode === 'ignore') {
+        if (devNull === undefined) toClose.push((devNull = openSync('/dev/null', 'r+')));
+        childFds.push(devNull);
+        parentEnds.push(null);
+      } else {
+        const [parent, child] = socketPair();
+        toClose.push(child);
+        childFds.push(child);
+        parentEnds.push(new Socket({ fd: parent, readable: fd !== 0, writable: fd === 0 }));
+      }
+    }
+    const [syncParent, syncChild] = socketPair();
+    toClose.push(syncChild);
+    childFds.push(syncChild);
+    const sync = new Socket({ fd: syncParent, readable: true, writable: true });
+    parentEnds.push(sync);
+    const pid = spawnProcess(path, childFds, { newSession });
+    return initProcess(pid, sync, parentEnds.slice(0, 3));
+  } catch (error) {
+    for (const end of parentEnds) end?.destroy();
+    throw error;
+  } finally {
+    for (const fd of toClose) closeSync(fd);
+  }
+}
+
+function initProcess(pid: number, sync: Socket, [stdin, stdout, stderr]: (Socket | null)[]): InitProcess {
+  let gone = false;
+  let reaping: Promise<void> | undefined;
+  return {
+    pid,
+    sync,
+    stdin: stdin ?? null,
+    stdout: stdout ?? null,
+    stderr: stderr ?? null,
+    kill() {
+      if (gone) return;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already a zombie
+      }
+    },
+    reaped() {
+      reaping ??= (async () => {
+        for (let delay = 1; !reapIfExited(pid); delay = Math.min(delay * 2, 50)) {
+          await new Promise((r) => setTimeout(r, delay));
+        }
+        gone = true;
+      })();
+      return reaping;
+    },
+  };
+}
