@@ -1,9 +1,11 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startInitProcess } from '../src/container/init-process.js';
+import { sealedCopyPath } from '../src/sys/sealed-copy.js';
 
 // startInitProcess runs ck-init in production; here a shell script stands in for it and
 // reports what it was given: the fds, the environment (less the PWD sh sets itself), its
@@ -34,7 +36,7 @@ async function readAll(stream: Readable | null): Promise<string> {
 
 describe('startInitProcess (posix_spawn, no fork of the caller)', () => {
   it('wires piped stdio and the sync socket as fd 3, with an empty environment, a new session and default signals', async () => {
-    const child = startInitProcess(probe, ['pipe', 'pipe', 'pipe'], true);
+    const child = startInitProcess(probe, probe, ['pipe', 'pipe', 'pipe'], true);
     child.stdin!.end('hello\n');
     const [out, err, sync] = await Promise.all([readAll(child.stdout), readAll(child.stderr), readAll(child.sync)]);
     await child.reaped();
@@ -49,7 +51,7 @@ describe('startInitProcess (posix_spawn, no fork of the caller)', () => {
   });
 
   it('gives /dev/null for ignored stdio', async () => {
-    const child = startInitProcess(probe, ['ignore', 'ignore', 'ignore'], false);
+    const child = startInitProcess(probe, probe, ['ignore', 'ignore', 'ignore'], false);
     expect(child.stdout).toBeNull();
     expect(await readAll(child.sync)).toBe('sync\n');
     await child.reaped();
@@ -59,7 +61,7 @@ describe('startInitProcess (posix_spawn, no fork of the caller)', () => {
     const sleeper = join(dir, 'sleeper.sh');
     writeFileSync(sleeper, '#!/bin/sh\nexec /bin/sleep 30\n');
     chmodSync(sleeper, 0o755);
-    const child = startInitProcess(sleeper, ['ignore', 'ignore', 'ignore'], true);
+    const child = startInitProcess(sleeper, sleeper, ['ignore', 'ignore', 'ignore'], true);
     child.sync.destroy();
     child.kill();
     await child.reaped();
@@ -67,6 +69,19 @@ describe('startInitProcess (posix_spawn, no fork of the caller)', () => {
   });
 
   it('names the path and the errno when it cannot start', () => {
-    expect(() => startInitProcess(join(dir, 'missing'), ['ignore', 'ignore', 'ignore'], true)).toThrow(/posix_spawn .*missing: ENOENT/);
+    expect(() => startInitProcess(join(dir, 'missing'), join(dir, 'missing'), ['ignore', 'ignore', 'ignore'], true)).toThrow(/posix_spawn .*missing: ENOENT/);
+  });
+});
+
+describe('sealedCopyPath', () => {
+  it('runs a sealed in-memory copy of the binary, made once per process', () => {
+    const copy = sealedCopyPath('/bin/echo');
+    expect(copy).toBe(sealedCopyPath('/bin/echo'));
+    expect(readlinkSync(copy)).toMatch(/^\/memfd:ck-init/);
+    expect(execFileSync(copy, ['from the copy'], { encoding: 'utf8' })).toBe('from the copy\n');
+  });
+
+  it('cannot be written to', () => {
+    expect(() => writeFileSync(sealedCopyPath('/bin/echo'), 'x')).toThrow(/EPERM/);
   });
 });

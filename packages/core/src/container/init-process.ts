@@ -21,10 +21,11 @@ export interface InitProcess {
 }
 
 /**
- * Starts ck-init with stdio as asked and the sync socket as fd 3, in a session of its own.
+ * Starts ck-init (path; argv0 names it) with stdio as asked and the sync socket as fd 3, in a
+ * session of its own.
  * Node does not see this child (libuv reaps only the children it started), so reaped() does.
  */
-export function startInitProcess(path: string, stdio: readonly StdioMode[], newSession: boolean): InitProcess {
+export function startInitProcess(path: string, argv0: string, stdio: readonly StdioMode[], newSession: boolean): InitProcess {
   const childFds: number[] = [];
   const parentEnds: (Socket | null)[] = [];
   // The child's ends, closed here once the child has its copies (or was never started).
@@ -52,7 +53,7 @@ export function startInitProcess(path: string, stdio: readonly StdioMode[], newS
     childFds.push(syncChild);
     const sync = new Socket({ fd: syncParent, readable: true, writable: true });
     parentEnds.push(sync);
-    const pid = spawnProcess(path, childFds, { newSession });
+    const pid = spawnProcess(path, argv0, childFds, { newSession });
     return initProcess(pid, sync, parentEnds.slice(0, 3));
   } catch (error) {
     for (const end of parentEnds) end?.destroy();

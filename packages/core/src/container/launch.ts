@@ -4,6 +4,7 @@ import { ContainerError } from '../errors.js';
 import { errnoName } from '../sys/libc.js';
 import { encodeFrame, FrameDecoder, decodeErrorFrame, decodeExitFrame, type PlanStep } from '../plan/encoder.js';
 import { FRAME, NO_STEP } from '../plan/protocol.js';
+import { sealedCopyPath } from '../sys/sealed-copy.js';
 import { startInitProcess, type InitProcess } from './init-process.js';
 import type { ExitStatus, StdioMode } from './types.js';
 import { signalName } from './signals.js';
@@ -36,7 +37,7 @@ export async function launchInit(options: LaunchOptions): Promise<LaunchedInit> 
   let child: InitProcess;
   try {
     // A clean environment: nothing of the caller's (NODE_OPTIONS, secrets) reaches the container.
-    child = startInitProcess(ckInitPath, options.stdio, true);
+    child = startInitProcess(sealedCopyPath(ckInitPath), ckInitPath, options.stdio, true);
   } catch (e) {
     throw new ContainerError('SystemError', `starting ck-init (${ckInitPath}): ${(e as Error).message}`, { cause: e });
   }

@@ -65,13 +65,13 @@ function check(call: string, rc: number, errno: number): void {
 }
 
 /**
- * posix_spawn(3) of path with no arguments and an empty environment, child fd i being
+ * posix_spawn(3) of path with argv [argv0] and an empty environment, child fd i being
  * childFds[i]. glibc's posix_spawn runs the child on the parent's memory until it execs
  * (CLONE_VM | CLONE_VFORK), so nothing of the caller's heap is copied: Node's own spawn forks,
  * and for a process of a hundred megabytes the page tables are most of a container's start.
  * Every signal is unblocked and back to its default (Node ignores SIGPIPE), as Node does.
  */
-export function spawnProcess(path: string, childFds: readonly number[], options: { newSession: boolean }): number {
+export function spawnProcess(path: string, argv0: string, childFds: readonly number[], options: { newSession: boolean }): number {
   const f = load();
   const actions = Buffer.alloc(OPAQUE_BYTES);
   const attr = Buffer.alloc(OPAQUE_BYTES);
@@ -89,8 +89,8 @@ export function spawnProcess(path: string, childFds: readonly number[], options:
     check('posix_spawnattr_setflags', f.setFlags(attr, flags), f.errno());
     const pid: IntOut = [0];
     // posix_spawn returns the error number instead of setting errno.
-    const rc = f.spawn(pid, path, actions, attr, [path, null], [null]);
-    if (rc !== 0) check(`posix_spawn ${path}`, rc, rc);
+    const rc = f.spawn(pid, path, actions, attr, [argv0, null], [null]);
+    if (rc !== 0) check(`posix_spawn ${argv0}`, rc, rc);
     return pid[0];
   } finally {
     f.actionsDestroy(actions);
