@@ -4,6 +4,7 @@ import type { LinuxResources, Spec } from '../config/schema.js';
 import type { ContainerContext } from './context.js';
 import { cgroupManager } from './context.js';
 import { destroyContainer } from './destroy.js';
+import { mergeResources } from './merge-resources.js';
 import { releaseInit } from './release.js';
 import { signalInit } from './signal.js';
 import { startInit } from './start.js';
@@ -144,7 +145,7 @@ export class Container {
       }
       await cgroupManager(this.ctx).set(resources);
       const linux = (this.ctx.state.spec.linux ??= {});
-      linux.resources = { ...(linux.resources ?? {}), ...resources };
+      linux.resources = mergeResources(linux.resources, resources);
       await this.ctx.store.save(this.ctx.state);
     });
   }
