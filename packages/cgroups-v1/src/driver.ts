@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import type { CgroupConfig, CgroupDriver, HostInfo } from '@containerkit/core';
-import { ContainerError } from '@containerkit/core';
+import { ContainerError, hugePageSizes } from '@containerkit/core';
 import type { Controller } from './controller.js';
 import { controllers as allControllers } from './controllers/index.js';
-import { hugePageSizes } from './hugepages.js';
 import { V1Manager } from './manager.js';
 import { dirIn, parseHierarchies, type Hierarchy } from './mounts.js';
 

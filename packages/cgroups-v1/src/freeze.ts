@@ -1,6 +1,5 @@
 import type { FreezerState } from '@containerkit/core';
-import { ContainerError } from '@containerkit/core';
-import { readCg, readCgOptional, writeCg } from './cgfs.js';
+import { ContainerError, readCg, readCgOptional, writeCg } from '@containerkit/core';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,15 +1,11 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import type { CgroupConfig, CgroupManager, CgroupStats, FreezerState } from '@containerkit/core';
-import { ContainerError, systemError } from '@containerkit/core';
-import { readCgOptional, writeCg } from './cgfs.js';
+import { ContainerError, createCgroup, emptyStats, joinCgroup, listProcesses, readCgOptional, removeCgroup, writeCg } from '@containerkit/core';
 import type { Controller, ControllerContext } from './controller.js';
 import { oomKillCount } from './controllers/memory.js';
 import { freeze, freezerState, thaw } from './freeze.js';
-import { emptyStats } from './json.js';
 import { oomEvents } from './oom.js';
-import { joinCgroup, listProcesses } from './procs.js';
-import { removeCgroup } from './remove.js';
 import type { Resources } from './resources.js';
 import { checkMounted, checkUnified } from './validate.js';
 
@@ -59,7 +55,7 @@ export class V1Manager implements CgroupManager {
   /** cpuset's apply() creates its own levels (each needs cpus and mems before anyone joins). */
   private async create(dir: string, keys: readonly string[], resources: Resources | undefined): Promise<void> {
     const controllers = this.controllersOf(keys);
-    if (!controllers.some((c) => c.name === 'cpuset')) await mkdirp(dir);
+    if (!controllers.some((c) => c.name === 'cpuset')) await createCgroup(dir);
     for (const c of controllers) await c.apply?.(dir, resources, this.options.ctx);
   }
 
@@ -160,12 +156,4 @@ async function unifiedOffers(dir: string): Promise<string[]> {
   const own = await readCgOptional(dir, 'cgroup.controllers');
   const text = own ?? (await readCgOptional(dirname(dir), 'cgroup.subtree_control')) ?? '';
   return text.trim().split(/\s+/).filter(Boolean);
-}
-
-async function mkdirp(dir: string): Promise<void> {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw systemError(`cgroup: creating ${dir}`, e);
-  }
 }

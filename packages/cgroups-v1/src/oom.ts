@@ -1,7 +1,7 @@
 import { access, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { writeCg } from './cgfs.js';
+import { writeCg } from '@containerkit/core';
 import { closeEventfd, openEventfd, readCounter } from './eventfd.js';
 
 /**

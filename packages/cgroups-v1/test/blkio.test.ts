@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { emptyStats } from '@containerkit/core';
 import { blkio } from '../src/controllers/blkio.js';
 import { parseBlkio } from '../src/controllers/blkio-stats.js';
-import { emptyStats } from '../src/json.js';
 import { context, empty, fixture, read } from './helpers/fixture.js';
 
 const THROTTLE = ['blkio.throttle.read_bps_device', 'blkio.throttle.write_bps_device', 'blkio.throttle.read_iops_device', 'blkio.throttle.write_iops_device'];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { emptyStats } from '@containerkit/core';
 import { cpu } from '../src/controllers/cpu.js';
 import { cpuacct, parsePercpuAll } from '../src/controllers/cpuacct.js';
-import { emptyStats } from '../src/json.js';
 import { context, empty, fixture, read } from './helpers/fixture.js';
 
 const FILES = ['cpu.shares', 'cpu.cfs_quota_us', 'cpu.cfs_period_us', 'cpu.cfs_burst_us', 'cpu.idle', 'cpu.rt_period_us', 'cpu.rt_runtime_us'];

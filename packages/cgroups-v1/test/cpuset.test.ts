@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { emptyStats } from '@containerkit/core';
 import { cpuset, parseList } from '../src/controllers/cpuset.js';
-import { emptyStats } from '../src/json.js';
 import { context, empty, fixture, read } from './helpers/fixture.js';
 
 describe('cpuset controller (temp dir)', () => {

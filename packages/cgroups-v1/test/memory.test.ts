@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { emptyStats } from '@containerkit/core';
 import { memory, oomKillCount } from '../src/controllers/memory.js';
-import { emptyStats } from '../src/json.js';
 import { context, empty, fixture, read } from './helpers/fixture.js';
 
 const FILES = ['memory.limit_in_bytes', 'memory.memsw.limit_in_bytes', 'memory.soft_limit_in_bytes', 'memory.swappiness', 'memory.oom_control'];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { emptyStats } from '@containerkit/core';
 import { pids } from '../src/controllers/pids.js';
-import { emptyStats } from '../src/json.js';
 import { context, empty, fixture, read } from './helpers/fixture.js';
 
 describe('pids controller (temp dir)', () => {

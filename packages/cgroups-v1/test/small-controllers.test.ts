@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { emptyStats } from '@containerkit/core';
 import { hugetlb } from '../src/controllers/hugetlb.js';
 import { netCls } from '../src/controllers/net-cls.js';
 import { netPrio } from '../src/controllers/net-prio.js';
 import { rdma } from '../src/controllers/rdma.js';
-import { pageSizeName } from '../src/hugepages.js';
-import { emptyStats } from '../src/json.js';
 import { context, empty, fixture, read } from './helpers/fixture.js';
 
 describe('hugetlb controller (temp dir)', () => {
@@ -25,10 +24,6 @@ describe('hugetlb controller (temp dir)', () => {
     const dir = fixture({ 'hugetlb.2MB.usage_in_bytes': '0\n', 'hugetlb.2MB.max_usage_in_bytes': '2097152\n', 'hugetlb.2MB.failcnt': '1\n' });
     await hugetlb.stats!(dir, stats, context(['2MB']));
     expect(stats.hugetlb).toEqual({ '2MB': { max: 2097152, failcnt: 1 } });
-  });
-
-  it('names page sizes as runc does', () => {
-    expect(['hugepages-2048kB', 'hugepages-1048576kB', 'hugepages-64kB'].map(pageSizeName)).toEqual(['2MB', '1GB', '64KB']);
   });
 });
 

@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ContainerError, systemError } from '@containerkit/core';
-import { readCgOptional, writeCg } from './fs.js';
+import { ContainerError, readCgOptional, systemError, writeCg } from '@containerkit/core';
 
 const words = (text: string | undefined) => (text ?? '').trim().split(/\s+/).filter(Boolean);
 

@@ -1,7 +1,6 @@
 import { chown, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { systemError } from '@containerkit/core';
-import { isAbsent } from './fs.js';
+import { isAbsent, systemError } from '@containerkit/core';
 
 /** The kernel's list (4.15+) of the files a delegatee must own; cgroups(7) "Cgroups delegation". */
 export const DELEGATE_LIST = '/sys/kernel/cgroup/delegate';

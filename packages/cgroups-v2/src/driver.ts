@@ -1,11 +1,10 @@
 import { isAbsolute, join } from 'node:path';
 import type { CgroupConfig, CgroupDriver, HostInfo } from '@containerkit/core';
-import { ContainerError } from '@containerkit/core';
+import { ContainerError, hugePageSizes } from '@containerkit/core';
 import type { BpfSys } from './bpf/syscall.js';
 import type { Controller } from './controller.js';
 import { controllers as defaultControllers } from './controllers/index.js';
 import { devices, devicesController } from './controllers/devices.js';
-import { hugePageSizes } from './hugepages.js';
 import { V2Manager, type ManagerOptions } from './manager.js';
 
 export const CGROUP2_SUPER_MAGIC = 0x63677270;

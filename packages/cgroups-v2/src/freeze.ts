@@ -1,6 +1,5 @@
 import type { FreezerState } from '@containerkit/core';
-import { ContainerError } from '@containerkit/core';
-import { parseFlatKeyed, readCg, readCgOptional, writeCg } from './fs.js';
+import { ContainerError, parseFlatKeyed, readCg, readCgOptional, writeCg } from '@containerkit/core';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,18 +1,15 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
 import type { CgroupConfig, CgroupManager, CgroupStats, FreezerState, LinuxResources } from '@containerkit/core';
-import { ContainerError, systemError } from '@containerkit/core';
+import { ContainerError, createCgroup, emptyStats, joinCgroup, listProcesses, readCgOptional, removeCgroup } from '@containerkit/core';
 import type { Controller, ControllerContext } from './controller.js';
 import { oomKillCount } from './controllers/memory.js';
 import { checkUnifiedKeys } from './controllers/unified.js';
 import { createPath } from './create.js';
 import { delegate } from './delegate.js';
 import { freeze, freezerState, thaw } from './freeze.js';
-import { readCgOptional } from './fs.js';
+import { killAll, populated } from './kill.js';
 import { oomEvents } from './oom.js';
-import { joinCgroup, listProcesses } from './procs.js';
-import { killAll, populated, removeCgroup } from './remove.js';
-import { emptyStats } from './stats.js';
 
 export interface ManagerOptions {
   readonly root: string;
@@ -56,11 +53,7 @@ export class V2Manager implements CgroupManager {
     // No controllers are enabled on the way down: the container's cgroup holds processes, and
     // enabling even a threaded one there would turn new children "domain invalid".
     const target = join(this.dir, normalize(sub));
-    try {
-      await mkdir(target, { recursive: true });
-    } catch (e) {
-      throw systemError(`cgroup: creating ${target}`, e);
-    }
+    await createCgroup(target);
     await joinCgroup(target, pid);
   }
 

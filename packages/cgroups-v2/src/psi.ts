@@ -1,4 +1,4 @@
-import { readCgOptional } from './fs.js';
+import { readCgOptional } from '@containerkit/core';
 
 export interface PsiData {
   avg10: number;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { emptyStats } from '@containerkit/core';
 import { cpu, sharesToWeight } from '../src/controllers/cpu.js';
-import { emptyStats } from '../src/stats.js';
 import { ctx, fakeCgroup, read, removeFakes } from './helpers/tmp.js';
 
 afterEach(removeFakes);

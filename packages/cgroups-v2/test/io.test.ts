@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { emptyStats } from '@containerkit/core';
 import { blkioToIoWeight, io } from '../src/controllers/io.js';
-import { emptyStats } from '../src/stats.js';
 import { ctx, fakeCgroup, read, removeFakes } from './helpers/tmp.js';
 
 afterEach(removeFakes);

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { emptyStats, MAX_UINT64 } from '@containerkit/core';
 import { memory, oomKillCount, swapMax } from '../src/controllers/memory.js';
-import { MAX_UINT64 } from '../src/fs.js';
-import { emptyStats } from '../src/stats.js';
 import { ctx, fakeCgroup, read, removeFakes } from './helpers/tmp.js';
 
 afterEach(removeFakes);

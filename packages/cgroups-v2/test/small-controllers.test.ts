@@ -1,12 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { emptyStats, MAX_UINT64 } from '@containerkit/core';
 import { cpuset, parseCpuList } from '../src/controllers/cpuset.js';
 import { hugetlb } from '../src/controllers/hugetlb.js';
 import { misc } from '../src/controllers/misc.js';
 import { pids } from '../src/controllers/pids.js';
 import { rdma } from '../src/controllers/rdma.js';
-import { MAX_UINT64 } from '../src/fs.js';
-import { pageSizeName } from '../src/hugepages.js';
-import { emptyStats } from '../src/stats.js';
 import { ctx, fakeCgroup, read, removeFakes } from './helpers/tmp.js';
 
 afterEach(removeFakes);
@@ -47,11 +45,6 @@ describe('cpuset controller', () => {
 });
 
 describe('hugetlb controller', () => {
-  it('names page sizes as runc does', () => {
-    expect(pageSizeName('hugepages-2048kB')).toBe('2MB');
-    expect(pageSizeName('hugepages-1048576kB')).toBe('1GB');
-    expect(pageSizeName('hugepages-64kB')).toBe('64KB');
-  });
   it('writes the limit and the same reservation limit', async () => {
     const dir = await fakeCgroup({ 'hugetlb.2MB.max': '', 'hugetlb.2MB.rsvd.max': '' });
     await hugetlb.set(dir, { hugepageLimits: [{ pageSize: '2MB', limit: 4194304 }] }, ctx);

@@ -7,6 +7,13 @@ export type * from './container/types.js';
 export { signalNumber, signalName } from './container/signals.js';
 export { parseMountOptions, MS, MOUNT_ATTR } from './plan/mount-options.js';
 export { effectiveResources } from './cgroups/device-rules.js';
+// cgroupfs helpers shared by the cgroup drivers (v1 and v2 may depend on core, not on each other).
+export {
+  MAX_UINT64, writeCg, readCg, readCgOptional, isAbsent, parseUint, readUint, readUintOptional, parseFlatKeyed,
+} from './cgroups/fs.js';
+export { createCgroup, listProcesses, joinCgroup, removeCgroup } from './cgroups/tree.js';
+export { omitEmpty, emptyStats } from './cgroups/stats-json.js';
+export { pageSizeName, hugePageSizes } from './cgroups/hugepages.js';
 export type { Sys } from './sys/sys.js';
 export { recordingSys, type RecordedCall } from './sys/fake.js';
 export { buildInitPlan, type PlanInputs } from './plan/build.js';

@@ -1,5 +1,5 @@
 import type { CgroupStats } from '@containerkit/core';
-import { readCgOptional } from '../cgfs.js';
+import { readCgOptional } from '@containerkit/core';
 
 export interface BlkioEntry {
   major?: number;

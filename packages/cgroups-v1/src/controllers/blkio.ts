@@ -1,5 +1,5 @@
+import { readCgOptional, writeCg } from '@containerkit/core';
 import type { Controller } from '../controller.js';
-import { readCgOptional, writeCg } from '../cgfs.js';
 import { given, nonZero, type ThrottleDevice } from '../resources.js';
 import { blkioStats } from './blkio-stats.js';
 

@@ -1,7 +1,5 @@
-import { ContainerError } from '@containerkit/core';
+import { ContainerError, omitEmpty, parseFlatKeyed, readCgOptional, readUint, writeCg } from '@containerkit/core';
 import type { Controller } from '../controller.js';
-import { parseKeyValues, readCgOptional, readUint, writeCg } from '../cgfs.js';
-import { omitEmpty } from '../json.js';
 import { given, nonZero, type Num, type Resources } from '../resources.js';
 
 const FIELDS = ['shares', 'quota', 'burst', 'period', 'realtimeRuntime', 'realtimePeriod', 'idle'] as const;
@@ -40,7 +38,7 @@ export const cpu: Controller = {
     await setRealtime(dir, r);
   },
   async stats(dir, stats) {
-    const s = parseKeyValues((await readCgOptional(dir, 'cpu.stat')) ?? '');
+    const s = parseFlatKeyed((await readCgOptional(dir, 'cpu.stat')) ?? '');
     const throttling = { periods: s.nr_periods ?? 0, throttledPeriods: s.nr_throttled ?? 0, throttledTime: s.throttled_time ?? 0 };
     stats.cpu = { ...(stats.cpu as object), throttling: omitEmpty(throttling, ['periods', 'throttledPeriods', 'throttledTime']) };
   },

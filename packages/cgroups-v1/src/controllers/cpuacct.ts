@@ -1,6 +1,5 @@
+import { omitEmpty, parseFlatKeyed, readCg, readCgOptional, readUint } from '@containerkit/core';
 import type { Controller } from '../controller.js';
-import { parseKeyValues, readCg, readCgOptional, readUint } from '../cgfs.js';
-import { omitEmpty } from '../json.js';
 
 // cpuacct.stat counts USER_HZ ticks; Linux fixes USER_HZ at 100 for userspace.
 const NS_PER_TICK = 1e9 / 100;
@@ -9,7 +8,7 @@ export const cpuacct: Controller = {
   name: 'cpuacct',
   async set() {},
   async stats(dir, stats) {
-    const ticks = parseKeyValues(await readCg(dir, 'cpuacct.stat'));
+    const ticks = parseFlatKeyed(await readCg(dir, 'cpuacct.stat'));
     const percpu = (await readCg(dir, 'cpuacct.usage_percpu')).trim().split(/\s+/).filter(Boolean).map(Number);
     const { kernel, user } = parsePercpuAll((await readCgOptional(dir, 'cpuacct.usage_all')) ?? '');
     const usage = {

@@ -1,9 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { systemError } from '@containerkit/core';
+import { omitEmpty, readCg, readCgOptional, readUint, systemError, writeCg } from '@containerkit/core';
 import type { Controller } from '../controller.js';
-import { readCg, readCgOptional, readUint, writeCg } from '../cgfs.js';
-import { omitEmpty } from '../json.js';
 
 export const cpuset: Controller = {
   name: 'cpuset',

@@ -1,6 +1,5 @@
-import { ContainerError } from '@containerkit/core';
+import { ContainerError, readCg, writeCg } from '@containerkit/core';
 import type { Controller } from '../controller.js';
-import { readCg, writeCg } from '../cgfs.js';
 import { DeviceEmulator } from '../device-emulator.js';
 
 /**

@@ -1,7 +1,5 @@
-import { ContainerError } from '@containerkit/core';
+import { ContainerError, omitEmpty, readUintOptional, writeCg } from '@containerkit/core';
 import type { Controller } from '../controller.js';
-import { readUintOptional, writeCg } from '../cgfs.js';
-import { omitEmpty } from '../json.js';
 
 export const hugetlb: Controller = {
   name: 'hugetlb',

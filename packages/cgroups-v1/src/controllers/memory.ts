@@ -1,7 +1,5 @@
-import { ContainerError } from '@containerkit/core';
+import { ContainerError, omitEmpty, parseFlatKeyed, readCg, readCgOptional, readUint, readUintOptional, writeCg } from '@containerkit/core';
 import type { Controller } from '../controller.js';
-import { parseKeyValues, readCg, readCgOptional, readUint, readUintOptional, writeCg } from '../cgfs.js';
-import { omitEmpty } from '../json.js';
 import { given, nonZero, type Num, type Resources } from '../resources.js';
 
 const LIMIT = 'memory.limit_in_bytes';
@@ -27,7 +25,7 @@ export const memory: Controller = {
     }
   },
   async stats(dir, stats) {
-    const stat = parseKeyValues((await readCgOptional(dir, 'memory.stat')) ?? '');
+    const stat = parseFlatKeyed((await readCgOptional(dir, 'memory.stat')) ?? '');
     // Go prints map keys sorted.
     const raw = Object.fromEntries(Object.entries(stat).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     stats.memory = omitEmpty(
@@ -88,5 +86,5 @@ async function entry(dir: string, prefix: string): Promise<Record<string, unknow
 }
 
 export async function oomKillCount(dir: string): Promise<number> {
-  return parseKeyValues(await readCg(dir, 'memory.oom_control')).oom_kill ?? 0;
+  return parseFlatKeyed(await readCg(dir, 'memory.oom_control')).oom_kill ?? 0;
 }

@@ -1,5 +1,5 @@
+import { writeCg } from '@containerkit/core';
 import type { Controller } from '../controller.js';
-import { writeCg } from '../cgfs.js';
 
 export const netPrio: Controller = {
   name: 'net_prio',

@@ -1,6 +1,5 @@
+import { omitEmpty, readCgOptional, readUint, writeCg } from '@containerkit/core';
 import type { Controller } from '../controller.js';
-import { readCgOptional, readUint, writeCg } from '../cgfs.js';
-import { omitEmpty } from '../json.js';
 
 export const pids: Controller = {
   name: 'pids',

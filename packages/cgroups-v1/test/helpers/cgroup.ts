@@ -1,6 +1,6 @@
 import type { CgroupManager, LinuxResources } from '@containerkit/core';
+import { removeCgroup } from '@containerkit/core';
 import { cgroupsV1, type CgroupsV1Options } from '../../src/index.js';
-import { removeCgroup } from '../../src/remove.js';
 import { hierarchies, testParent } from './host.js';
 import type { Held } from './child.js';
 

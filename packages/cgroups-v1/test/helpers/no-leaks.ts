@@ -1,5 +1,5 @@
 import { afterAll, expect } from 'vitest';
-import { removeCgroup } from '../../src/remove.js';
+import { removeCgroup } from '@containerkit/core';
 import { leftovers } from './host.js';
 
 // Runs after every test file: whatever a test left behind fails the file (and is cleaned up).

@@ -1,10 +1,8 @@
 import type { CgroupStats } from '@containerkit/core';
-import { ContainerError } from '@containerkit/core';
+import { ContainerError, omitEmpty, parseFlatKeyed, readCgOptional, writeCg } from '@containerkit/core';
 import type { Controller } from '../controller.js';
-import { parseFlatKeyed, readCgOptional, writeCg } from '../fs.js';
 import { readPsi } from '../psi.js';
 import { given, nonZero, type Resources } from '../resources.js';
-import { omitEmpty } from '../stats.js';
 
 /**
  * cpu.shares (v1, 2..262144, default 1024) → cpu.weight (v2, 1..10000, default 100).

@@ -1,6 +1,6 @@
 import type { CgroupStats } from '@containerkit/core';
+import { readCgOptional, writeCg } from '@containerkit/core';
 import type { Controller } from '../controller.js';
-import { readCgOptional, writeCg } from '../fs.js';
 import type { Resources } from '../resources.js';
 
 /** "0-2,4" → [0, 1, 2, 4], as runc's cpuset stats list them. */

@@ -1,7 +1,6 @@
 import type { CgroupStats } from '@containerkit/core';
-import { ContainerError } from '@containerkit/core';
+import { ContainerError, isAbsent, parseFlatKeyed, readCgOptional, readUintOptional, writeCg } from '@containerkit/core';
 import type { Controller } from '../controller.js';
-import { isAbsent, parseFlatKeyed, readCgOptional, readUintOptional, writeCg } from '../fs.js';
 import type { Resources } from '../resources.js';
 
 export const hugetlb: Controller = {

@@ -1,9 +1,9 @@
 import type { CgroupStats } from '@containerkit/core';
+import { omitEmpty, readCgOptional, writeCg } from '@containerkit/core';
 import type { Controller } from '../controller.js';
-import { parseNestedKeyed, readCgOptional, writeCg } from '../fs.js';
+import { parseNestedKeyed } from '../nested-keyed.js';
 import { readPsi } from '../psi.js';
 import { nonZero, type Resources } from '../resources.js';
-import { omitEmpty } from '../stats.js';
 
 /** blkio.weight (10..1000) → io.weight (1..10000), runc's ConvertBlkIOToIOWeightValue. */
 export function blkioToIoWeight(weight: number): number {

@@ -1,10 +1,8 @@
 import type { CgroupStats } from '@containerkit/core';
-import { ContainerError } from '@containerkit/core';
+import { ContainerError, isAbsent, MAX_UINT64, omitEmpty, parseFlatKeyed, readCgOptional, readUintOptional, writeCg } from '@containerkit/core';
 import type { Controller } from '../controller.js';
-import { isAbsent, MAX_UINT64, parseFlatKeyed, readCgOptional, readUintOptional, writeCg } from '../fs.js';
 import { readPsi } from '../psi.js';
 import { given, limitString, nonZero, type Num, type Resources } from '../resources.js';
-import { omitEmpty } from '../stats.js';
 
 /**
  * OCI's memory.swap is memory+swap (the v1 memsw limit); memory.swap.max is swap alone.

@@ -1,6 +1,6 @@
 import type { CgroupStats } from '@containerkit/core';
+import { parseFlatKeyed, readCgOptional } from '@containerkit/core';
 import type { Controller } from '../controller.js';
-import { parseFlatKeyed, readCgOptional } from '../fs.js';
 
 /**
  * The misc controller (SEV ASIDs and the like) has no OCI field: limits go through

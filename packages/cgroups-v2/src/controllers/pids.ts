@@ -1,8 +1,7 @@
 import type { CgroupStats } from '@containerkit/core';
+import { MAX_UINT64, omitEmpty, readUintOptional, writeCg } from '@containerkit/core';
 import type { Controller } from '../controller.js';
-import { MAX_UINT64, readUintOptional, writeCg } from '../fs.js';
 import { given, type Resources } from '../resources.js';
-import { omitEmpty } from '../stats.js';
 
 export const pids: Controller = {
   name: 'pids',

@@ -1,6 +1,7 @@
 import type { CgroupStats } from '@containerkit/core';
+import { MAX_UINT64, readCgOptional, writeCg } from '@containerkit/core';
 import type { Controller } from '../controller.js';
-import { MAX_UINT64, parseNestedKeyed, readCgOptional, writeCg } from '../fs.js';
+import { parseNestedKeyed } from '../nested-keyed.js';
 import { given, type Resources } from '../resources.js';
 
 export interface RdmaEntry {

@@ -1,6 +1,5 @@
-import { ContainerError } from '@containerkit/core';
+import { ContainerError, isAbsent, readCgOptional, writeCg } from '@containerkit/core';
 import type { Controller } from '../controller.js';
-import { isAbsent, readCgOptional, writeCg } from '../fs.js';
 import type { Resources } from '../resources.js';
 
 /** Files that move or kill processes rather than limit them: not resources. */

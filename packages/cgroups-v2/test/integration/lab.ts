@@ -2,8 +2,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { statfsSync } from 'node:fs';
 import type { CgroupManager, LinuxResources } from '@containerkit/core';
+import { removeCgroup } from '@containerkit/core';
 import { cgroupsV2 } from '../../src/index.js';
-import { removeCgroup } from '../../src/remove.js';
 
 const ROOT = '/sys/fs/cgroup';
 

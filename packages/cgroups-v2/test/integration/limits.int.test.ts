@@ -64,6 +64,8 @@ describe.skipIf(!onPureV2)(`cgroup v2 limits on a real hierarchy${LAB_NOTE}`, ()
   it('reports stats in runc\'s events --stats shape', async () => {
     const m = newManager('stats');
     await runIn(m, 'sleep 30 & wait');
+    // runIn returns once the shell may go on, not once it has forked sleep.
+    await until('the shell to fork sleep', async () => (await m.processes()).length === 2);
     const stats = await m.stats();
     expect(stats.pids).toMatchObject({ current: 2 });
     expect((stats.memory as { usage: { usage: number } }).usage.usage).toBeGreaterThan(0);

@@ -1,15 +1,21 @@
 import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { systemError } from '@containerkit/core';
+import { systemError } from '../errors.js';
 
-/** Go's MaxUint64 as the nearest double: JSON shows it as 18446744073709552000. */
+/*
+ * Reading and writing cgroupfs files, shared by the v1 and v2 drivers. Synchronous on purpose:
+ * a cgroupfs read or write is a few microseconds in the kernel, while a thread-pool round trip
+ * costs tens, and a container start makes dozens of them. The functions still return promises
+ * so the drivers' async surface does not depend on that choice.
+ */
+
+/** Go's MaxUint64 as the nearest double: runc's JSON shows an unlimited value as 18446744073709552000. */
 export const MAX_UINT64 = 2 ** 64 - 1;
 
 // No O_CREAT: cgroupfs files always exist, and a misspelt name must fail in temp-dir tests too.
-// Synchronous on purpose: a cgroupfs read or write is a few microseconds in the kernel, while a
-// thread-pool round trip costs tens, and a container start makes dozens of them.
 const WRITE_FLAGS = constants.O_WRONLY | constants.O_TRUNC;
 
+/** Writes one value to a cgroup file; a failure is a SystemError naming the value and the path. */
 export async function writeCg(dir: string, file: string, value: string): Promise<void> {
   const path = join(dir, file);
   try {
@@ -25,6 +31,7 @@ export async function writeCg(dir: string, file: string, value: string): Promise
   }
 }
 
+/** Reads a cgroup file; a failure is a SystemError naming the path. */
 export async function readCg(dir: string, file: string): Promise<string> {
   const path = join(dir, file);
   try {
@@ -34,15 +41,22 @@ export async function readCg(dir: string, file: string): Promise<string> {
   }
 }
 
-/** Reads a file that an older kernel or an unmounted feature may lack; undefined when absent. */
+/** Reads a file that an older kernel, a disabled controller or an unmounted feature may lack; undefined when absent. */
 export async function readCgOptional(dir: string, file: string): Promise<string | undefined> {
   try {
     return readFileSync(join(dir, file), 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENODEV' || code === 'EOPNOTSUPP') return undefined;
+    if (isAbsent(e)) return undefined;
     throw systemError(`cgroup: reading ${join(dir, file)}`, e);
   }
+}
+
+/** Whether an error (a Node one or a ContainerError) says the cgroup file is not there on this kernel. */
+export function isAbsent(e: unknown): boolean {
+  // A ContainerError carries the errno name in `errno`; a Node error in `code` (errno is a number).
+  const { errno, code: nodeCode } = e as { errno?: unknown; code?: unknown };
+  const code = typeof errno === 'string' ? errno : nodeCode;
+  return code === 'ENOENT' || code === 'ENODEV' || code === 'EOPNOTSUPP';
 }
 
 /** A cgroup integer; "max" (and runc's parse of overflowing values) reads as MAX_UINT64 like runc's GetCgroupParamUint. */
@@ -63,8 +77,8 @@ export async function readUintOptional(dir: string, file: string): Promise<numbe
   return text === undefined ? undefined : parseUint(text);
 }
 
-/** "key value" lines (memory.stat, cpu.stat, memory.oom_control) → a map of numbers. */
-export function parseKeyValues(text: string): Record<string, number> {
+/** Flat-keyed files ("key value" lines: memory.stat, cpu.stat, memory.oom_control, memory.events) → numbers. */
+export function parseFlatKeyed(text: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const line of text.split('\n')) {
     const [key, value] = line.trim().split(/\s+/);

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
 
-/** "hugepages-2048kB" → "2MB", the names runc (and hugetlb.<size>.* files) use. */
+/** "hugepages-2048kB" → "2MB": the size names runc (units.CustomSize) and the hugetlb.<size>.* files use. */
 export function pageSizeName(dirName: string): string | undefined {
   const m = /^hugepages-(\d+)kB$/.exec(dirName);
   if (!m) return undefined;
@@ -15,6 +15,7 @@ export function pageSizeName(dirName: string): string | undefined {
   return `${size}${UNITS[unit]}`;
 }
 
+/** The huge page sizes this kernel offers, by their hugetlb names; none when it has no hugetlbfs support. */
 export function hugePageSizes(dir = '/sys/kernel/mm/hugepages'): string[] {
   try {
     return readdirSync(dir).map(pageSizeName).filter((s): s is string => s !== undefined);

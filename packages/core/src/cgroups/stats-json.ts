@@ -1,4 +1,4 @@
-import type { CgroupStats } from '@containerkit/core';
+import type { CgroupStats } from '../drivers.js';
 
 /**
  * Go's `omitempty` for the listed keys, so our JSON has the keys runc's types/events.go prints:
@@ -16,7 +16,7 @@ export function omitEmpty<T extends Record<string, unknown>>(obj: T, keys: reado
   return out;
 }
 
-/** The stats a cgroup with no readable controller shows in runc 1.1 (`events --stats` data). */
+/** The `events --stats` data of a cgroup with nothing readable, in runc 1.1's shape; controllers fill it in. */
 export function emptyStats(): CgroupStats {
   const entry = { limit: 0, failcnt: 0 };
   return {

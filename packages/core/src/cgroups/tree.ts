@@ -1,0 +1,67 @@
+import { mkdirSync, readdirSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { systemError } from '../errors.js';
+import { readCg, writeCg } from './fs.js';
+
+/*
+ * A cgroup as a directory tree, shared by the v1 and v2 drivers: create it, move a process in,
+ * list its processes, remove it. Synchronous fs calls for the reason given in fs.ts.
+ */
+
+/** Creates a cgroup directory and any missing parents (mkdir -p); an existing one is success. */
+export async function createCgroup(dir: string): Promise<void> {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw systemError(`cgroup: creating ${dir}`, e);
+  }
+}
+
+/** The pids in a cgroup's cgroup.procs (and, if recursive, in every cgroup below it). */
+export async function listProcesses(dir: string, recursive: boolean): Promise<number[]> {
+  const pids = (await readCg(dir, 'cgroup.procs')).split('\n').filter(Boolean).map(Number);
+  if (!recursive) return pids;
+  for (const sub of subdirs(dir)) pids.push(...(await listProcesses(join(dir, sub), true)));
+  return pids;
+}
+
+/** Moves pid into the cgroup; EINVAL can be transient while the task is being set up, so retry briefly (runc does). */
+export async function joinCgroup(dir: string, pid: number): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await writeCg(dir, 'cgroup.procs', String(pid));
+      return;
+    } catch (e) {
+      if ((e as { errno?: string }).errno !== 'EINVAL' || attempt >= 4) throw e;
+      await sleep(30);
+    }
+  }
+}
+
+/** Removes a cgroup and every cgroup below it, deepest first; absent is success. */
+export async function removeCgroup(dir: string): Promise<void> {
+  for (const sub of subdirs(dir)) await removeCgroup(join(dir, sub));
+  // A cgroup whose last task just exited stays busy for a moment (runc retries 5 times from 10 ms).
+  for (let attempt = 0, delay = 10; ; attempt++, delay *= 2) {
+    try {
+      rmdirSync(dir);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || attempt >= 5) throw systemError(`cgroup: removing ${dir}`, e);
+      await sleep(delay);
+    }
+  }
+}
+
+/** The child cgroups of dir; none when dir is gone (a concurrent removal). */
+function subdirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw systemError(`cgroup: listing ${dir}`, e);
+  }
+}
