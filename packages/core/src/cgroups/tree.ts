@@ -1,12 +1,14 @@
-import { mkdirSync, readdirSync, rmdirSync } from 'node:fs';
+import { constants, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { systemError } from '../errors.js';
-import { readCg, writeCg } from './fs.js';
+import { readCg } from './fs.js';
 
 /*
  * A cgroup as a directory tree, shared by the v1 and v2 drivers: create it, move a process in,
- * list its processes, remove it. Synchronous fs calls for the reason given in fs.ts.
+ * list its processes, remove it. Synchronous fs calls for the reason given in fs.ts, but for
+ * joining.
  */
 
 /** Creates a cgroup directory and any missing parents (mkdir -p); an existing one is success. */
@@ -26,14 +28,20 @@ export async function listProcesses(dir: string, recursive: boolean): Promise<nu
   return pids;
 }
 
-/** Moves pid into the cgroup; EINVAL can be transient while the task is being set up, so retry briefly (runc does). */
+/**
+ * Moves pid into the cgroup; EINVAL can be transient while the task is being set up, so retry
+ * briefly (runc does). Asynchronous, unlike the other cgroupfs writes: moving a process takes
+ * a per-cpu lock for writing, which can wait for an RCU grace period (about a millisecond on
+ * v1's blkio here), and the event loop must not wait with it.
+ */
 export async function joinCgroup(dir: string, pid: number): Promise<void> {
+  const path = join(dir, 'cgroup.procs');
   for (let attempt = 0; ; attempt++) {
     try {
-      await writeCg(dir, 'cgroup.procs', String(pid));
+      await writeFile(path, String(pid), { flag: constants.O_WRONLY });
       return;
     } catch (e) {
-      if ((e as { errno?: string }).errno !== 'EINVAL' || attempt >= 4) throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EINVAL' || attempt >= 4) throw systemError(`cgroup: writing "${pid}" to ${path}`, e);
       await sleep(30);
     }
   }

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { isAlive } from '../state/proc-stat.js';
 import type { ContainerContext } from './context.js';
 import { cgroupManager } from './context.js';
@@ -16,7 +16,7 @@ export async function destroyContainer(ctx: ContainerContext): Promise<void> {
     await manager.thaw().catch(() => undefined);
     await waitForInitGone(ctx);
   }
-  rmSync(ctx.store.fifoPath(state.id), { force: true });
+  await rm(ctx.store.fifoPath(state.id), { force: true });
   for (let attempt = 0; ; attempt++) {
     try {
       await manager.destroy();

@@ -1,4 +1,5 @@
-import { closeSync, constants, openSync, readSync, unlinkSync } from 'node:fs';
+import { constants, readSync } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
 import { ContainerError } from '../errors.js';
 import { isAlive } from '../state/proc-stat.js';
 import type { ContainerContext } from './context.js';
@@ -11,9 +12,9 @@ import type { ContainerContext } from './context.js';
 export async function releaseInit(ctx: ContainerContext): Promise<void> {
   const { id, pid, initStartTime } = ctx.state;
   const fifo = ctx.store.fifoPath(id);
-  let fd: number;
+  let handle;
   try {
-    fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    handle = await open(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new ContainerError('ContainerNotRunning', `container "${id}" is not in the created state`);
@@ -22,10 +23,10 @@ export async function releaseInit(ctx: ContainerContext): Promise<void> {
   }
   try {
     const byte = Buffer.alloc(1);
-    // Non-blocking reads of a fifo: no thread-pool round trip is worth paying for one byte.
+    // A non-blocking read of a fifo never waits: no thread-pool round trip is worth paying for one byte.
     const readByte = () => {
       try {
-        return readSync(fd, byte, 0, 1, null) === 1;
+        return readSync(handle.fd, byte, 0, 1, null) === 1;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return false;
         throw e;
@@ -41,7 +42,7 @@ export async function releaseInit(ctx: ContainerContext): Promise<void> {
       await new Promise((r) => setTimeout(r, delay));
     }
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
-  unlinkSync(fifo);
+  await unlink(fifo);
 }

@@ -1,4 +1,4 @@
-import { chmodSync, rmSync } from 'node:fs';
+import { chmod, rm } from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import { ContainerError } from '../errors.js';
 import { effectiveResources } from '../cgroups/device-rules.js';
@@ -49,7 +49,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
   ctx.sys.mkfifo(fifo, 0o622);
   try {
     // mkfifo honours the umask; the init may be another user (a user namespace's root) that must write it.
-    chmodSync(fifo, 0o622);
+    await chmod(fifo, 0o622);
     const launched = await launchInit({
       plan,
       steps,
@@ -83,7 +83,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
     };
   } catch (error) {
     // The caller (Container.start) destroys the cgroups and the state directory.
-    rmSync(fifo, { force: true });
+    await rm(fifo, { force: true });
     throw error;
   }
 }

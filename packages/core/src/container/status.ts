@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { isAlive } from '../state/proc-stat.js';
 import type { ContainerContext } from './context.js';
 import { cgroupManager } from './context.js';
@@ -12,9 +12,16 @@ export async function deriveStatus(ctx: ContainerContext): Promise<ContainerStat
   const { state } = ctx;
   if (state.pid === 0) return 'creating';
   if (!(await isAlive(state.pid, state.initStartTime))) return 'stopped';
-  if (existsSync(ctx.store.fifoPath(state.id))) return 'created';
+  if (await exists(ctx.store.fifoPath(state.id))) return 'created';
   const frozen = await cgroupManager(ctx)
     .freezerState()
     .catch(() => 'THAWED');
   return frozen === 'THAWED' ? 'running' : 'paused';
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rmdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContainerError, systemError } from '../errors.js';
 import type { Spec } from '../config/schema.js';
@@ -39,11 +39,7 @@ export function validateId(id: string): void {
   }
 }
 
-/**
- * One directory per container under root: state.json, exec.fifo and a lock file. The calls are
- * synchronous: the root is normally on tmpfs (/run), where each is microseconds, and a
- * thread-pool round trip per call would cost more than the work.
- */
+/** One directory per container under root: state.json, exec.fifo and a lock file. */
 export class StateStore {
   constructor(
     readonly root: string,
@@ -61,9 +57,9 @@ export class StateStore {
   /** Claims the id atomically: a second create of the same id fails here. */
   async claim(id: string): Promise<void> {
     validateId(id);
-    mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
     try {
-      mkdirSync(this.dir(id), { mode: 0o711 });
+      await mkdir(this.dir(id), { mode: 0o711 });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
         throw new ContainerError('IdInUse', `container "${id}" already exists`);
@@ -72,27 +68,25 @@ export class StateStore {
     }
   }
 
-  /**
-   * Written to a temp file and renamed: a reader sees the old state or the new one. Not fsync'd
-   * (as runc): the state names live processes, so after a crash there is nothing left to describe.
-   */
+  /** Written to a temp file, fsync'd and renamed: a reader sees the old state or the new one. */
   async save(state: SavedState): Promise<void> {
     const dir = this.dir(state.id);
     const temp = join(dir, `.state.json.${process.pid}`);
-    const fd = openSync(temp, 'w', 0o600);
+    const file = await open(temp, 'w', 0o600);
     try {
-      writeFileSync(fd, JSON.stringify(state, bigintReplacer));
+      await file.writeFile(JSON.stringify(state, bigintReplacer));
+      await file.sync();
     } finally {
-      closeSync(fd);
+      await file.close();
     }
-    renameSync(temp, join(dir, 'state.json'));
+    await rename(temp, join(dir, 'state.json'));
   }
 
   async load(id: string): Promise<SavedState> {
     validateId(id);
     let text: string;
     try {
-      text = readFileSync(join(this.dir(id), 'state.json'), 'utf8');
+      text = await readFile(join(this.dir(id), 'state.json'), 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new ContainerError('ContainerNotExists', `container "${id}" does not exist`);
@@ -104,7 +98,7 @@ export class StateStore {
 
   async list(): Promise<string[]> {
     try {
-      const entries = readdirSync(this.root, { withFileTypes: true });
+      const entries = await readdir(this.root, { withFileTypes: true });
       return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
@@ -114,15 +108,15 @@ export class StateStore {
 
   async remove(id: string): Promise<void> {
     const dir = this.dir(id);
-    // The files the store itself creates go first; rmSync's recursive walk is the slow path for anything else.
-    for (const name of STATE_FILES) rmSync(join(dir, name), { force: true });
+    // The files the store itself creates go first; rm's recursive walk is the slow path for anything else.
+    await Promise.all(STATE_FILES.map((name) => rm(join(dir, name), { force: true })));
     try {
-      rmdirSync(dir);
+      await rmdir(dir);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return;
       if (code !== 'ENOTEMPTY') throw systemError(`removing the state directory of "${id}"`, e);
-      rmSync(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true });
     }
   }
 
@@ -131,9 +125,9 @@ export class StateStore {
    * change one container at once. Waits for another holder for up to timeoutMs.
    */
   async withLock<T>(id: string, fn: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-    let fd: number;
+    let handle;
     try {
-      fd = openSync(join(this.dir(id), 'lock'), 'a', 0o600);
+      handle = await open(join(this.dir(id), 'lock'), 'a', 0o600);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new ContainerError('ContainerNotExists', `container "${id}" does not exist`);
@@ -142,13 +136,13 @@ export class StateStore {
     }
     try {
       const deadline = Date.now() + timeoutMs;
-      while (!this.sys().tryLock(fd, true)) {
+      while (!this.sys().tryLock(handle.fd, true)) {
         if (Date.now() > deadline) throw new ContainerError('SystemError', `container "${id}" is locked by another operation`);
         await new Promise((r) => setTimeout(r, 10));
       }
       return await fn();
     } finally {
-      closeSync(fd);
+      await handle.close();
     }
   }
 }
