@@ -250,6 +250,8 @@ int main(int argc, char **argv, char **envp) {
     return 2;
   }
   ensure_sealed_self(argv, envp);
+  /* Started from /proc/<pid>/fd/N, the kernel names the process "N": ps should show what it is. */
+  prctl(PR_SET_NAME, "ck-init", 0, 0, 0);
   /* Nothing may ptrace ck-init or open its /proc entries until it execs (runc CVE-2016-9962). */
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) die_early(errno, "prctl PR_SET_DUMPABLE");
   return run();
