@@ -5,7 +5,7 @@ import { errnoName } from '../sys/libc.js';
 import { encodeFrame, FrameDecoder, decodeErrorFrame, decodeExitFrame, type PlanStep } from '../plan/encoder.js';
 import { FRAME, NO_STEP } from '../plan/protocol.js';
 import { sealedCopyPath } from '../sys/sealed-copy.js';
-import { startInitProcess, type InitProcess } from './init-process.js';
+import type { InitProcess } from './init-process.js';
 import type { ExitStatus, StdioMode } from './types.js';
 import { signalName } from './signals.js';
 
@@ -34,6 +34,8 @@ export interface LaunchedInit {
  * undoes what onPid did.
  */
 export async function launchInit(options: LaunchOptions): Promise<LaunchedInit> {
+  // Imported here: it brings node:net, which a CLI call that starts nothing (state, list) should not compile.
+  const { startInitProcess } = await import('./init-process.js');
   let child: InitProcess;
   try {
     // A clean environment: nothing of the caller's (NODE_OPTIONS, secrets) reaches the container.
