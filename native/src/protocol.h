@@ -84,6 +84,8 @@
 #define CK_ARGS_EXEC "ll"
 #define CK_OP_CREATE_CONSOLE 38
 #define CK_ARGS_CREATE_CONSOLE "uuuuu"
+#define CK_OP_NEW_CGROUP_NAMESPACE 39
+#define CK_ARGS_NEW_CGROUP_NAMESPACE ""
 
 /* Frame: u32 length (LE, of the type byte and the payload) | u8 type | payload. */
 #define CK_FRAME_PLAN 1

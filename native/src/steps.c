@@ -83,6 +83,12 @@ static int new_time_namespace(struct ck_ctx *ctx, const struct ck_step *s) {
   return write_file_at(ctx, AT_FDCWD, "/proc/self/timens_offsets", buf, (size_t)n, 0);
 }
 
+static int new_cgroup_namespace(struct ck_ctx *ctx, const struct ck_step *s) {
+  (void)s;
+  if (unshare(CLONE_NEWCGROUP) < 0) return ck_fail(ctx, "unshare cgroup namespace");
+  return 0;
+}
+
 static int set_hostname(struct ck_ctx *ctx, const struct ck_step *s) {
   if (sethostname(s->args[0].s, s->args[0].count) < 0) return ck_fail(ctx, "sethostname %s", s->args[0].s);
   return 0;
@@ -350,6 +356,7 @@ ck_step_fn ck_step_for(uint16_t op) {
   case CK_OP_EXEC: return do_exec;
   case CK_OP_CONSOLE_SOCKET: return ck_console_socket;
   case CK_OP_CREATE_CONSOLE: return ck_create_console;
+  case CK_OP_NEW_CGROUP_NAMESPACE: return new_cgroup_namespace;
   }
   return NULL;
 }

@@ -54,6 +54,20 @@ describe('init plan from the runc default config', () => {
     expect(steps[2]!.args).toEqual([ns.cloneFlags, 0n]);
   });
 
+  it('makes a new cgroup namespace after GO, as the first step of the container, not at clone', async () => {
+    const CLONE_NEWCGROUP = 0x02000000n;
+    const steps = await plan({ spec: await defaultSpec(), namespaces: { ...ns, cloneFlags: ns.cloneFlags | CLONE_NEWCGROUP } });
+    const clone = steps.findIndex((s) => s.op === 'CLONE');
+    expect((steps[clone]!.args[0] as bigint) & CLONE_NEWCGROUP).toBe(0n);
+    expect(steps[clone]!.args[0]).toBe(ns.cloneFlags);
+    expect(steps[clone + 1]!.op).toBe('NEW_CGROUP_NAMESPACE');
+  });
+
+  it('makes no cgroup namespace when none is asked for', async () => {
+    const ops = (await plan({ spec: await defaultSpec() })).map((s) => s.op);
+    expect(ops).not.toContain('NEW_CGROUP_NAMESPACE');
+  });
+
   it('mounts every config mount inside the rootfs before pivot_root', async () => {
     const steps = await plan({ spec: await defaultSpec() });
     const pivot = steps.findIndex((s) => s.op === 'PIVOT_ROOT');

@@ -6,6 +6,8 @@ import type { PlanStep } from './encoder.js';
 import { environmentSteps, execSteps, resourceLimitSteps, type ProcessInputs } from './process-steps.js';
 import { rootfsSteps } from './rootfs-steps.js';
 
+const CLONE_NEWCGROUP = 0x02000000n;
+
 export interface PlanInputs {
   spec: Spec;
   bundle: string;
@@ -41,7 +43,10 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
   }
   // Inherited by the init across clone: set here, a user namespace's non-dumpable init needs no /proc write.
   steps.push(...resourceLimitSteps(spec));
-  steps.push({ op: 'CLONE', args: [namespaces.cloneFlags, BigInt(terminal.monitor)] });
+  // A new cgroup namespace is made by C after GO, once it is in its cgroup (see NEW_CGROUP_NAMESPACE).
+  const newCgroupNamespace = (namespaces.cloneFlags & CLONE_NEWCGROUP) !== 0n;
+  steps.push({ op: 'CLONE', args: [namespaces.cloneFlags & ~CLONE_NEWCGROUP, BigInt(terminal.monitor)] });
+  if (newCgroupNamespace) steps.push({ op: 'NEW_CGROUP_NAMESPACE', args: [] });
   steps.push(
     ...(await rootfsSteps({
       spec,

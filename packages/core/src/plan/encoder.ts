@@ -45,6 +45,7 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
   CHECK_EXEC: ['args', 'env'],
   EXEC: ['args', 'env'],
   CREATE_CONSOLE: ['target', 'uid', 'rows', 'cols', 'console'],
+  NEW_CGROUP_NAMESPACE: [],
 };
 
 const U64_MIN = -(1n << 63n);

@@ -152,6 +152,10 @@ export const OPS = {
    *  then make the peer the controlling terminal and stdin, stdout and stderr.
    *  (target, uid, rows, cols, console) */
   CREATE_CONSOLE: { code: 38, args: ['u64', 'u64', 'u64', 'u64', 'u64'] },
+  /** C (first after CLONE, so after GO): unshare(CLONE_NEWCGROUP). Not a CLONE flag: the
+   *  namespace's root is the cgroup C is in when it is made, which must be the one the parent
+   *  placed it in (runc does the same), not ck-init's. () */
+  NEW_CGROUP_NAMESPACE: { code: 39, args: [] },
 } as const satisfies Record<string, { code: number; args: readonly FieldKind[] }>;
 
 export type OpName = keyof typeof OPS;
