@@ -61,9 +61,11 @@ export class Timer {
     }
   }
 
+  /** The first line that names an error (a Node crash ends with its version, not its cause), else the last three. */
   tail() {
-    const text = readFileSync(this.log, 'utf8').trim();
-    return text.split('\n').slice(-3).join(' | ').slice(0, 300) || '(no output)';
+    const lines = readFileSync(this.log, 'utf8').trim().split('\n');
+    const error = lines.find((line) => /\b\w*Error\b/.test(line));
+    return (error ?? lines.slice(-3).join(' | ')).trim().slice(0, 300) || '(no output)';
   }
 }
 
