@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { OPS } from '../../packages/core/src/plan/protocol.js';
 import { ckInit } from './run-plan.js';
 import { badVectors, goodVectors } from './vectors.js';
 
@@ -17,6 +18,11 @@ describe('ck-init --print-plan on the golden vectors', () => {
     const names = [...Object.keys(goodVectors), ...Object.keys(badVectors)].sort();
     const files = readdirSync(dir).sort();
     expect(files).toEqual(names.flatMap((n) => [`${n}.bin`, `${n}.txt`]).sort());
+  });
+
+  it('has every opcode of protocol.ts in the every-opcode vector', () => {
+    const used = new Set(goodVectors['every-opcode']!.map((s) => s.op));
+    expect(Object.keys(OPS).filter((op) => !used.has(op as keyof typeof OPS))).toEqual([]);
   });
 
   for (const name of Object.keys(goodVectors)) {

@@ -63,6 +63,37 @@ describe('init plan from the runc default config', () => {
     expect(steps[clone + 1]!.op).toBe('NEW_CGROUP_NAMESPACE');
   });
 
+  it('makes a new cgroup namespace before any mount, so a cgroup filesystem mounted in it sees its root', async () => {
+    const CLONE_NEWCGROUP = 0x02000000n;
+    const steps = await plan({ spec: await defaultSpec(), namespaces: { ...ns, cloneFlags: ns.cloneFlags | CLONE_NEWCGROUP } });
+    const ops = steps.map((s) => s.op);
+    const firstMount = ops.findIndex((op) => op === 'MOUNT' || op === 'SET_ROOT_PROPAGATION' || op === 'ENTER_ROOTFS');
+    expect(ops.indexOf('NEW_CGROUP_NAMESPACE')).toBeGreaterThan(ops.indexOf('CLONE'));
+    expect(ops.indexOf('NEW_CGROUP_NAMESPACE')).toBeLessThan(firstMount);
+  });
+
+  it('clones a new user namespace and makes the cgroup namespace after it, so the user namespace owns it', async () => {
+    const CLONE_NEWCGROUP = 0x02000000n;
+    const CLONE_NEWUSER = 0x10000000n;
+    const steps = await plan({
+      spec: await defaultSpec(),
+      namespaces: { ...ns, cloneFlags: ns.cloneFlags | CLONE_NEWUSER | CLONE_NEWCGROUP, newUserNamespace: true },
+    });
+    const clone = steps.findIndex((s) => s.op === 'CLONE');
+    expect(steps[clone]!.args[0]).toBe(ns.cloneFlags | CLONE_NEWUSER);
+    expect(steps[clone + 1]!.op).toBe('NEW_CGROUP_NAMESPACE');
+  });
+
+  it('joins an existing cgroup namespace before the clone and makes none after GO', async () => {
+    const CLONE_NEWCGROUP = 0x02000000n;
+    const join = [{ type: CLONE_NEWCGROUP, path: '/proc/1/ns/cgroup' }];
+    const steps = await plan({ spec: await defaultSpec(), namespaces: { ...ns, join } });
+    const ops = steps.map((s) => s.op);
+    expect(ops.indexOf('JOIN_NAMESPACE')).toBeLessThan(ops.indexOf('CLONE'));
+    expect(steps[ops.indexOf('JOIN_NAMESPACE')]!.args).toEqual([CLONE_NEWCGROUP, '/proc/1/ns/cgroup']);
+    expect(ops).not.toContain('NEW_CGROUP_NAMESPACE');
+  });
+
   it('makes no cgroup namespace when none is asked for', async () => {
     const ops = (await plan({ spec: await defaultSpec() })).map((s) => s.op);
     expect(ops).not.toContain('NEW_CGROUP_NAMESPACE');

@@ -79,7 +79,9 @@ export type FieldKind = 'u64' | 'str' | 'strs' | 'bytes';
 export const OPS = {
   /** P: open a path O_PATH|O_CLOEXEC and keep it for WAIT_EXEC_FIFO. (fifo path) */
   OPEN_EXEC_FIFO: { code: 1, args: ['str'] },
-  /** P: setns into an existing namespace. (CLONE_NEW* type, path) */
+  /** P: setns into an existing namespace. A joined cgroup namespace keeps the root it has, so it
+   *  is joined here, before C is placed in its cgroups, as runc joins before it makes a new user
+   *  namespace; only a new one must wait for GO (NEW_CGROUP_NAMESPACE). (CLONE_NEW* type, path) */
   JOIN_NAMESPACE: { code: 2, args: ['u64', 'str'] },
   /** P: unshare(CLONE_NEWTIME) and write /proc/self/timens_offsets, so C is born in it.
    *  (monotonic secs, monotonic nsecs, boottime secs, boottime nsecs; secs as two's complement) */
@@ -152,9 +154,10 @@ export const OPS = {
    *  then make the peer the controlling terminal and stdin, stdout and stderr.
    *  (target, uid, rows, cols, console) */
   CREATE_CONSOLE: { code: 38, args: ['u64', 'u64', 'u64', 'u64', 'u64'] },
-  /** C (first after CLONE, so after GO): unshare(CLONE_NEWCGROUP). Not a CLONE flag: the
-   *  namespace's root is the cgroup C is in when it is made, which must be the one the parent
-   *  placed it in (runc does the same), not ck-init's. () */
+  /** C (first after CLONE, so after GO, and before any mount): unshare(CLONE_NEWCGROUP). Not a
+   *  CLONE flag: the namespace's root is the cgroup C is in when it is made, which must be the one
+   *  the parent placed it in (runc does the same), not ck-init's. In a new user namespace C is
+   *  already its root by then (CAP_SYS_ADMIN there), and that namespace owns the new one. () */
   NEW_CGROUP_NAMESPACE: { code: 39, args: [] },
 } as const satisfies Record<string, { code: number; args: readonly FieldKind[] }>;
 

@@ -1,0 +1,71 @@
+// NEW_CGROUP_NAMESPACE roots the namespace where the parent placed C before GO, not at ck-init's cgroup.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, rmdirSync, statfsSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PlanStep } from '../../packages/core/src/plan/encoder.js';
+import { runPlan, succeeded } from './run-plan.js';
+
+const CLONE_NEWNS = 0x00020000n;
+const CLONE_NEWUSER = 0x10000000n;
+const CLONE_NEWPID = 0x20000000n;
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+const notRoot = process.getuid?.() !== 0;
+const v2 = statfsSync('/sys/fs/cgroup').type === CGROUP2_SUPER_MAGIC;
+// On v1 one hierarchy is enough; not memory, which holds this machine's supervisor.
+const hierarchy = v2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/pids';
+const controller = v2 ? '' : 'pids';
+const skip = notRoot || !existsSync(hierarchy);
+const why = notRoot ? 'needs root' : !existsSync(hierarchy) ? `needs ${hierarchy}` : 'as root';
+
+const cgroupName = `/containerkit-test-${randomBytes(4).toString('hex')}`;
+const cgroupDir = `${hierarchy}${cgroupName}`;
+
+/** The line of /proc/self/cgroup for the hierarchy the test places C in: its path. */
+function placedPath(procSelfCgroup: string): string | undefined {
+  const line = procSelfCgroup.split('\n').find((l) => l.split(':')[1] === controller);
+  return line?.slice(line.indexOf(':', line.indexOf(':') + 1) + 1);
+}
+
+const place = (pid: number) => writeFileSync(`${cgroupDir}/cgroup.procs`, String(pid));
+const catCgroup: PlanStep = { op: 'EXEC', args: [['/bin/busybox', 'cat', '/proc/self/cgroup'], []] };
+
+describe.skipIf(skip)(`NEW_CGROUP_NAMESPACE (${why})`, () => {
+  beforeAll(() => mkdirSync(cgroupDir));
+  afterAll(async () => {
+    // C is gone once the monitor reported EXIT; a few retries cover the kernel's release of it.
+    for (let i = 0; i < 50 && existsSync(cgroupDir); i++) {
+      try {
+        rmdirSync(cgroupDir);
+      } catch {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    expect(existsSync(cgroupDir)).toBe(false);
+  });
+
+  it('without it, C sees the cgroup the parent placed it in before GO', async () => {
+    const run = await runPlan([{ op: 'CLONE', args: [CLONE_NEWNS | CLONE_NEWPID, 1n] }, catCgroup], place);
+    expect(placedPath(succeeded(run))).toBe(cgroupName);
+  });
+
+  it('roots the new namespace at the cgroup the parent placed C in, so C reads "/"', async () => {
+    const run = await runPlan(
+      [{ op: 'CLONE', args: [CLONE_NEWNS | CLONE_NEWPID, 1n] }, { op: 'NEW_CGROUP_NAMESPACE', args: [] }, catCgroup],
+      place,
+    );
+    expect(placedPath(succeeded(run))).toBe('/');
+  });
+
+  it('makes it in a new user namespace once C is that namespace\'s root', async () => {
+    const run = await runPlan(
+      [{ op: 'CLONE', args: [CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID, 1n] }, { op: 'NEW_CGROUP_NAMESPACE', args: [] }, catCgroup],
+      (pid) => {
+        place(pid);
+        writeFileSync(`/proc/${pid}/uid_map`, '0 100000 65536');
+        writeFileSync(`/proc/${pid}/gid_map`, '0 100000 65536');
+      },
+    );
+    expect(placedPath(succeeded(run))).toBe('/');
+  });
+});
