@@ -4,6 +4,8 @@
 // call starts from a heap where all of it is ready. Nothing here may depend on the build
 // machine's environment, cwd or argv: those are read when a command runs, never at load.
 import { startupSnapshot } from 'node:v8';
+// Core's own lazy config loader, by its source path: the same module its `await import()`
+// reaches, so the bundle holds one instance and the snapshot has it initialised.
 import { parseSpec } from '../../core/src/config/load.js';
 import { defaultConfig } from './spec/default-config.js';
 import { main } from './main.js';
