@@ -111,6 +111,25 @@ const shared: Options = {
 
 const toSiblings = siblings({ [CONFIG_LOADER]: './ckrun-config.cjs', [ERRORS]: './ckrun-errors.cjs' });
 
+/**
+ * The light snapshot's way to the config loader: a snapshot's own `require` knows only Node's
+ * built-ins, so the sibling file is required through createRequire when a command needs it.
+ */
+const configAtRunTime: Plugin = {
+  name: 'config-at-run-time',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, async (args) => {
+      if (args.pluginData === 'config-at-run-time') return undefined;
+      const resolved = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'config-at-run-time' });
+      return resolved.path === CONFIG_LOADER ? { path: 'config-at-run-time', namespace: 'config-at-run-time' } : undefined;
+    });
+    build.onLoad({ filter: /.*/, namespace: 'config-at-run-time' }, () => ({
+      contents: "module.exports = require('node:module').createRequire(__filename)('./ckrun-config.cjs');",
+      loader: 'js',
+    }));
+  },
+};
+
 export default defineConfig([
   { ...shared, entry: { ckrun: 'src/ckrun.ts' }, esbuildPlugins: [toSiblings, ckInitPathPlugin, koffiAddonPlugin] },
   { ...shared, entry: { 'ckrun-config': CONFIG_LOADER }, esbuildPlugins: [siblings({ [ERRORS]: './ckrun-errors.cjs' })] },
@@ -118,4 +137,5 @@ export default defineConfig([
   // The startup snapshot of create and run (scripts/build-startup.mjs): everything inlined,
   // since a snapshot is built from one script that may require only Node's built-ins.
   { ...shared, entry: { 'ckrun-snapshot': 'src/snapshot.ts' }, esbuildPlugins: [ckInitPathPlugin, koffiAddonPlugin] },
+  { ...shared, entry: { 'ckrun-snapshot-light': 'src/snapshot-light.ts' }, esbuildPlugins: [configAtRunTime, ckInitPathPlugin, koffiAddonPlugin] },
 ]);

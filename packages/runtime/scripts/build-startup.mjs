@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Writes what makes a ckrun call start fast (bin/ckrun picks among them):
 //   dist/ckrun.blob        V8 startup snapshot of create and run (src/snapshot.ts)
-//   dist/ckrun.blob.node   the node binary it belongs to: a blob loads only into the exact
+//   dist/ckrun-light.blob  the snapshot of every other command (src/snapshot-light.ts)
+//   dist/ckrun.blob.node   the node binary both belong to: a blob loads only into the exact
 //                          Node.js build that wrote it, so bin/ckrun checks this first
-//   dist/ckrun.cjs.cache   V8 code cache of dist/ckrun.cjs for every other command
+//   dist/ckrun.cjs.cache   V8 code cache of dist/ckrun.cjs, for a node the blobs do not fit
 //                          (bin/ckrun-start.cjs), filled by one `list` call
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,15 +27,19 @@ function run(what, args, extraEnv = {}) {
   }
 }
 
-const blob = join(dist, 'ckrun.blob');
-const temp = `${blob}.${process.pid}`;
-rmSync(join(dist, 'ckrun.blob.node'), { force: true });
-try {
-  run('node --build-snapshot', ['--no-warnings', '--snapshot-blob', temp, '--build-snapshot', join(dist, 'ckrun-snapshot.cjs')]);
-  renameSync(temp, blob);
-} finally {
-  rmSync(temp, { force: true });
+function buildSnapshot(entry, blob) {
+  const temp = `${blob}.${process.pid}`;
+  try {
+    run(`node --build-snapshot ${entry}`, ['--no-warnings', '--snapshot-blob', temp, '--build-snapshot', join(dist, entry)]);
+    renameSync(temp, blob);
+  } finally {
+    rmSync(temp, { force: true });
+  }
 }
+
+rmSync(join(dist, 'ckrun.blob.node'), { force: true });
+buildSnapshot('ckrun-snapshot.cjs', join(dist, 'ckrun.blob'));
+buildSnapshot('ckrun-snapshot-light.cjs', join(dist, 'ckrun-light.blob'));
 writeFileSync(join(dist, 'ckrun.blob.node'), `${process.execPath}\n`);
 
 const root = mkdtempSync(join(tmpdir(), 'ckrun-code-cache-'));

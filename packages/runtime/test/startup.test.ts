@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const pkg = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(pkg, 'dist');
-const built = existsSync(join(dist, 'ckrun.blob')) && existsSync(join(dist, 'ckrun.cjs.cache'));
+const built = ['ckrun.blob', 'ckrun-light.blob', 'ckrun.cjs.cache'].every((file) => existsSync(join(dist, file)));
 const env = { ...process.env, NODE_OPTIONS: '', NODE_EXTRA_CA_CERTS: '' };
 const scratch = mkdtempSync(join(tmpdir(), 'ckrun-startup-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -24,13 +24,32 @@ function copyOfPackage(): string {
   return dir;
 }
 
-describe.skipIf(!built)(`startup artifacts (${built ? 'built' : 'needs `pnpm build`: dist/ckrun.blob and dist/ckrun.cjs.cache are missing'})`, () => {
+describe.skipIf(!built)(`startup artifacts (${built ? 'built' : 'needs `pnpm build`: the blobs and the code cache in dist/ are missing'})`, () => {
   it('the snapshot answers as the plain bundle does', () => {
     const fromSnapshot = node(['--snapshot-blob', join(dist, 'ckrun.blob'), '--', '--root', scratch, 'state', 'no-such-container']);
     const plain = node([join(dist, 'ckrun.cjs'), '--root', scratch, 'state', 'no-such-container']);
     expect(fromSnapshot.status).toBe(1);
     expect(fromSnapshot.stderr).toBe(plain.stderr);
     expect(node(['--snapshot-blob', join(dist, 'ckrun.blob'), '--', '--version']).stdout).toBe(node([join(dist, 'ckrun.cjs'), '--version']).stdout);
+  });
+
+  it('the light snapshot answers as the plain bundle does', () => {
+    const blob = join(dist, 'ckrun-light.blob');
+    const args = ['--root', scratch, 'state', 'no-such-container'];
+    const fromSnapshot = node(['--snapshot-blob', blob, '--', ...args]);
+    expect(fromSnapshot.status).toBe(1);
+    expect(fromSnapshot.stderr).toBe(node([join(dist, 'ckrun.cjs'), ...args]).stderr);
+    const list = ['--root', scratch, 'list', '--format', 'json'];
+    expect(node(['--snapshot-blob', blob, '--', ...list]).stdout).toBe(node([join(dist, 'ckrun.cjs'), ...list]).stdout);
+  });
+
+  it('the light snapshot holds no config schema, and still reaches it when asked', () => {
+    // A command that reads a config is routed to the full snapshot; here the light one is made to.
+    const bundle = mkdtempSync(join(scratch, 'bundle-'));
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify({ ociVersion: '1.2.0', process: { args: 'not-an-array' } }));
+    const r = node(['--snapshot-blob', join(dist, 'ckrun-light.blob'), '--', '--root', scratch, 'create', '--bundle', bundle, 'bad-config']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/process\.args/);
   });
 
   it('the snapshot reports a config error by field, as the plain bundle does', () => {
