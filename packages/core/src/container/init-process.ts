@@ -22,8 +22,8 @@ export interface InitProcess {
 
 /**
  * Starts ck-init (path; argv0 names it) with stdio as asked and the sync socket as fd 3, in a
- * session of its own.
- * Node does not see this child (libuv reaps only the children it started), so reaped() does.
+ * session of its own. Node does not see this child (libuv reaps only the children it started),
+ * so reaped() does.
  */
 export function startInitProcess(path: string, argv0: string, stdio: readonly StdioMode[], newSession: boolean): InitProcess {
   const childFds: number[] = [];
@@ -83,6 +83,7 @@ function initProcess(pid: number, sync: Socket, [stdin, stdout, stderr]: (Socket
     reaped() {
       reaping ??= (async () => {
         for (let delay = 1; !reapIfExited(pid); delay = Math.min(delay * 2, 50)) {
+          // Not unref'd: a start that failed rejects only after this, and must not be cut short.
           await new Promise((r) => setTimeout(r, delay));
         }
         gone = true;
