@@ -20,15 +20,14 @@ export function newManager(name: string, resources?: LinuxResources, options?: C
 
 /** afterEach: kill what the test started, remove its cgroups and the parent, in every hierarchy. */
 export async function cleanup(): Promise<void> {
+  // Thawed first: a frozen process cannot die, so a test that failed while frozen would hang here.
+  for (const m of managers) await m.thaw().catch(() => {});
   for (const h of children.splice(0)) {
     if (h.child.exitCode === null && h.child.signalCode === null) {
       h.child.kill('SIGKILL');
       await h.exited;
     }
   }
-  for (const m of managers.splice(0)) {
-    await m.thaw().catch(() => {});
-    await m.destroy();
-  }
+  for (const m of managers.splice(0)) await m.destroy();
   for (const h of hierarchies) await removeCgroup(`${h.mountPoint}${testParent}`);
 }

@@ -84,15 +84,14 @@ export async function until(what: string, cond: () => Promise<boolean> | boolean
 
 /** afterEach: kill what the test started, destroy its cgroups and remove the parent. */
 export async function cleanup(): Promise<void> {
+  // Thawed first, as in cgroups-v1's helper: a test that failed while frozen must still end its processes.
+  for (const m of managers) await m.thaw().catch(() => {});
   for (const h of children.splice(0)) {
     if (h.child.exitCode === null && h.child.signalCode === null) {
       h.child.kill('SIGKILL');
       await h.exited;
     }
   }
-  for (const m of managers.splice(0)) {
-    await m.thaw().catch(() => {});
-    await m.destroy();
-  }
+  for (const m of managers.splice(0)) await m.destroy();
   await removeCgroup(`${ROOT}${testParent}`);
 }
