@@ -17,3 +17,26 @@ export function packageTestConfig(packageDir: string, overrides: { include?: str
     },
   });
 }
+
+/**
+ * A suite run inside the VM lab (test/lab, TCG: node starts in 2–5 s, fork+exec is 15–100x
+ * slower): one worker process without per-file isolation (vitest 4 replaced
+ * poolOptions.forks.singleFork with maxWorkers + isolate), generous timeouts, and a report of
+ * its own (`<reportName>.json`), so CI's sum keeps the host run of the same files.
+ */
+export function labTestConfig(packageDir: string, include: string[], reportName: string) {
+  const base = packageTestConfig(packageDir, { include, testTimeout: 180_000 });
+  const resultsDir = process.env.TEST_RESULTS_DIR;
+  return defineConfig({
+    ...base,
+    test: {
+      ...base.test,
+      hookTimeout: 180_000,
+      pool: 'forks',
+      maxWorkers: 1,
+      fileParallelism: false,
+      isolate: false,
+      outputFile: resultsDir ? { json: resolve(resultsDir, `${reportName}.json`) } : undefined,
+    },
+  });
+}

@@ -1,25 +1,17 @@
 import { closeSync, read } from 'node:fs';
-import { constants } from 'node:os';
-import { ContainerError, loadKoffi } from '@containerkit/core';
+import { libcFunction, syscallError } from '@containerkit/core';
 
 const EFD_NONBLOCK = 0o4000;
 const EFD_CLOEXEC = 0o2000000;
 
-let eventfdFn: ((initval: number, flags: number) => number) | undefined;
-let koffiRef: ReturnType<typeof loadKoffi> | undefined;
+type Eventfd = (initval: number, flags: number) => number;
+let eventfd: Eventfd | undefined;
 
 /** A non-blocking, close-on-exec eventfd(2). */
 export function openEventfd(): number {
-  if (!eventfdFn) {
-    koffiRef = loadKoffi();
-    eventfdFn = koffiRef.load('libc.so.6').func('int eventfd(unsigned int initval, int flags)') as (initval: number, flags: number) => number;
-  }
-  const fd = eventfdFn!(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (fd < 0) {
-    const errno = koffiRef!.errno();
-    const name = Object.entries(constants.errno).find(([, v]) => v === errno)?.[0] ?? `errno ${errno}`;
-    throw new ContainerError('SystemError', `eventfd: ${name}`, { syscall: 'eventfd', errno: name });
-  }
+  eventfd ??= libcFunction<Eventfd>('int eventfd(unsigned int initval, int flags)');
+  const fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (fd < 0) throw syscallError('eventfd');
   return fd;
 }
 

@@ -1,6 +1,5 @@
 import { closeSync, readSync } from 'node:fs';
-import { constants } from 'node:os';
-import { ContainerError, loadKoffi } from '@containerkit/core';
+import { libcFunction, loadKoffi, syscallError } from '@containerkit/core';
 
 const IN_NONBLOCK = 0o4000;
 const IN_CLOEXEC = 0o2000000;
@@ -16,23 +15,16 @@ interface Native {
 let native: Native | undefined;
 
 function load(): Native {
-  if (native) return native;
-  const koffi = loadKoffi();
-  const lib = koffi.load('libc.so.6');
-  native = {
-    koffi,
-    init1: lib.func('int inotify_init1(int flags)') as unknown as Native['init1'],
-    addWatch: lib.func('int inotify_add_watch(int fd, const char *path, uint32_t mask)') as unknown as Native['addWatch'],
+  native ??= {
+    koffi: loadKoffi(),
+    init1: libcFunction('int inotify_init1(int flags)'),
+    addWatch: libcFunction('int inotify_add_watch(int fd, const char *path, uint32_t mask)'),
   };
   return native;
 }
 
-const errnoNames = new Map(Object.entries(constants.errno).map(([name, value]) => [value, name]));
-
 function fail(call: string, path?: string): never {
-  const errno = load().koffi.errno();
-  const name = errnoNames.get(errno) ?? `errno ${errno}`;
-  throw new ContainerError('SystemError', `${call}${path ? ` ${path}` : ''}: ${name}`, { syscall: call, errno: name, path });
+  throw syscallError(call, path);
 }
 
 /**

@@ -19,6 +19,7 @@ export { recordingSys, type RecordedCall } from './sys/fake.js';
 export { buildInitPlan, type PlanInputs } from './plan/build.js';
 export { namespaceTypeOfFd } from './sys/nsfs.js';
 export { loadKoffi, type Koffi } from './sys/koffi.js';
+export { errnoName, libcFunction, syscallError } from './sys/libc-calls.js';
 export * from './plan/encoder.js';
 export type {
   Spec, Root, Mount, Process, User, LinuxCapabilities, Rlimit, Hooks, Hook, Linux, LinuxNamespace, LinuxNamespaceType,

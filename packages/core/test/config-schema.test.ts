@@ -23,7 +23,8 @@ describe('parseSpec accepts valid configs', () => {
     expect(spec.process?.rlimits).toEqual([{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }]);
   });
 
-  it.skipIf(!hasRunc())('accepts what the installed `runc spec` writes (skipped: runc is not installed)', () => {
+  const runcInstalled = hasRunc();
+  it.skipIf(!runcInstalled)(`accepts what the installed \`runc spec\` writes (${runcInstalled ? 'runc found' : 'skipped: runc is not installed'})`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'ck-config-'));
     try {
       execFileSync('runc', ['spec'], { cwd: dir });

@@ -1,8 +1,8 @@
 // Row 3: the calls that do little (`state` of a running container, `--version`), where a Node
 // runtime pays mostly its own start-up; `node -e 0` is that start-up alone.
 import { forceDelete } from '../lib/runtimes.mjs';
-import { describe, ratio, runSeries, targetRatio } from '../lib/series.mjs';
-import { nextId, skippedOf, usable } from './context.mjs';
+import { ratio, targetRatio } from '../lib/series.mjs';
+import { nextId, pairedRow, usable } from './context.mjs';
 
 const NODE = { name: 'node -e 0', reapAll: true, argv: () => [process.execPath, '-e', '0'] };
 
@@ -22,19 +22,17 @@ export function stateRow(ctx) {
     }
   }
   try {
-    const contestants = [...running.map(({ rt, id }) => ({ name: rt.name, argv: () => [...rt.argv, 'state', id] })), NODE];
-    const results = runSeries(ctx.timer, contestants, { rounds: ctx.size.pairs, warmup: ctx.size.warmup });
-    return {
+    return pairedRow(ctx, {
       id: '3a',
       title: '`state` of a running container',
-      skipped: [...skippedOf(ctx, results), ...setupFailed],
-      contestants: results.filter((r) => !r.skipped).map(describe),
-      ratios: [
+      contestants: [...running.map(({ rt, id }) => ({ name: rt.name, argv: () => [...rt.argv, 'state', id] })), NODE],
+      skipped: setupFailed,
+      ratios: (results) => [
         targetRatio(results, 'ckrun', 'node -e 0', { text: 'ckrun state ≤ 1.2× node -e 0', metric: 'cpu', max: 1.2 }),
         ratio(results, 'ckrun', 'runc'),
         ratio(results, 'runc', 'crun'),
-      ].filter(Boolean),
-    };
+      ],
+    });
   } finally {
     for (const { rt, id } of running) forceDelete(rt, id);
   }
@@ -42,13 +40,10 @@ export function stateRow(ctx) {
 
 /** @param {import('./context.mjs').BenchContext} ctx @returns {import('./context.mjs').RowResult} */
 export function versionRow(ctx) {
-  const contestants = [...usable(ctx).map((rt) => ({ name: rt.name, argv: () => [rt.argv[0], '--version'] })), NODE];
-  const results = runSeries(ctx.timer, contestants, { rounds: ctx.size.pairs, warmup: ctx.size.warmup });
-  return {
+  return pairedRow(ctx, {
     id: '3b',
     title: '`--version`',
-    skipped: skippedOf(ctx, results),
-    contestants: results.filter((r) => !r.skipped).map(describe),
-    ratios: [ratio(results, 'ckrun', 'node -e 0'), ratio(results, 'ckrun', 'runc'), ratio(results, 'runc', 'crun')].filter(Boolean),
-  };
+    contestants: [...usable(ctx).map((rt) => ({ name: rt.name, argv: () => [rt.argv[0], '--version'] })), NODE],
+    ratios: (results) => [ratio(results, 'ckrun', 'node -e 0'), ratio(results, 'ckrun', 'runc'), ratio(results, 'runc', 'crun')],
+  });
 }

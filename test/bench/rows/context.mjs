@@ -1,4 +1,7 @@
-// What every row gets: the timer, the workspace, the runtimes, the size of the run.
+// What every row gets: the timer, the workspace, the runtimes, the size of the run; and the
+// pieces rows 1–3 share.
+import { forceDelete } from '../lib/runtimes.mjs';
+import { describe, runSeries } from '../lib/series.mjs';
 
 /**
  * @typedef {object} BenchContext
@@ -47,4 +50,38 @@ export function missingLines(ctx) {
 /** Contestants that failed in the series join the missing ones in the row's skip list. */
 export function skippedOf(ctx, results) {
   return [...missingLines(ctx), ...results.filter((r) => r.skipped).map((r) => ({ name: r.name, why: r.skipped }))];
+}
+
+/**
+ * One contestant per usable runtime whose every round works on a container of its own
+ * (`argvFor(rt, id)`), force-deleted when the round fails.
+ * @param {BenchContext} ctx @param {string} label @param {(rt: import('../lib/runtimes.mjs').Runtime, id: string) => string[]} argvFor
+ */
+export function containerContestants(ctx, label, argvFor) {
+  return usable(ctx).map((rt) => {
+    let id = '';
+    return {
+      name: rt.name,
+      reapAll: true,
+      argv: () => argvFor(rt, (id = nextId(`${rt.name}-${label}`))),
+      after: (_round, ok) => ok || forceDelete(rt, id),
+    };
+  });
+}
+
+/**
+ * Runs contestants pair by pair (ctx.size.pairs rounds after warm-up) and makes the row.
+ * @param {BenchContext} ctx
+ * @param {{ id: string, title: string, contestants: object[], ratios: (results: object[]) => (object | undefined)[], skipped?: { name: string, why: string }[] }} row
+ * @returns {RowResult}
+ */
+export function pairedRow(ctx, { id, title, contestants, ratios, skipped = [] }) {
+  const results = runSeries(ctx.timer, contestants, { rounds: ctx.size.pairs, warmup: ctx.size.warmup });
+  return {
+    id,
+    title,
+    skipped: [...skippedOf(ctx, results), ...skipped],
+    contestants: results.filter((r) => !r.skipped).map(describe),
+    ratios: ratios(results).filter(Boolean),
+  };
 }

@@ -1,6 +1,5 @@
 import { closeSync } from 'node:fs';
-import { constants } from 'node:os';
-import { ContainerError, loadKoffi } from '@containerkit/core';
+import { ContainerError, errnoName, libcFunction, loadKoffi } from '@containerkit/core';
 
 /** The bpf(2) commands the device filter needs, behind an interface so tests can fake them. */
 export interface BpfSys {
@@ -40,14 +39,9 @@ interface Native {
 let native: Native | undefined;
 
 function load(): Native {
-  if (native) return native;
-  const koffi = loadKoffi();
-  const lib = koffi.load('libc.so.6');
-  native = { koffi, syscall: lib.func('long syscall(long number, ...)') as unknown as Native['syscall'] };
+  native ??= { koffi: loadKoffi(), syscall: libcFunction('long syscall(long number, ...)') };
   return native;
 }
-
-const errnoNames = new Map(Object.entries(constants.errno).map(([name, value]) => [value, name]));
 
 /** Memory the kernel reads and writes outside any JS call (a Buffer may move; this does not). */
 class Native64 {
@@ -78,7 +72,7 @@ function withMemory<T>(sizes: number[], fn: (mem: Native64[]) => T): T {
 function bpf(cmd: number, attr: Native64): { rc: number; errno: string } {
   const { syscall, koffi } = load();
   const rc = Number(syscall(SYS_BPF, 'int', cmd, 'void *', attr.ptr, 'unsigned int', attr.size));
-  return { rc, errno: rc < 0 ? (errnoNames.get(koffi.errno()) ?? `errno ${koffi.errno()}`) : '' };
+  return { rc, errno: rc < 0 ? errnoName(koffi.errno()) : '' };
 }
 
 function fail(call: string, errno: string, detail = ''): never {

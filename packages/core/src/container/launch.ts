@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { ckInitPath } from '@containerkit/native';
 import { ContainerError } from '../errors.js';
-import { errnoName } from '../sys/libc.js';
+import { errnoName } from '../sys/libc-calls.js';
 import { encodeFrame, FrameDecoder, decodeErrorFrame, decodeExitFrame, type PlanStep } from '../plan/encoder.js';
 import { FRAME, NO_STEP } from '../plan/protocol.js';
 import { sealedCopyPath } from '../sys/sealed-copy.js';

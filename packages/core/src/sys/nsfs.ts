@@ -1,21 +1,15 @@
 import { ContainerError } from '../errors.js';
-import { loadKoffi, type Koffi } from './koffi.js';
-import { errnoName } from './libc.js';
+import { lastErrnoName, libcFunction } from './libc-calls.js';
 
 // _IO(0xb7, 0x3) from linux/nsfs.h: returns the CLONE_NEW* flag of the namespace behind fd.
 const NS_GET_NSTYPE = 0xb703;
 
-let bound: { koffi: Koffi; ioctl: (fd: number, request: number, arg: number) => number } | undefined;
+type Ioctl = (fd: number, request: number, arg: number) => number;
+let ioctl: Ioctl | undefined;
 
-function load(): NonNullable<typeof bound> {
-  if (bound) return bound;
-  const koffi = loadKoffi();
-  // A fixed third argument: on x86-64 and arm64 an integer argument of a variadic call is
-  // passed exactly like a fixed one.
-  const ioctl = koffi.load('libc.so.6').func('int ioctl(int fd, unsigned long request, unsigned long arg)');
-  bound = { koffi, ioctl: ioctl as unknown as (fd: number, request: number, arg: number) => number };
-  return bound;
-}
+// A fixed third argument: on x86-64 and arm64 an integer argument of a variadic call is
+// passed exactly like a fixed one.
+const loadIoctl = () => (ioctl ??= libcFunction<Ioctl>('int ioctl(int fd, unsigned long request, unsigned long arg)'));
 
 /**
  * The CLONE_NEW* flag of the namespace file open as fd (NS_GET_NSTYPE, Linux ≥ 4.11).
@@ -23,10 +17,9 @@ function load(): NonNullable<typeof bound> {
  * A file that is not a namespace fails with errno ENOTTY.
  */
 export function namespaceTypeOfFd(fd: number, path = `fd ${fd}`): number {
-  const { koffi, ioctl } = load();
-  const result = ioctl(fd, NS_GET_NSTYPE, 0);
+  const result = loadIoctl()(fd, NS_GET_NSTYPE, 0);
   if (result < 0) {
-    const errno = errnoName(koffi.errno());
+    const errno = lastErrnoName();
     throw new ContainerError('SystemError', `ioctl NS_GET_NSTYPE ${path}: ${errno}`, { syscall: 'ioctl', errno, path });
   }
   return result;

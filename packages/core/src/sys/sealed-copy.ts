@@ -1,7 +1,6 @@
 import { readFileSync, writeSync } from 'node:fs';
 import { ContainerError } from '../errors.js';
-import { errnoName } from './libc.js';
-import { loadKoffi } from './koffi.js';
+import { lastErrnoName, libcFunction } from './libc-calls.js';
 
 const MFD_CLOEXEC = 0x1;
 const MFD_ALLOW_SEALING = 0x2;
@@ -26,12 +25,10 @@ const copies = new Map<string, string>();
 export function sealedCopyPath(path: string): string {
   const known = copies.get(path);
   if (known) return known;
-  const koffi = loadKoffi();
-  const lib = koffi.load('libc.so.6');
-  const memfdCreate = lib.func('int memfd_create(const char *name, unsigned int flags)') as unknown as (name: string, flags: number) => number;
-  const fcntl = lib.func('int fcntl(int fd, int cmd, ...)') as unknown as (fd: number, cmd: number, ...rest: unknown[]) => number;
+  const memfdCreate = libcFunction<(name: string, flags: number) => number>('int memfd_create(const char *name, unsigned int flags)');
+  const fcntl = libcFunction<(fd: number, cmd: number, ...rest: unknown[]) => number>('int fcntl(int fd, int cmd, ...)');
   const fail = (call: string): never => {
-    const name = errnoName(koffi.errno());
+    const name = lastErrnoName();
     throw new ContainerError('SystemError', `${call} (a sealed copy of ${path}): ${name}`, { syscall: call, errno: name, path });
   };
   const fd = memfdCreate('ck-init', MFD_CLOEXEC | MFD_ALLOW_SEALING);

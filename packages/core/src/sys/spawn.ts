@@ -1,5 +1,5 @@
 import { ContainerError } from '../errors.js';
-import { errnoName } from './libc.js';
+import { errnoName, libcFunction } from './libc-calls.js';
 import { loadKoffi } from './koffi.js';
 
 // glibc's values (spawn.h, bits/socket.h, bits/waitflags.h).
@@ -36,9 +36,8 @@ let bound: SpawnFunctions | undefined;
 
 function load(): SpawnFunctions {
   if (bound) return bound;
+  const fn = libcFunction;
   const koffi = loadKoffi();
-  const lib = koffi.load('libc.so.6');
-  const fn = <T>(signature: string) => lib.func(signature) as unknown as T;
   bound = {
     spawn: fn('int posix_spawn(_Out_ int *pid, const char *path, void *actions, void *attr, const char **argv, const char **envp)'),
     actionsInit: fn('int posix_spawn_file_actions_init(void *actions)'),

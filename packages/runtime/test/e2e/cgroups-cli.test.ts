@@ -3,8 +3,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, CliWorld, hasCommand, SKIP_REASON } from './cli-world.js';
+import { describe, expect, it } from 'vitest';
+import { BIN, CliWorld, expectOneLineError, hasCommand, SKIP_REASON, useCliWorld } from './cli-world.js';
 
 const world = new CliWorld();
 const runcInstalled = hasCommand('runc');
@@ -101,21 +101,7 @@ function shapeDifferences(ours: unknown, runc: unknown): string[] {
 }
 
 describe.skipIf(SKIP_REASON !== '')(`ckrun pause, resume, ps, events, update (${SKIP_REASON || 'as root, built CLI'})`, () => {
-  beforeAll(() => world.setUp());
-  afterAll(() => world.tearDown());
-  beforeEach(() => void world.nextRoot());
-  afterEach(() => {
-    const leaks = world.leaks();
-    world.cleanUp();
-    expect(leaks, 'left behind by the test').toEqual([]);
-  });
-
-  function expectOneLineError(r: { code: number | null; stderr: string }, names: RegExp): void {
-    expect(r.code).toBe(1);
-    expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
-    expect(r.stderr).toMatch(/^ckrun[^:]*: /);
-    expect(r.stderr).toMatch(names);
-  }
+  useCliWorld(world);
 
   async function runDetached(edit?: (config: any) => void): Promise<string> {
     const { id, bundle } = await world.bundle(edit);

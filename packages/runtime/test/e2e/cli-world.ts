@@ -4,6 +4,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, r
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { buildBusyboxBundle, defaultConfig } from '../../../../test/fixtures/busybox-bundle.mjs';
 
 export const BIN = fileURLToPath(new URL('../../bin/ckrun', import.meta.url));
@@ -182,4 +183,24 @@ function processesIn(parent: string): number[] {
     }
   }
   return pids;
+}
+
+/** Inside a describe: the world is set up once, each test gets its own --root and must leave nothing behind. */
+export function useCliWorld(world: CliWorld): void {
+  beforeAll(() => world.setUp());
+  afterAll(() => world.tearDown());
+  beforeEach(() => void world.nextRoot());
+  afterEach(() => {
+    const leaks = world.leaks();
+    world.cleanUp();
+    expect(leaks, 'left behind by the test').toEqual([]);
+  });
+}
+
+/** A bad-input run: exit 1, one line on stderr that matches `names`. */
+export function expectOneLineError(r: { code: number | null; stderr: string }, names: RegExp): void {
+  expect(r.code).toBe(1);
+  expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+  expect(r.stderr).toMatch(/^ckrun[^:]*: /);
+  expect(r.stderr).toMatch(names);
 }

@@ -1,29 +1,14 @@
 // ckrun driven as a runc user drives runc: the built bin/ckrun, its exit codes, its output.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CliWorld, hasCommand, SKIP_REASON } from './cli-world.js';
+import { describe, expect, it } from 'vitest';
+import { CliWorld, expectOneLineError, hasCommand, SKIP_REASON, useCliWorld } from './cli-world.js';
 
 const world = new CliWorld();
 const runcInstalled = hasCommand('runc');
 
 describe.skipIf(SKIP_REASON !== '')(`ckrun end to end (${SKIP_REASON || 'as root, built CLI'})`, () => {
-  beforeAll(() => world.setUp());
-  afterAll(() => world.tearDown());
-  beforeEach(() => void world.nextRoot());
-  afterEach(() => {
-    const leaks = world.leaks();
-    world.cleanUp();
-    expect(leaks, 'left behind by the test').toEqual([]);
-  });
-
-  /** A bad-input run: exit 1, one line on stderr that matches `names`. */
-  function expectOneLineError(r: { code: number | null; stderr: string }, names: RegExp): void {
-    expect(r.code).toBe(1);
-    expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
-    expect(r.stderr).toMatch(/^ckrun[^:]*: /);
-    expect(r.stderr).toMatch(names);
-  }
+  useCliWorld(world);
 
   describe('lifecycle', () => {
     it('goes create → created → start → running → kill → stopped → delete', async () => {
