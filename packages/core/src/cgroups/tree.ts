@@ -47,19 +47,33 @@ export async function joinCgroup(dir: string, pid: number): Promise<void> {
   }
 }
 
-/** Removes a cgroup and every cgroup below it, deepest first; absent is success. */
+/**
+ * Removes a cgroup and every cgroup below it, deepest first; absent is success. The rmdir is
+ * tried first: a cgroup directory lists every control file, and a container's cgroup usually
+ * has no child, so reading it each time would cost more than the removal.
+ */
 export async function removeCgroup(dir: string): Promise<void> {
-  for (const sub of subdirs(dir)) await removeCgroup(join(dir, sub));
+  let childrenRemoved = false;
   // A cgroup whose last task just exited stays busy for a moment (runc retries 5 times from 10 ms).
-  for (let attempt = 0, delay = 10; ; attempt++, delay *= 2) {
+  for (let attempt = 0, delay = 10; ; ) {
     try {
       rmdirSync(dir);
       return;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return;
-      if (code !== 'EBUSY' || attempt >= 5) throw systemError(`cgroup: removing ${dir}`, e);
+      if ((code !== 'EBUSY' && code !== 'ENOTEMPTY') || attempt >= 5) throw systemError(`cgroup: removing ${dir}`, e);
+      if (!childrenRemoved) {
+        childrenRemoved = true;
+        const children = subdirs(dir);
+        for (const sub of children) await removeCgroup(join(dir, sub));
+        if (children.length > 0) continue;
+      }
+      // Only cgroupfs says EBUSY for a cgroup still emptying; a plain directory with files will not empty.
+      if (code === 'ENOTEMPTY') throw systemError(`cgroup: removing ${dir}`, e);
+      attempt++;
       await sleep(delay);
+      delay *= 2;
     }
   }
 }

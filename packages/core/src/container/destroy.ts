@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import { isAlive } from '../state/proc-stat.js';
 import type { ContainerContext } from './context.js';
 import { cgroupManager } from './context.js';
@@ -16,7 +15,7 @@ export async function destroyContainer(ctx: ContainerContext): Promise<void> {
     await manager.thaw().catch(() => undefined);
     await waitForInitGone(ctx);
   }
-  await rm(ctx.store.fifoPath(state.id), { force: true });
+  await ctx.store.removeFifo(state.id);
   for (let attempt = 0; ; attempt++) {
     try {
       await manager.destroy();

@@ -1,4 +1,4 @@
-import { chmod, rm } from 'node:fs/promises';
+import { chmod } from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import { ContainerError } from '../errors.js';
 import { effectiveResources } from '../cgroups/device-rules.js';
@@ -83,7 +83,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
     };
   } catch (error) {
     // The caller (Container.start) destroys the cgroups and the state directory.
-    await rm(fifo, { force: true });
+    await ctx.store.removeFifo(state.id);
     throw error;
   }
 }

@@ -51,73 +51,93 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
 const U64_MIN = -(1n << 63n);
 const U64_MAX = (1n << 64n) - 1n;
 
-/** Appends little-endian fields into growing chunks. */
+/**
+ * Appends little-endian fields to one buffer that doubles as it fills: a plan is a few hundred
+ * fields, and a buffer per field (then a concat) cost more than the rest of the encoding.
+ */
 class Writer {
-  readonly chunks: Buffer[] = [];
+  private buf = Buffer.allocUnsafe(4096);
   size = 0;
 
-  push(b: Buffer): void {
-    this.chunks.push(b);
-    this.size += b.length;
+  private reserve(n: number): void {
+    if (this.size + n <= this.buf.length) return;
+    let capacity = this.buf.length * 2;
+    while (capacity < this.size + n) capacity *= 2;
+    const grown = Buffer.allocUnsafe(capacity);
+    this.buf.copy(grown, 0, 0, this.size);
+    this.buf = grown;
   }
   u16(v: number): void {
-    const b = Buffer.alloc(2);
-    b.writeUInt16LE(v);
-    this.push(b);
+    this.reserve(2);
+    this.size = this.buf.writeUInt16LE(v, this.size);
   }
   u32(v: number): void {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(v);
-    this.push(b);
+    this.reserve(4);
+    this.size = this.buf.writeUInt32LE(v, this.size);
+  }
+  /** Writes a u32 at an offset already written (a payload length known only after the payload). */
+  u32At(offset: number, v: number): void {
+    this.buf.writeUInt32LE(v, offset);
   }
   u64(v: bigint): void {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(BigInt.asUintN(64, v));
-    this.push(b);
+    this.reserve(8);
+    this.size = this.buf.writeBigUInt64LE(BigInt.asUintN(64, v), this.size);
+  }
+  raw(b: Uint8Array): void {
+    this.reserve(b.length);
+    this.buf.set(b, this.size);
+    this.size += b.length;
   }
   bytes(b: Uint8Array): void {
     this.u32(b.length);
-    this.push(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    this.raw(b);
+  }
+  /** A copy of what was written, so the working buffer's spare capacity is not kept alive. */
+  result(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.size));
   }
 }
+
+/** Where a field sits, for an error message; built only when there is an error to report. */
+type Where = () => string;
 
 function invalid(where: string, problem: string): ContainerError {
   return new ContainerError('ConfigInvalid', `init plan ${where}: ${problem}`);
 }
 
-function encodeString(s: string, where: string): Buffer {
+function encodeString(s: string, where: Where): Buffer {
   const b = Buffer.from(s, 'utf8');
-  if (b.includes(0)) throw invalid(where, 'contains a NUL character');
+  if (b.includes(0)) throw invalid(where(), 'contains a NUL character');
   if (b.length > LIMITS.MAX_STRING)
-    throw invalid(where, `is ${b.length} bytes, more than the limit of ${LIMITS.MAX_STRING} (MAX_STRING)`);
+    throw invalid(where(), `is ${b.length} bytes, more than the limit of ${LIMITS.MAX_STRING} (MAX_STRING)`);
   return b;
 }
 
-function encodeArg(w: Writer, kind: FieldKind, arg: PlanArg | undefined, where: string): void {
+function encodeArg(w: Writer, kind: FieldKind, arg: PlanArg | undefined, where: Where): void {
   switch (kind) {
     case 'u64':
-      if (typeof arg !== 'bigint') throw invalid(where, `expected a bigint, got ${describe(arg)}`);
-      if (arg < U64_MIN || arg > U64_MAX) throw invalid(where, `${arg} does not fit in 64 bits`);
+      if (typeof arg !== 'bigint') throw invalid(where(), `expected a bigint, got ${describe(arg)}`);
+      if (arg < U64_MIN || arg > U64_MAX) throw invalid(where(), `${arg} does not fit in 64 bits`);
       w.u64(arg);
       return;
     case 'str':
-      if (typeof arg !== 'string') throw invalid(where, `expected a string, got ${describe(arg)}`);
+      if (typeof arg !== 'string') throw invalid(where(), `expected a string, got ${describe(arg)}`);
       w.bytes(encodeString(arg, where));
       return;
     case 'strs':
-      if (!Array.isArray(arg)) throw invalid(where, `expected a string list, got ${describe(arg)}`);
+      if (!Array.isArray(arg)) throw invalid(where(), `expected a string list, got ${describe(arg)}`);
       if (arg.length > LIMITS.MAX_LIST)
-        throw invalid(where, `has ${arg.length} items, more than the limit of ${LIMITS.MAX_LIST} (MAX_LIST)`);
+        throw invalid(where(), `has ${arg.length} items, more than the limit of ${LIMITS.MAX_LIST} (MAX_LIST)`);
       w.u32(arg.length);
       arg.forEach((item, i) => {
-        if (typeof item !== 'string') throw invalid(`${where}[${i}]`, `expected a string, got ${describe(item)}`);
-        w.bytes(encodeString(item, `${where}[${i}]`));
+        if (typeof item !== 'string') throw invalid(`${where()}[${i}]`, `expected a string, got ${describe(item)}`);
+        w.bytes(encodeString(item, () => `${where()}[${i}]`));
       });
       return;
     case 'bytes':
-      if (!(arg instanceof Uint8Array)) throw invalid(where, `expected bytes, got ${describe(arg)}`);
+      if (!(arg instanceof Uint8Array)) throw invalid(where(), `expected bytes, got ${describe(arg)}`);
       if (arg.length > LIMITS.MAX_BYTES)
-        throw invalid(where, `is ${arg.length} bytes, more than the limit of ${LIMITS.MAX_BYTES} (MAX_BYTES)`);
+        throw invalid(where(), `is ${arg.length} bytes, more than the limit of ${LIMITS.MAX_BYTES} (MAX_BYTES)`);
       w.bytes(arg);
       return;
   }
@@ -130,12 +150,14 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
+const MAGIC = Buffer.from(PLAN_MAGIC, 'latin1');
+
 /** Encodes a plan; throws ContainerError('ConfigInvalid') naming the step and field of any bound it breaks. */
 export function encodePlan(steps: readonly PlanStep[]): Buffer {
   if (steps.length > LIMITS.MAX_STEPS)
     throw invalid('', `has ${steps.length} steps, more than the limit of ${LIMITS.MAX_STEPS} (MAX_STEPS)`);
   const w = new Writer();
-  w.push(Buffer.from(PLAN_MAGIC, 'latin1'));
+  w.raw(MAGIC);
   w.u16(PLAN_VERSION);
   w.u16(0);
   w.u32(steps.length);
@@ -145,18 +167,18 @@ export function encodePlan(steps: readonly PlanStep[]): Buffer {
     const kinds: readonly FieldKind[] = op.args;
     if (step.args.length !== kinds.length)
       throw invalid(`step ${index} (${step.op})`, `takes ${kinds.length} arguments, got ${step.args.length}`);
-    const payload = new Writer();
-    kinds.forEach((kind, i) => {
-      encodeArg(payload, kind, step.args[i], `step ${index} (${step.op}) field ${ARG_NAMES[step.op][i]}`);
-    });
     w.u16(op.code);
     w.u16(0);
-    w.u32(payload.size);
-    for (const c of payload.chunks) w.push(c);
+    const lengthAt = w.size;
+    w.u32(0);
+    kinds.forEach((kind, i) => {
+      encodeArg(w, kind, step.args[i], () => `step ${index} (${step.op}) field ${ARG_NAMES[step.op][i]}`);
+    });
+    w.u32At(lengthAt, w.size - lengthAt - 4);
     if (w.size > LIMITS.MAX_PLAN)
       throw invalid(`step ${index} (${step.op})`, `makes the plan larger than the limit of ${LIMITS.MAX_PLAN} bytes (MAX_PLAN)`);
   });
-  return Buffer.concat(w.chunks, w.size);
+  return w.result();
 }
 
 /** One sync frame: u32 length (LE, of the type byte and the payload) | u8 type | payload. */

@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, readFile, rename, rmdir, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rmdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContainerError, systemError } from '../errors.js';
 import type { Spec } from '../config/schema.js';
@@ -57,9 +57,15 @@ export class StateStore {
   /** Claims the id atomically: a second create of the same id fails here. */
   async claim(id: string): Promise<void> {
     validateId(id);
-    await mkdir(this.root, { recursive: true, mode: 0o700 });
     try {
-      await mkdir(this.dir(id), { mode: 0o711 });
+      try {
+        await mkdir(this.dir(id), { mode: 0o711 });
+      } catch (e) {
+        // The root is made on the first create only: a recursive mkdir on every create is a walk up the path.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        await mkdir(this.root, { recursive: true, mode: 0o700 });
+        await mkdir(this.dir(id), { mode: 0o711 });
+      }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
         throw new ContainerError('IdInUse', `container "${id}" already exists`);
@@ -109,7 +115,7 @@ export class StateStore {
   async remove(id: string): Promise<void> {
     const dir = this.dir(id);
     // The files the store itself creates go first; rm's recursive walk is the slow path for anything else.
-    await Promise.all(STATE_FILES.map((name) => rm(join(dir, name), { force: true })));
+    await Promise.all(STATE_FILES.map((name) => removeFile(join(dir, name))));
     try {
       await rmdir(dir);
     } catch (e) {
@@ -118,6 +124,11 @@ export class StateStore {
       if (code !== 'ENOTEMPTY') throw systemError(`removing the state directory of "${id}"`, e);
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /** Removes the exec fifo; one that is already gone (a started container) is success. */
+  removeFifo(id: string): Promise<void> {
+    return removeFile(this.fifoPath(id));
   }
 
   /**
@@ -144,5 +155,14 @@ export class StateStore {
     } finally {
       await handle.close();
     }
+  }
+}
+
+/** unlink, where absent is success: fs.rm's force option walks a generic removal path that a known file does not need. */
+async function removeFile(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
 }
