@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Writes what makes a ckrun call start fast (bin/ckrun picks among them):
 //   dist/ckrun.blob        V8 startup snapshot of create and run (src/snapshot.ts)
-//   dist/ckrun-light.blob  the snapshot of every other command (src/snapshot-light.ts)
+//   dist/ckrun-light.blob  the snapshot of every other command (src/snapshot-light.ts), built
+//                          and started with --no-rehash-snapshot (see bin/ckrun)
 //   dist/ckrun.blob.node   the node binary both belong to: a blob loads only into the exact
 //                          Node.js build that wrote it, so bin/ckrun checks this first
 //   dist/ckrun.cjs.cache   V8 code cache of dist/ckrun.cjs, for a node the blobs do not fit
@@ -27,10 +28,11 @@ function run(what, args, extraEnv = {}) {
   }
 }
 
-function buildSnapshot(entry, blob) {
+/** v8Flags: what bin/ckrun passes when it starts from this blob (V8 loads a blob only under the flags that built it). */
+function buildSnapshot(entry, blob, v8Flags = []) {
   const temp = `${blob}.${process.pid}`;
   try {
-    run(`node --build-snapshot ${entry}`, ['--no-warnings', '--snapshot-blob', temp, '--build-snapshot', join(dist, entry)]);
+    run(`node --build-snapshot ${entry}`, ['--no-warnings', ...v8Flags, '--snapshot-blob', temp, '--build-snapshot', join(dist, entry)]);
     renameSync(temp, blob);
   } finally {
     rmSync(temp, { force: true });
@@ -39,7 +41,7 @@ function buildSnapshot(entry, blob) {
 
 rmSync(join(dist, 'ckrun.blob.node'), { force: true });
 buildSnapshot('ckrun-snapshot.cjs', join(dist, 'ckrun.blob'));
-buildSnapshot('ckrun-snapshot-light.cjs', join(dist, 'ckrun-light.blob'));
+buildSnapshot('ckrun-snapshot-light.cjs', join(dist, 'ckrun-light.blob'), ['--no-rehash-snapshot']);
 writeFileSync(join(dist, 'ckrun.blob.node'), `${process.execPath}\n`);
 
 const root = mkdtempSync(join(tmpdir(), 'ckrun-code-cache-'));

@@ -6,6 +6,7 @@ import { DEFAULT_ROOT, parseGlobals, splitArgv, type GlobalOptions } from './glo
 import { commandHelp, globalHelp } from './help.js';
 import { writeLog } from './log.js';
 import { CliError } from './cli-error.js';
+import { writeStdio } from './stdio.js';
 import { versionText } from './version.js';
 
 export interface Io {
@@ -14,8 +15,8 @@ export interface Io {
 }
 
 const processIo: Io = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  stdout: (text) => writeStdio(1, text),
+  stderr: (text) => writeStdio(2, text),
 };
 
 /** Runs one ckrun invocation and resolves to its exit status; never throws. */

@@ -3,8 +3,12 @@
 // schema would double it for commands that never read a config; tsup.config.ts leaves the
 // config loader to dist/ckrun-config.cjs, required at run time if a command ever needs it (its
 // ContainerError is then a class of its own, which is why create and run, the commands that read
-// a config, start from the full snapshot instead).
+// a config, start from the full snapshot instead). The snapshot is written once the warm-up's
+// calls have run, with the functions they compiled.
+import { main } from './main.js';
 import { runFromSnapshot } from './snapshot-main.js';
+import { warmUp } from './warm-up.js';
 import './factory.js';
 
 runFromSnapshot();
+void warmUp(main);

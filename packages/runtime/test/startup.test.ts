@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,9 @@ const built = ['ckrun.blob', 'ckrun-light.blob', 'ckrun.cjs.cache'].every((file)
 const env = { ...process.env, NODE_OPTIONS: '', NODE_EXTRA_CA_CERTS: '' };
 const scratch = mkdtempSync(join(tmpdir(), 'ckrun-startup-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** The light blob loads only under the V8 flags it was built with (scripts/build-startup.mjs, bin/ckrun). */
+const LIGHT = ['--no-rehash-snapshot', '--snapshot-blob', join(dist, 'ckrun-light.blob')];
 
 function node(args: string[]) {
   return spawnSync(process.execPath, args, { encoding: 'utf8', env, timeout: 30_000 });
@@ -34,20 +38,19 @@ describe.skipIf(!built)(`startup artifacts (${built ? 'built' : 'needs `pnpm bui
   });
 
   it('the light snapshot answers as the plain bundle does', () => {
-    const blob = join(dist, 'ckrun-light.blob');
     const args = ['--root', scratch, 'state', 'no-such-container'];
-    const fromSnapshot = node(['--snapshot-blob', blob, '--', ...args]);
+    const fromSnapshot = node([...LIGHT, '--', ...args]);
     expect(fromSnapshot.status).toBe(1);
     expect(fromSnapshot.stderr).toBe(node([join(dist, 'ckrun.cjs'), ...args]).stderr);
     const list = ['--root', scratch, 'list', '--format', 'json'];
-    expect(node(['--snapshot-blob', blob, '--', ...list]).stdout).toBe(node([join(dist, 'ckrun.cjs'), ...list]).stdout);
+    expect(node([...LIGHT, '--', ...list]).stdout).toBe(node([join(dist, 'ckrun.cjs'), ...list]).stdout);
   });
 
   it('the light snapshot holds no config schema, and still reaches it when asked', () => {
     // A command that reads a config is routed to the full snapshot; here the light one is made to.
     const bundle = mkdtempSync(join(scratch, 'bundle-'));
     writeFileSync(join(bundle, 'config.json'), JSON.stringify({ ociVersion: '1.2.0', process: { args: 'not-an-array' } }));
-    const r = node(['--snapshot-blob', join(dist, 'ckrun-light.blob'), '--', '--root', scratch, 'create', '--bundle', bundle, 'bad-config']);
+    const r = node([...LIGHT, '--', '--root', scratch, 'create', '--bundle', bundle, 'bad-config']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/process\.args/);
   });
@@ -66,6 +69,26 @@ describe.skipIf(!built)(`startup artifacts (${built ? 'built' : 'needs `pnpm bui
     const r = node([join(pkg, 'bin', 'ckrun-start.cjs'), '--root', scratch, 'list', '--format', 'json']);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(node([join(dist, 'ckrun.cjs'), '--root', scratch, 'list', '--format', 'json']).stdout);
+  });
+
+  it('bin/ckrun starts a light command from the light blob, under the flags it was built with', () => {
+    const copy = copyOfPackage();
+    // Were the blob refused, the call would fall back to this bundle.
+    writeFileSync(join(copy, 'dist', 'ckrun.cjs'), "throw new Error('started from the bundle');");
+    const r = spawnSync(join(copy, 'bin', 'ckrun'), ['--root', scratch, 'list', '--format', 'json'], { encoding: 'utf8', env });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('null\n');
+  });
+
+  it('a write that stdout refuses goes to Node\'s stream, which reports it as it did before', async () => {
+    // The reading end is closed before the child writes: write(2) fails with EPIPE.
+    const child = spawn(process.execPath, [...LIGHT, '--', '--version'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'close')) as [number | null];
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/Unhandled 'error' event[\s\S]*Error: write EPIPE/);
   });
 
   it('bin/ckrun does not start from a snapshot that another node built', () => {
