@@ -8,8 +8,12 @@
 #include "plan.h"
 #include "protocol.h"
 
+/* As many as a host has cgroup hierarchies, with room to spare. */
+#define CK_MAX_CGROUP_JOINS 64
+
 struct ck_ctx {
   int sync_fd;
+  uint32_t step;  /* index of the step being run */
   int rootfd;     /* O_PATH fd of the rootfs (ENTER_ROOTFS), "/" after PIVOT_ROOT */
   int fifofd;     /* O_PATH fd of the exec fifo (OPEN_EXEC_FIFO) */
   int hostprocfd; /* O_PATH fd of the host's /proc, to reopen the fifo after pivot */
@@ -19,6 +23,11 @@ struct ck_ctx {
   int monitorfd;  /* C's end of the socketpair to a monitor P that relays the terminal */
   const char *exec_name;    /* the args[0] that exec_path was resolved from */
   char exec_path[PATH_MAX]; /* resolved by CHECK_EXEC or EXEC */
+  struct {
+    int fd;        /* cgroup.procs, open for writing */
+    uint32_t step; /* its JOIN_CGROUP step */
+  } cgroups[CK_MAX_CGROUP_JOINS];
+  int ncgroups;
   char detail[CK_MAX_STRING];
 };
 

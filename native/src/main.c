@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "console.h"
 #include "ctx.h"
 #include "sync.h"
@@ -112,6 +113,15 @@ static __attribute__((noreturn)) void step_failed(struct ck_ctx *ctx, uint32_t i
 static __attribute__((noreturn)) void run_parent(struct ck_ctx *ctx, pid_t child, uint64_t monitor, int relay) {
   /* The console socket is C's to use; the caller must see it close when C is done with it. */
   if (ctx->consolefd >= 0) close(ctx->consolefd);
+  uint32_t failed_step;
+  if (ck_cgroup_place(ctx, child, &failed_step) < 0) {
+    /* C waits for GO, which will never come: it must not outlive the failure. */
+    int saved = errno;
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    errno = saved;
+    step_failed(ctx, failed_step, 1);
+  }
   if (ck_send_pid(ctx->sync_fd, (uint32_t)child) < 0) _exit(1);
   if (monitor == CK_CLONE_DETACH) _exit(0);
   int status;
@@ -159,6 +169,7 @@ static void clone_child(struct ck_ctx *ctx, const struct ck_step *s, uint32_t i)
     run_parent(ctx, child, monitor, pair[0]);
   }
   if (pair[0] >= 0) close(pair[0]);
+  ck_cgroup_close(ctx);
   ctx->monitorfd = pair[1];
   /* Its own session, as runc's init: no signal meant for the caller's job reaches it. */
   if (setsid() < 0) {
@@ -232,6 +243,7 @@ static int run(void) {
   for (uint32_t i = 0; i < plan.nsteps; i++) {
     const struct ck_step *s = &plan.steps[i];
     ctx.detail[0] = 0;
+    ctx.step = i;
     if (s->op == CK_OP_CLONE) {
       clone_child(&ctx, s, i);
       wait_go(&ctx);

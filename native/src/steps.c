@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "console.h"
 #include "ctx.h"
 #include "fs.h"
@@ -325,6 +326,7 @@ ck_step_fn ck_step_for(uint16_t op) {
   switch (op) {
   case CK_OP_OPEN_EXEC_FIFO: return open_exec_fifo;
   case CK_OP_JOIN_NAMESPACE: return join_namespace;
+  case CK_OP_JOIN_CGROUP: return ck_join_cgroup;
   case CK_OP_NEW_TIME_NAMESPACE: return new_time_namespace;
   case CK_OP_SET_ROOT_PROPAGATION: return ck_set_root_propagation;
   case CK_OP_ENTER_ROOTFS: return ck_enter_rootfs;

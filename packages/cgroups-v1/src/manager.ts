@@ -43,10 +43,14 @@ export class V1Manager implements CgroupManager {
     return { ...this.dirs };
   }
 
-  async apply(pid: number): Promise<void> {
+  async create(): Promise<void> {
     const resources = this.config.resources;
     if (resources) await this.validate(resources);
-    for (const { dir, keys } of this.groups) await this.create(dir, keys, resources);
+    for (const { dir, keys } of this.groups) await this.createGroup(dir, keys, resources);
+  }
+
+  async apply(pid: number): Promise<void> {
+    await this.create();
     // The joins wait in the kernel (see joinCgroup): one hierarchy's wait need not follow another's.
     // All settle before a failure is reported, so the caller's clean-up races no write.
     const joins = await Promise.allSettled(this.groups.map(({ dir }) => joinCgroup(dir, pid)));
@@ -55,7 +59,7 @@ export class V1Manager implements CgroupManager {
   }
 
   /** cpuset's apply() creates its own levels (each needs cpus and mems before anyone joins). */
-  private async create(dir: string, keys: readonly string[], resources: Resources | undefined): Promise<void> {
+  private async createGroup(dir: string, keys: readonly string[], resources: Resources | undefined): Promise<void> {
     const controllers = this.controllersOf(keys);
     if (!controllers.some((c) => c.name === 'cpuset')) await createCgroup(dir);
     for (const c of controllers) await c.apply?.(dir, resources, this.options.ctx);
@@ -67,7 +71,7 @@ export class V1Manager implements CgroupManager {
     }
     for (const { dir, keys } of this.groups) {
       const target = sub ? join(dir, sub) : dir;
-      if (sub) await this.create(target, keys, undefined);
+      if (sub) await this.createGroup(target, keys, undefined);
       await joinCgroup(target, pid);
     }
   }

@@ -36,13 +36,17 @@ export class V2Manager implements CgroupManager {
   }
 
   async apply(pid: number): Promise<void> {
+    await this.create();
+    await joinCgroup(this.dir, pid);
+  }
+
+  async create(): Promise<void> {
     if (this.config.resources) checkUnifiedKeys(this.config.resources.unified);
     // A directory loaded from state.json may lie outside `root` (another mount point).
     const { root } = this.options;
     const inRoot = this.dir.startsWith(`${root}/`);
     await createPath(inRoot ? root : '/', inRoot ? this.dir.slice(root.length) : this.dir);
     if (this.config.ownerUid !== undefined) await delegate(this.dir, this.config.ownerUid, this.options.delegateList);
-    if (pid > 0) await joinCgroup(this.dir, pid);
   }
 
   async addProcess(pid: number, sub?: string): Promise<void> {

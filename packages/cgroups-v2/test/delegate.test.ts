@@ -34,7 +34,7 @@ describe('the kernel list of delegated files', () => {
 describe.skipIf(!isRoot)(`delegating the container's cgroup on apply (${isRoot ? 'as root' : 'skipped: chown needs root'})`, () => {
   it('chowns the directory and the listed files to ownerUid, leaving the gid', async () => {
     const { dir, driver } = await world('cgroup.procs\ncgroup.subtree_control\ncgroup.threads\n');
-    await driver.manager({ id: 'a', path: '/ck/a', ownerUid: 100000 }).apply(0);
+    await driver.manager({ id: 'a', path: '/ck/a', ownerUid: 100000 }).create!();
     for (const p of [dir, join(dir, 'cgroup.procs'), join(dir, 'cgroup.subtree_control'), join(dir, 'cgroup.threads')]) {
       expect(await owner(p)).toBe(100000);
       expect((await stat(p)).gid).toBe(0);
@@ -42,19 +42,19 @@ describe.skipIf(!isRoot)(`delegating the container's cgroup on apply (${isRoot ?
   });
   it('leaves the files outside the list (the limits) to root', async () => {
     const { dir, driver } = await world('cgroup.procs\n');
-    await driver.manager({ id: 'a', path: '/ck/a', ownerUid: 100000 }).apply(0);
+    await driver.manager({ id: 'a', path: '/ck/a', ownerUid: 100000 }).create!();
     expect(await owner(join(dir, 'memory.max'))).toBe(0);
     expect(await owner(join(dir, 'cgroup.subtree_control'))).toBe(0);
     expect(await owner(join(dir, '..'))).toBe(0);
   });
   it('skips a listed file this kernel does not have', async () => {
     const { dir, driver } = await world('cgroup.procs\nmemory.oom.group\n');
-    await driver.manager({ id: 'a', path: '/ck/a', ownerUid: 100000 }).apply(0);
+    await driver.manager({ id: 'a', path: '/ck/a', ownerUid: 100000 }).create!();
     expect(await owner(join(dir, 'cgroup.procs'))).toBe(100000);
   });
   it('chowns nothing without an ownerUid', async () => {
     const { dir, driver } = await world('cgroup.procs\n');
-    await driver.manager({ id: 'a', path: '/ck/a' }).apply(0);
+    await driver.manager({ id: 'a', path: '/ck/a' }).create!();
     expect(await owner(dir)).toBe(0);
     expect(await owner(join(dir, 'cgroup.procs'))).toBe(0);
   });

@@ -39,6 +39,12 @@ export interface CgroupStats {
 export interface CgroupManager {
   /** Creates the cgroups (if needed) and moves pid into them. */
   apply(pid: number): Promise<void>;
+  /**
+   * Creates the cgroups (if needed) and moves no process. A manager that has it lets ck-init
+   * move the init in by itself (JOIN_CGROUP, into every directory of paths()), so the init
+   * starts from create() instead of apply(pid); one without it gets apply(pid) at start.
+   */
+  create?(): Promise<void>;
   /** Moves pid into the container's cgroups, or into sub (relative) below them. */
   addProcess(pid: number, sub?: string): Promise<void>;
   /** Pids in the container's cgroup (recursive: and in every cgroup below it). */

@@ -94,6 +94,20 @@ describe('init plan from the runc default config', () => {
     expect(ops).not.toContain('NEW_CGROUP_NAMESPACE');
   });
 
+  it('has ck-init join each cgroup directory before any namespace is joined, so the paths are the host\'s', async () => {
+    const join = [{ type: 0x40000000n, path: '/var/run/netns/n1' }];
+    const dirs = ['/sys/fs/cgroup/memory/ck/x', '/sys/fs/cgroup/unified/ck/x'];
+    const steps = await plan({ spec: await defaultSpec(), namespaces: { ...ns, join }, cgroupJoins: dirs });
+    const ops = steps.map((s) => s.op);
+    expect(steps.filter((s) => s.op === 'JOIN_CGROUP').map((s) => s.args)).toEqual(dirs.map((d) => [d]));
+    expect(ops.lastIndexOf('JOIN_CGROUP')).toBeLessThan(ops.indexOf('JOIN_NAMESPACE'));
+  });
+
+  it('joins no cgroup itself when the parent places the init', async () => {
+    const ops = (await plan({ spec: await defaultSpec() })).map((s) => s.op);
+    expect(ops).not.toContain('JOIN_CGROUP');
+  });
+
   it('makes no cgroup namespace when none is asked for', async () => {
     const ops = (await plan({ spec: await defaultSpec() })).map((s) => s.op);
     expect(ops).not.toContain('NEW_CGROUP_NAMESPACE');

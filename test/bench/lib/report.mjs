@@ -45,6 +45,11 @@ export function formatRow(row) {
     const runs = row.extra.libraryInProcess;
     const p50 = runs.map((x) => x.medianMs).sort((a, b) => a - b)[runs.length >> 1];
     lines.push(`  library, measured inside its process: per-container time from create to destroy, median of round medians ${f1(p50)} ms`);
+    const split = runs.filter((x) => x.childrenCpuMsPerContainer !== undefined);
+    if (split.length) {
+      const med = (key) => split.map((x) => x[key]).sort((a, b) => a - b)[split.length >> 1];
+      lines.push(`  library CPU per container, median of rounds: Node ${f1(med('nodeCpuMsPerContainer'))} ms (its start included), ck-init and the container's process ${f1(med('childrenCpuMsPerContainer'))} ms`);
+    }
   }
   for (const s of row.skipped) lines.push(`  not measured: ${s.name}: ${s.why}`);
   return lines;

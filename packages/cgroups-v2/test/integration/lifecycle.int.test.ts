@@ -26,7 +26,7 @@ const probeDevices = 'read _; echo x >/dev/null && echo null-ok; head -c 1 /dev/
 describe.skipIf(!onPureV2)(`cgroup v2 devices, freezer, kill and destroy on a real hierarchy${LAB_NOTE}`, () => {
   it('makes open() of a device outside the rules fail with EPERM', async () => {
     const m = newManager('devices');
-    await m.apply(0);
+    await m.create!();
     await m.set({ devices: onlyNull });
     const h = await runIn(m, 'echo x >/dev/null && echo null-ok; head -c 1 /dev/zero >/dev/null && echo zero-ok');
     await h.exited;
@@ -37,7 +37,7 @@ describe.skipIf(!onPureV2)(`cgroup v2 devices, freezer, kill and destroy on a re
 
   it('replaces the device program on update instead of stacking a second one', async () => {
     const m = newManager('devices-update');
-    await m.apply(0);
+    await m.create!();
     await m.set({ devices: onlyNull });
     await m.set({ devices: [...onlyNull, { allow: true, type: 'c', major: 1, minor: 5, access: 'r' }] });
     const h = await runIn(m, probeDevices);
@@ -48,7 +48,7 @@ describe.skipIf(!onPureV2)(`cgroup v2 devices, freezer, kill and destroy on a re
 
   it('enforces a device rule added while the process runs', async () => {
     const m = newManager('devices-live');
-    await m.apply(0);
+    await m.create!();
     await m.set({ devices: [{ allow: true, access: 'rwm' }] });
     const h = await runIn(m, probeDevices);
     await m.set({ devices: onlyNull });

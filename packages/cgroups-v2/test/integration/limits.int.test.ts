@@ -8,7 +8,7 @@ afterEach(cleanup);
 describe.skipIf(!onPureV2)(`cgroup v2 limits on a real hierarchy${LAB_NOTE}`, () => {
   it('kills a process that exceeds memory.max and reports it as an OOM event', async () => {
     const m = newManager('oom');
-    await m.apply(0);
+    await m.create!();
     await m.set({ memory: { limit: 16 << 20, swap: 16 << 20 } });
     const events = m.oomEvents(AbortSignal.timeout(60_000))[Symbol.asyncIterator]();
     const event = events.next();
@@ -22,7 +22,7 @@ describe.skipIf(!onPureV2)(`cgroup v2 limits on a real hierarchy${LAB_NOTE}`, ()
 
   it('makes fork fail once pids.max tasks exist', async () => {
     const m = newManager('pids');
-    await m.apply(0);
+    await m.create!();
     await m.set({ pids: { limit: 3 } });
     const h = await runIn(m, 'for i in 1 2 3 4 5 6; do sleep 2 & done; wait; echo end');
     await h.exited;
@@ -33,7 +33,7 @@ describe.skipIf(!onPureV2)(`cgroup v2 limits on a real hierarchy${LAB_NOTE}`, ()
 
   it('throttles a busy loop under cpu.max, as counted in cpu.stat', async () => {
     const m = newManager('cpu');
-    await m.apply(0);
+    await m.create!();
     await m.set({ cpu: { quota: 10_000, period: 100_000 } });
     expect((await readFile(join(m.paths()[''] as string, 'cpu.max'), 'utf8')).trim()).toBe('10000 100000');
     await runIn(m, 'while :; do :; done');
@@ -45,7 +45,7 @@ describe.skipIf(!onPureV2)(`cgroup v2 limits on a real hierarchy${LAB_NOTE}`, ()
 
   it('enforces an update of a running cgroup (fork fails at pids.max 1, succeeds after raising it)', async () => {
     const m = newManager('update');
-    await m.apply(0);
+    await m.create!();
     await m.set({ pids: { limit: 1 } });
     // Joining is not limited by pids.max, forking is: both shells get in, neither may fork yet.
     const before = held('(exit 0) && echo forked');

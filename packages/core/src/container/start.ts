@@ -30,6 +30,9 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
   const capabilities = drivers.capabilities.masks(spec.process?.capabilities);
   const resources = effectiveResources(spec);
   const manager = drivers.cgroups.manager({ id: state.id, path: state.cgroupPath, resources, ownerUid: cgroupOwnerUid(spec) });
+  // ck-init places the init itself when the manager can create without a process (see JOIN_CGROUP).
+  const initJoins = manager.create !== undefined;
+  if (manager.create) await manager.create();
   const fifo = ctx.store.fifoPath(state.id);
   const steps = await buildInitPlan({
     spec,
@@ -39,6 +42,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
     process: processInputs(spec, options),
     cgroupPaths: manager.paths(),
     cgroupPath: state.cgroupPath,
+    cgroupJoins: initJoins ? [...new Set(Object.values(manager.paths()))] : undefined,
     execFifo: fifo,
     monitor: !options.detached,
     consoleSocket: options.consoleSocket,
@@ -56,7 +60,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
       stdio: stdioOptions(options.stdio),
       detached: options.detached ?? false,
       onPid: async (pid) => {
-        await manager.apply(pid);
+        if (!initJoins) await manager.apply(pid);
         await manager.set(resources);
         if (namespaces.newUserNamespace) await drivers.namespaces.writeIdMaps(pid, spec);
       },

@@ -16,6 +16,8 @@ export interface PlanInputs {
   process: ProcessInputs;
   cgroupPaths: Record<string, string>;
   cgroupPath: string;
+  /** Cgroup directories ck-init moves the init into (JOIN_CGROUP); none: the parent places it. */
+  cgroupJoins?: readonly string[];
   /** The state directory's exec fifo; absent: the process runs as soon as it is ready. */
   execFifo?: string;
   /** Keep ck-init as the monitor that reports the exit status (library); false: detached (ckrun create). */
@@ -33,6 +35,8 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
   if (inputs.execFifo) steps.push({ op: 'OPEN_EXEC_FIFO', args: [inputs.execFifo] });
   // Before any join: the socket path is the caller's, resolved in the caller's mount namespace.
   if (inputs.consoleSocket) steps.push({ op: 'CONSOLE_SOCKET', args: [inputs.consoleSocket] });
+  // Before any join, for the same reason: cgroupfs paths are the caller's.
+  for (const dir of inputs.cgroupJoins ?? []) steps.push({ op: 'JOIN_CGROUP', args: [dir] });
   for (const join of namespaces.join) steps.push({ op: 'JOIN_NAMESPACE', args: [join.type, join.path] });
   if (namespaces.timeOffsets) {
     const { monotonic, boottime } = namespaces.timeOffsets;

@@ -16,6 +16,7 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
   NEW_TIME_NAMESPACE: ['monotonicSecs', 'monotonicNsecs', 'boottimeSecs', 'boottimeNsecs'],
   CLONE: ['flags', 'monitor'],
   CONSOLE_SOCKET: ['path'],
+  JOIN_CGROUP: ['dir'],
   SET_ROOT_PROPAGATION: ['flags'],
   ENTER_ROOTFS: ['path'],
   MOUNT: ['source', 'target', 'fstype', 'flags', 'data', 'targetKind'],

@@ -19,10 +19,13 @@
  *
  *   parent                          P / C (ck-init)
  *   ------                          ---------------
- *   PLAN{plan bytes}        ──▶ P   decode (bounded), run the pre-clone steps, clone C
+ *   PLAN{plan bytes}        ──▶ P   decode (bounded), run the pre-clone steps, clone C,
+ *                                   write C's pid to the cgroup.procs files of JOIN_CGROUP
  *                           ◀── P   PID{u32 host pid of C}
- *   place C in its cgroups,
- *   write uid/gid maps
+ *   place C in its cgroups (a
+ *   driver without create()),
+ *   write the resources and
+ *   the uid/gid maps
  *   GO{}                    ──▶ C   run the steps after CLONE in order
  *                           ◀── C   READY{}  (at the READY step)
  *                                   … blocks at WAIT_EXEC_FIFO until `start` reads the fifo …
@@ -93,6 +96,12 @@ export const OPS = {
   /** P: connect a SOCK_STREAM unix socket to a host path (runc's --console-socket) and keep it
    *  for CREATE_CONSOLE; put it before any JOIN_NAMESPACE of a mount namespace. (path) */
   CONSOLE_SOCKET: { code: 5, args: ['str'] },
+  /** P: open <cgroup dir>/cgroup.procs for writing and keep it; once C is cloned, P writes C's
+   *  pid to every file so kept, before it reports PID, and C closes them. C is then in its
+   *  cgroups before anything runs in it, and the parent writes no pid: joining a v1 hierarchy can
+   *  wait for an RCU grace period, which the parent would spend in its own thread pool. Put these
+   *  before any JOIN_NAMESPACE, whose mount namespace would resolve the path. (cgroup dir) */
+  JOIN_CGROUP: { code: 6, args: ['str'] },
 
   /** C: mount(NULL, "/", NULL, flags|MS_REC) — make the inherited mounts private/slave. (propagation flags) */
   SET_ROOT_PROPAGATION: { code: 10, args: ['u64'] },

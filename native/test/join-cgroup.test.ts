@@ -1,0 +1,90 @@
+// JOIN_CGROUP: P moves C into its cgroups after the clone and before PID, so the parent writes no pid.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, statfsSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PlanStep } from '../../packages/core/src/plan/encoder.js';
+import { FRAME } from '../../packages/core/src/plan/protocol.js';
+import { failure, frameTypes, runPlan, succeeded } from './run-plan.js';
+
+const CLONE_NEWNS = 0x00020000n;
+const CLONE_NEWPID = 0x20000000n;
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+const notRoot = process.getuid?.() !== 0;
+const v2 = statfsSync('/sys/fs/cgroup').type === CGROUP2_SUPER_MAGIC;
+// On v1: pids, and cpuset for a cgroup that refuses tasks; never memory, which holds this machine's supervisor.
+const pidsRoot = v2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/pids';
+const skip = notRoot || !existsSync(pidsRoot) || (!v2 && !existsSync('/sys/fs/cgroup/cpuset'));
+const why = notRoot ? 'needs root' : skip ? 'needs the pids and cpuset cgroup hierarchies' : 'as root';
+
+const made: string[] = [];
+function cgroup(root: string, ...below: string[]): string {
+  let dir = `${root}/containerkit-test-${randomBytes(4).toString('hex')}`;
+  for (const name of ['', ...below]) {
+    if (name) dir = `${dir}/${name}`;
+    mkdirSync(dir);
+    made.push(dir);
+  }
+  return dir;
+}
+
+const catCgroup: PlanStep = { op: 'EXEC', args: [['/bin/busybox', 'cat', '/proc/self/cgroup'], []] };
+const clone: PlanStep = { op: 'CLONE', args: [CLONE_NEWNS | CLONE_NEWPID, 1n] };
+
+describe.skipIf(skip)(`JOIN_CGROUP (${why})`, () => {
+  afterEach(async () => {
+    // Deepest first; C is gone once the monitor reported EXIT, and the kernel lets go of it soon after.
+    for (const dir of made.reverse()) {
+      for (let i = 0; i < 50 && existsSync(dir); i++) {
+        try {
+          rmdirSync(dir);
+        } catch {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+      expect(existsSync(dir)).toBe(false);
+    }
+    made.length = 0;
+  });
+
+  it('places C in the cgroup before it reports PID, with no write from the parent', async () => {
+    const dir = cgroup(pidsRoot);
+    let procsAtPid = '';
+    const run = await runPlan([{ op: 'JOIN_CGROUP', args: [dir] }, clone, catCgroup], (pid) => {
+      procsAtPid = readFileSync(`${dir}/cgroup.procs`, 'utf8');
+      expect(procsAtPid.split('\n')).toContain(String(pid));
+    });
+    const line = succeeded(run).split('\n').find((l) => (v2 ? l.startsWith('0::') : l.split(':')[1] === 'pids'));
+    expect(line?.endsWith(dir.slice(pidsRoot.length))).toBe(true);
+    expect(procsAtPid).not.toBe('');
+  });
+
+  it('fails at its own step, before the clone, when the cgroup does not exist', async () => {
+    const run = await runPlan([{ op: 'JOIN_CGROUP', args: [`${pidsRoot}/containerkit-test-absent-${randomBytes(4).toString('hex')}`] }, clone, catCgroup]);
+    expect(frameTypes(run)).toEqual(['ERROR']);
+    const error = failure(run);
+    expect(error.step).toBe(0);
+    expect(error.errno).toBe(2); // ENOENT
+    expect(error.detail).toMatch(/containerkit-test-absent-.*\/cgroup\.procs/);
+  });
+
+  it('kills C and reports the JOIN_CGROUP step when the cgroup refuses it', async () => {
+    // A cgroup that takes no task: v1 cpuset without cpus (ENOSPC); v2 a parent with a controller enabled for its children (EBUSY).
+    let refusing: string;
+    if (v2) {
+      refusing = dirname(cgroup('/sys/fs/cgroup', 'child'));
+      writeFileSync(`${refusing}/cgroup.subtree_control`, '+pids');
+    } else {
+      refusing = cgroup('/sys/fs/cgroup/cpuset');
+    }
+    const accepting = cgroup(pidsRoot);
+    const run = await runPlan([{ op: 'JOIN_CGROUP', args: [accepting] }, { op: 'JOIN_CGROUP', args: [refusing] }, clone, catCgroup]);
+    expect(run.frames.some((f) => f.type === FRAME.PID)).toBe(false);
+    const error = failure(run);
+    expect(error.step).toBe(1);
+    expect(error.detail).toContain(`${refusing}/cgroup.procs`);
+    // C was killed and reaped by P: nothing is left in the cgroup it did join.
+    expect(readFileSync(`${accepting}/cgroup.procs`, 'utf8')).toBe('');
+  });
+});
