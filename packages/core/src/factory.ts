@@ -61,7 +61,7 @@ export function createFactory(options: FactoryOptions): Factory {
         created: new Date().toISOString(),
         bundle: createOptions.bundle,
         rootfs,
-        owner: userInfo().username,
+        owner: ownerName(),
         spec,
         cgroupPath: cgroupPath(spec, id),
         cgroupPaths: {},
@@ -84,6 +84,14 @@ export function createFactory(options: FactoryOptions): Factory {
     },
     list: () => store.list(),
   };
+}
+
+/** os.userInfo() reads the password database each time; the name only changes with the effective uid. */
+let owner: { uid: number; name: string } | undefined;
+function ownerName(): string {
+  const uid = process.geteuid?.() ?? -1;
+  if (owner?.uid !== uid) owner = { uid, name: userInfo().username };
+  return owner.name;
 }
 
 /**

@@ -41,30 +41,50 @@ export const UNSUPPORTED_FIELDS: readonly UnsupportedField[] = [
   { path: 'mounts[].options', isSet: idmapOption },
 ];
 
-/** Every concrete path matching `pattern` in `root`, with the value there. */
-function* walk(root: unknown, pattern: string): Generator<[PropertyKey[], unknown]> {
-  const steps = pattern.split('.').flatMap((part) => (part.endsWith('[]') ? [part.slice(0, -2), '[]'] : [part]));
-  function* go(value: unknown, index: number, at: PropertyKey[]): Generator<[PropertyKey[], unknown]> {
+/** A pattern as steps, "[]" standing for every element of an array; split once per pattern. */
+const stepsOf = new Map<string, readonly string[]>();
+function patternSteps(pattern: string): readonly string[] {
+  let steps = stepsOf.get(pattern);
+  if (!steps) {
+    steps = pattern.split('.').flatMap((part) => (part.endsWith('[]') ? [part.slice(0, -2), '[]'] : [part]));
+    stepsOf.set(pattern, steps);
+  }
+  return steps;
+}
+
+/**
+ * Calls found(path, value) for every concrete path matching `pattern` in `root`. The path is
+ * built only for a value the caller keeps (found returns true): almost every config sets none.
+ */
+function walk(root: unknown, pattern: string, isSet: (value: unknown) => boolean, found: (path: PropertyKey[]) => void): void {
+  const steps = patternSteps(pattern);
+  const at: PropertyKey[] = [];
+  const go = (value: unknown, index: number): void => {
     if (index === steps.length) {
-      yield [at, value];
+      if (isSet(value)) found([...at]);
       return;
     }
     const step = steps[index]!;
     if (step === '[]') {
-      if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* go(v, index + 1, [...at, i]);
+      if (!Array.isArray(value)) return;
+      for (let i = 0; i < value.length; i++) {
+        at.push(i);
+        go(value[i], index + 1);
+        at.pop();
+      }
     } else if (typeof value === 'object' && value !== null && Object.hasOwn(value, step)) {
-      yield* go((value as Record<string, unknown>)[step], index + 1, [...at, step]);
+      at.push(step);
+      go((value as Record<string, unknown>)[step], index + 1);
+      at.pop();
     }
-  }
-  yield* go(root, 0, []);
+  };
+  go(root, 0);
 }
 
 /** The JSON paths of every field in `spec` that asks for something not implemented yet. */
 export function unsupportedFields(spec: Spec, table: readonly UnsupportedField[] = UNSUPPORTED_FIELDS): string[] {
   const found: string[] = [];
-  for (const field of table) {
-    for (const [path, value] of walk(spec, field.path)) if (field.isSet(value)) found.push(jsonPath(path));
-  }
+  for (const field of table) walk(spec, field.path, field.isSet, (path) => found.push(jsonPath(path)));
   return found;
 }
 

@@ -15,7 +15,6 @@ export async function destroyContainer(ctx: ContainerContext): Promise<void> {
     await manager.thaw().catch(() => undefined);
     await waitForInitGone(ctx);
   }
-  await ctx.store.removeFifo(state.id);
   for (let attempt = 0; ; attempt++) {
     try {
       await manager.destroy();

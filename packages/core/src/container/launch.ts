@@ -48,11 +48,18 @@ export async function launchInit(options: LaunchOptions): Promise<LaunchedInit> 
   let pid = 0;
   let settled = false;
   let lateError: ContainerError | undefined;
+  let exitKnown = false;
   let resolveExit!: (status: ExitStatus) => void;
   let rejectExit!: (error: Error) => void;
   const exit = new Promise<ExitStatus>((res, rej) => {
-    resolveExit = res;
-    rejectExit = rej;
+    resolveExit = (status) => {
+      exitKnown = true;
+      res(status);
+    };
+    rejectExit = (error) => {
+      exitKnown = true;
+      rej(error);
+    };
   });
   exit.catch(() => undefined);
 
@@ -72,7 +79,8 @@ export async function launchInit(options: LaunchOptions): Promise<LaunchedInit> 
       // Closed by P's exit (or by us once it is done): either way it is ending, so reap it.
       void child.reaped();
       if (!settled) fail(new ContainerError('SystemError', 'ck-init ended before the container was ready'));
-      else rejectExit(new ContainerError('SystemError', 'ck-init ended without reporting the exit status'));
+      // The usual close follows EXIT: an error (and its stack trace) only when it did not.
+      else if (!exitKnown) rejectExit(new ContainerError('SystemError', 'ck-init ended without reporting the exit status'));
     });
     sync.on('data', (chunk: Buffer) => {
       let frames;

@@ -29,6 +29,16 @@ const bigintReplacer = (_key: string, value: unknown) => (typeof value === 'bigi
 const bigintReviver = (_key: string, value: unknown) =>
   typeof value === 'string' && value.startsWith(BIGINT_TAG) ? BigInt(value.slice(BIGINT_TAG.length)) : value;
 
+/** A replacer is called for every value of the config; only a state holding a bigint needs one. */
+function stateJson(state: SavedState): string {
+  try {
+    return JSON.stringify(state);
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    return JSON.stringify(state, bigintReplacer);
+  }
+}
+
 const STATE_FILES = ['state.json', 'exec.fifo', 'lock'];
 
 const ID_PATTERN = /^[A-Za-z0-9_+\-.]+$/;
@@ -80,7 +90,7 @@ export class StateStore {
     const temp = join(dir, `.state.json.${process.pid}`);
     const file = await open(temp, 'w', 0o600);
     try {
-      await file.writeFile(JSON.stringify(state, bigintReplacer));
+      await file.writeFile(stateJson(state));
       await file.sync();
     } finally {
       await file.close();
