@@ -1,5 +1,5 @@
 import { constants, readSync } from 'node:fs';
-import { open, unlink } from 'node:fs/promises';
+import { closeFd, openFd, removeFile } from '../state/files.js';
 import { ContainerError } from '../errors.js';
 import { isAlive } from '../state/proc-stat.js';
 import type { ContainerContext } from './context.js';
@@ -12,9 +12,9 @@ import type { ContainerContext } from './context.js';
 export async function releaseInit(ctx: ContainerContext): Promise<void> {
   const { id, pid, initStartTime } = ctx.state;
   const fifo = ctx.store.fifoPath(id);
-  let handle;
+  let fd: number;
   try {
-    handle = await open(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    fd = await openFd(fifo, constants.O_RDONLY | constants.O_NONBLOCK, 0);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new ContainerError('ContainerNotRunning', `container "${id}" is not in the created state`);
@@ -26,7 +26,7 @@ export async function releaseInit(ctx: ContainerContext): Promise<void> {
     // A non-blocking read of a fifo never waits: no thread-pool round trip is worth paying for one byte.
     const readByte = () => {
       try {
-        return readSync(handle.fd, byte, 0, 1, null) === 1;
+        return readSync(fd, byte, 0, 1, null) === 1;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return false;
         throw e;
@@ -42,7 +42,7 @@ export async function releaseInit(ctx: ContainerContext): Promise<void> {
       await new Promise((r) => setTimeout(r, delay));
     }
   } finally {
-    await handle.close();
+    await closeFd(fd);
   }
-  await unlink(fifo);
+  await removeFile(fifo);
 }

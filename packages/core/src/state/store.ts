@@ -1,4 +1,5 @@
-import { mkdir, open, readdir, readFile, rename, rmdir, rm, unlink } from 'node:fs/promises';
+import { readdir, readFile, rmdir, rm } from 'node:fs/promises';
+import { closeFd, makeDir, openFd, removeFile, replaceFileDurably } from './files.js';
 import { join } from 'node:path';
 import { ContainerError, systemError } from '../errors.js';
 import type { Spec } from '../config/schema.js';
@@ -69,12 +70,12 @@ export class StateStore {
     validateId(id);
     try {
       try {
-        await mkdir(this.dir(id), { mode: 0o711 });
+        await makeDir(this.dir(id), 0o711);
       } catch (e) {
         // The root is made on the first create only: a recursive mkdir on every create is a walk up the path.
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-        await mkdir(this.root, { recursive: true, mode: 0o700 });
-        await mkdir(this.dir(id), { mode: 0o711 });
+        await makeDir(this.root, 0o700, true);
+        await makeDir(this.dir(id), 0o711);
       }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
@@ -87,15 +88,7 @@ export class StateStore {
   /** Written to a temp file, fsync'd and renamed: a reader sees the old state or the new one. */
   async save(state: SavedState): Promise<void> {
     const dir = this.dir(state.id);
-    const temp = join(dir, `.state.json.${process.pid}`);
-    const file = await open(temp, 'w', 0o600);
-    try {
-      await file.writeFile(stateJson(state));
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temp, join(dir, 'state.json'));
+    await replaceFileDurably(join(dir, `.state.json.${process.pid}`), join(dir, 'state.json'), stateJson(state), 0o600);
   }
 
   async load(id: string): Promise<SavedState> {
@@ -146,9 +139,9 @@ export class StateStore {
    * change one container at once. Waits for another holder for up to timeoutMs.
    */
   async withLock<T>(id: string, fn: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-    let handle;
+    let fd: number;
     try {
-      handle = await open(join(this.dir(id), 'lock'), 'a', 0o600);
+      fd = await openFd(join(this.dir(id), 'lock'), 'a', 0o600);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new ContainerError('ContainerNotExists', `container "${id}" does not exist`);
@@ -157,22 +150,13 @@ export class StateStore {
     }
     try {
       const deadline = Date.now() + timeoutMs;
-      while (!this.sys().tryLock(handle.fd, true)) {
+      while (!this.sys().tryLock(fd, true)) {
         if (Date.now() > deadline) throw new ContainerError('SystemError', `container "${id}" is locked by another operation`);
         await new Promise((r) => setTimeout(r, 10));
       }
       return await fn();
     } finally {
-      await handle.close();
+      await closeFd(fd);
     }
-  }
-}
-
-/** unlink, where absent is success: fs.rm's force option walks a generic removal path that a known file does not need. */
-async function removeFile(path: string): Promise<void> {
-  try {
-    await unlink(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
 }
