@@ -37,6 +37,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
   const steps = await buildInitPlan({
     spec,
     bundle: state.bundle,
+    rootfs: state.rootfs,
     namespaces,
     capabilities,
     process: processInputs(spec, options),

@@ -1,4 +1,4 @@
-import { access } from 'node:fs/promises';
+import { access } from 'node:fs';
 import { isAlive } from '../state/proc-stat.js';
 import type { ContainerContext } from './context.js';
 import { cgroupManager } from './context.js';
@@ -19,9 +19,6 @@ export async function deriveStatus(ctx: ContainerContext): Promise<ContainerStat
   return frozen === 'THAWED' ? 'running' : 'paused';
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
+function exists(path: string): Promise<boolean> {
+  return new Promise((resolve) => access(path, (e) => resolve(!e)));
 }

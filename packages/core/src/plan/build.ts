@@ -11,6 +11,8 @@ const CLONE_NEWCGROUP = 0x02000000n;
 export interface PlanInputs {
   spec: Spec;
   bundle: string;
+  /** The rootfs as create() resolved and checked it; absent: resolved from spec and bundle. */
+  rootfs?: string;
   namespaces: NamespacePlan;
   capabilities: CapabilityMasks;
   process: ProcessInputs;
@@ -55,6 +57,7 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
     ...(await rootfsSteps({
       spec,
       bundle: inputs.bundle,
+      rootfs: inputs.rootfs,
       noPivot: inputs.noPivot ?? false,
       cgroupPaths: inputs.cgroupPaths,
       cgroupPath: inputs.cgroupPath,

@@ -36,6 +36,8 @@ export interface RootfsInputs {
   cgroupPaths: Record<string, string>;
   /** The container's cgroup path below each hierarchy's root. */
   cgroupPath: string;
+  /** The rootfs as create() resolved and checked it; absent: resolved from spec and bundle here. */
+  rootfs?: string;
   /** Steps that need the new root with its /proc and /dev/pts, before paths are masked (the console). */
   afterPivot?: PlanStep[];
 }
@@ -57,7 +59,7 @@ export async function rootfsSteps(inputs: RootfsInputs): Promise<PlanStep[]> {
   const rootPropagation = rootfsPropagation(spec);
   // The inherited mounts must not propagate back to the host; shared is honoured after pivot.
   steps.push({ op: 'SET_ROOT_PROPAGATION', args: [BigInt(rootPropagation === (MS.PRIVATE | MS.REC) ? rootPropagation : MS.SLAVE | MS.REC)] });
-  steps.push({ op: 'ENTER_ROOTFS', args: [await rootfsPath(spec, bundle)] });
+  steps.push({ op: 'ENTER_ROOTFS', args: [inputs.rootfs ?? (await rootfsPath(spec, bundle))] });
 
   const mounts = spec.mounts ?? [];
   for (const [index, mount] of mounts.entries()) {
