@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeDir, openFd, closeFd, removeFile, replaceFileDurably } from '../src/state/files.js';
+import { listNames, makeDir, openFd, closeFd, removeFile, replaceFileDurably } from '../src/state/files.js';
 
 let dir: string;
 beforeEach(() => {
@@ -47,5 +47,11 @@ describe('state directory files', () => {
     expect(fd).toBeGreaterThan(2);
     await closeFd(fd);
     expect(readdirSync(join(dir, 'a', 'b'))).toEqual(['lock']);
+  });
+
+  it('lists the names in a directory, and none for a directory that is gone', async () => {
+    writeFileSync(join(dir, 'lock'), '');
+    expect(await listNames(dir)).toEqual(['lock']);
+    expect(await listNames(join(dir, 'gone'))).toEqual([]);
   });
 });

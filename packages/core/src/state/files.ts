@@ -1,4 +1,4 @@
-import { close, fsync, mkdir, open, rename, unlink, write } from 'node:fs';
+import { close, fsync, mkdir, open, readdir, rename, unlink, write } from 'node:fs';
 
 /*
  * The state directory's file operations, asynchronous as storage calls should be, on Node's
@@ -19,6 +19,11 @@ export function closeFd(fd: number): Promise<void> {
 
 export function makeDir(path: string, mode: number, recursive = false): Promise<void> {
   return new Promise((resolve, reject) => mkdir(path, { mode, recursive }, (e) => (e ? reject(e) : resolve())));
+}
+
+/** The names in a directory; none when it is gone. */
+export function listNames(path: string): Promise<string[]> {
+  return new Promise((resolve, reject) => readdir(path, (e, names) => (e && e.code !== 'ENOENT' ? reject(e) : resolve(names ?? []))));
 }
 
 /** unlink, where absent is success. */

@@ -1,5 +1,5 @@
 import { readdir, readFile, rmdir, rm } from 'node:fs/promises';
-import { closeFd, makeDir, openFd, removeFile, replaceFileDurably } from './files.js';
+import { closeFd, listNames, makeDir, openFd, removeFile, replaceFileDurably } from './files.js';
 import { join } from 'node:path';
 import { ContainerError, systemError } from '../errors.js';
 import type { Spec } from '../config/schema.js';
@@ -117,8 +117,11 @@ export class StateStore {
 
   async remove(id: string): Promise<void> {
     const dir = this.dir(id);
-    // The files the store itself creates go first; rm's recursive walk is the slow path for anything else.
-    await Promise.all(STATE_FILES.map((name) => removeFile(join(dir, name))));
+    // The files the store itself creates go first, those that are there (a started container has
+    // no fifo, and a failed unlink costs an error object); rm's recursive walk is the slow path
+    // for anything else.
+    const present = await listNames(dir);
+    await Promise.all(present.filter((name) => STATE_FILES.includes(name)).map((name) => removeFile(join(dir, name))));
     try {
       await rmdir(dir);
     } catch (e) {
