@@ -28,6 +28,10 @@ struct ck_ctx {
     uint32_t step; /* its JOIN_CGROUP step */
   } cgroups[CK_MAX_CGROUP_JOINS];
   int ncgroups;
+  struct {
+    int fd;        /* a cgroup2 directory C is cloned into, -1 if none */
+    uint32_t step; /* its JOIN_CGROUP step */
+  } clone_into;
   char detail[CK_MAX_STRING];
 };
 

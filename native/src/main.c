@@ -158,11 +158,9 @@ static void clone_child(struct ck_ctx *ctx, const struct ck_step *s, uint32_t i)
     ck_fail(ctx, "clone: socketpair for the terminal");
     step_failed(ctx, i, 1);
   }
-  pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)s->args[0].u | SIGCHLD, 0, 0, 0, 0);
-  if (child < 0) {
-    ck_fail(ctx, "clone");
-    step_failed(ctx, i, 1);
-  }
+  uint32_t failed_step;
+  pid_t child = ck_clone(ctx, s->args[0].u, i, &failed_step);
+  if (child < 0) step_failed(ctx, failed_step, 1);
   if (child > 0) {
     /* Without C's end closed here, P would never see EOF if C fails before sending the master. */
     if (pair[1] >= 0) close(pair[1]);
@@ -211,7 +209,7 @@ static int become_namespace_root(struct ck_ctx *ctx) {
 }
 
 static int run(void) {
-  struct ck_ctx ctx = { .sync_fd = SYNC_FD, .rootfd = -1, .fifofd = -1, .hostprocfd = -1, .consolefd = -1, .monitorfd = -1 };
+  struct ck_ctx ctx = { .sync_fd = SYNC_FD, .rootfd = -1, .fifofd = -1, .hostprocfd = -1, .consolefd = -1, .monitorfd = -1, .clone_into = { .fd = -1 } };
   if (fcntl(SYNC_FD, F_SETFD, FD_CLOEXEC) < 0) {
     fprintf(stderr, "ck-init: fd 3 must be the sync socket: %s\n", strerror(errno));
     return 1;

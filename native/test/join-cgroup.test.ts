@@ -15,6 +15,9 @@ const notRoot = process.getuid?.() !== 0;
 const v2 = statfsSync('/sys/fs/cgroup').type === CGROUP2_SUPER_MAGIC;
 // On v1: pids, and cpuset for a cgroup that refuses tasks; never memory, which holds this machine's supervisor.
 const pidsRoot = v2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/pids';
+// The cgroup2 mount, pure or hybrid: C is cloned into a cgroup of it instead of being moved there.
+const unifiedRoot = v2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified';
+const hasUnified = existsSync(unifiedRoot) && statfsSync(unifiedRoot).type === CGROUP2_SUPER_MAGIC;
 const skip = notRoot || !existsSync(pidsRoot) || (!v2 && !existsSync('/sys/fs/cgroup/cpuset'));
 const why = notRoot ? 'needs root' : skip ? 'needs the pids and cpuset cgroup hierarchies' : 'as root';
 
@@ -66,7 +69,7 @@ describe.skipIf(skip)(`JOIN_CGROUP (${why})`, () => {
     const error = failure(run);
     expect(error.step).toBe(0);
     expect(error.errno).toBe(2); // ENOENT
-    expect(error.detail).toMatch(/containerkit-test-absent-.*\/cgroup\.procs/);
+    expect(error.detail).toMatch(/^open .*containerkit-test-absent-[0-9a-f]+$/);
   });
 
   it('kills C and reports the JOIN_CGROUP step when the cgroup refuses it', async () => {
@@ -86,5 +89,33 @@ describe.skipIf(skip)(`JOIN_CGROUP (${why})`, () => {
     expect(error.detail).toContain(`${refusing}/cgroup.procs`);
     // C was killed and reaped by P: nothing is left in the cgroup it did join.
     expect(readFileSync(`${accepting}/cgroup.procs`, 'utf8')).toBe('');
+  });
+
+  it.skipIf(!hasUnified)(`clones C into a cgroup2 cgroup, the v1 ones written after (${hasUnified ? unifiedRoot : 'no cgroup2 mount'})`, async () => {
+    const unified = cgroup(unifiedRoot);
+    const pids = v2 ? undefined : cgroup(pidsRoot);
+    const joins: PlanStep[] = [unified, ...(pids ? [pids] : [])].map((dir) => ({ op: 'JOIN_CGROUP', args: [dir] }));
+    const run = await runPlan([...joins, clone, catCgroup], (pid) => {
+      expect(readFileSync(`${unified}/cgroup.procs`, 'utf8').split('\n')).toContain(String(pid));
+      if (pids) expect(readFileSync(`${pids}/cgroup.procs`, 'utf8').split('\n')).toContain(String(pid));
+    });
+    const lines = succeeded(run).split('\n');
+    expect(lines).toContain(`0::${unified.slice(unifiedRoot.length)}`);
+    if (pids) expect(lines.some((l) => l.split(':')[1] === 'pids' && l.endsWith(pids.slice(pidsRoot.length)))).toBe(true);
+  });
+
+  it.skipIf(!hasUnified)('reports a cgroup2 cgroup that refuses C at clone as its JOIN_CGROUP step', async () => {
+    // A sibling turned threaded leaves this cgroup "domain invalid": it takes no process (EOPNOTSUPP).
+    const refusing = cgroup(unifiedRoot, 'invalid');
+    const threaded = `${dirname(refusing)}/threaded`;
+    mkdirSync(threaded);
+    made.push(threaded);
+    writeFileSync(`${threaded}/cgroup.type`, 'threaded');
+    const run = await runPlan([{ op: 'JOIN_CGROUP', args: [refusing] }, clone, catCgroup]);
+    expect(frameTypes(run)).toEqual(['ERROR']);
+    const error = failure(run);
+    expect(error.step).toBe(0);
+    expect(error.errno).toBe(95); // EOPNOTSUPP
+    expect(error.detail).toBe(`clone into the cgroup ${refusing}`);
   });
 });

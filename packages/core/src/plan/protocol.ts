@@ -96,11 +96,13 @@ export const OPS = {
   /** P: connect a SOCK_STREAM unix socket to a host path (runc's --console-socket) and keep it
    *  for CREATE_CONSOLE; put it before any JOIN_NAMESPACE of a mount namespace. (path) */
   CONSOLE_SOCKET: { code: 5, args: ['str'] },
-  /** P: open <cgroup dir>/cgroup.procs for writing and keep it; once C is cloned, P writes C's
-   *  pid to every file so kept, before it reports PID, and C closes them. C is then in its
-   *  cgroups before anything runs in it, and the parent writes no pid: joining a v1 hierarchy can
-   *  wait for an RCU grace period, which the parent would spend in its own thread pool. Put these
-   *  before any JOIN_NAMESPACE, whose mount namespace would resolve the path. (cgroup dir) */
+  /** P: open a cgroup directory and keep it. C is cloned into the first cgroup2 one (clone3 with
+   *  CLONE_INTO_CGROUP, Linux 5.7; before that it is written like the others): it is born there.
+   *  P writes C's pid to the cgroup.procs of every other one once C is cloned, before it reports
+   *  PID; C closes them all. C is in its cgroups before anything runs in it, and the parent
+   *  writes no pid: joining a v1 hierarchy can wait for an RCU grace period, which the parent
+   *  would spend in its own thread pool. A cgroup that refuses C fails this step, and P kills C.
+   *  Put these before any JOIN_NAMESPACE, whose mount namespace would resolve the path. (dir) */
   JOIN_CGROUP: { code: 6, args: ['str'] },
 
   /** C: mount(NULL, "/", NULL, flags|MS_REC) — make the inherited mounts private/slave. (propagation flags) */
