@@ -37,6 +37,10 @@ static void fd_target(int fd, char *buf, size_t len) {
 }
 
 static int keep_procs(struct ck_ctx *ctx, int dirfd, uint32_t step, const char *dir) {
+  if (ctx->ncgroups >= CK_MAX_CGROUP_JOINS) {
+    errno = E2BIG;
+    return ck_fail(ctx, "more than %d JOIN_CGROUP steps", CK_MAX_CGROUP_JOINS);
+  }
   int fd = openat(dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
   if (fd < 0) return ck_fail(ctx, "open %s/cgroup.procs", dir);
   ctx->cgroups[ctx->ncgroups].fd = fd;
@@ -46,10 +50,6 @@ static int keep_procs(struct ck_ctx *ctx, int dirfd, uint32_t step, const char *
 }
 
 int ck_join_cgroup(struct ck_ctx *ctx, const struct ck_step *s) {
-  if (ctx->ncgroups >= CK_MAX_CGROUP_JOINS) {
-    errno = E2BIG;
-    return ck_fail(ctx, "more than %d JOIN_CGROUP steps", CK_MAX_CGROUP_JOINS);
-  }
   const char *dir = s->args[0].s;
   int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0) return ck_fail(ctx, "open %s", dir);

@@ -72,6 +72,14 @@ describe.skipIf(skip)(`JOIN_CGROUP (${why})`, () => {
     expect(error.detail).toMatch(/^open .*containerkit-test-absent-[0-9a-f]+$/);
   });
 
+  it('refuses more cgroups than it keeps room for, before any clone', async () => {
+    const dir = cgroup(pidsRoot);
+    const joins: PlanStep[] = Array.from({ length: 66 }, () => ({ op: 'JOIN_CGROUP', args: [dir] }));
+    const run = await runPlan([...joins, clone, catCgroup]);
+    expect(frameTypes(run)).toEqual(['ERROR']);
+    expect(failure(run)).toMatchObject({ errno: 7, detail: 'more than 64 JOIN_CGROUP steps' }); // E2BIG
+  });
+
   it('kills C and reports the JOIN_CGROUP step when the cgroup refuses it', async () => {
     // A cgroup that takes no task: v1 cpuset without cpus (ENOSPC); v2 a parent with a controller enabled for its children (EBUSY).
     let refusing: string;
