@@ -10,6 +10,11 @@ describe('cpuset controller (temp dir)', () => {
     expect([read(dir, 'cpuset.cpus'), read(dir, 'cpuset.mems')]).toEqual(['0-1', '0']);
   });
 
+  it('refuses a directory that no cpuset level is above, instead of climbing past the root', async () => {
+    const dir = fixture({});
+    await expect(cpuset.apply!(`${dir}/a/b`, undefined, context())).rejects.toThrow(/no cgroup above it has cpuset\.cpus/);
+  });
+
   it('expands cpu lists as runc reports them', () => {
     expect(parseList('0-2,4,7-8\n')).toEqual([0, 1, 2, 4, 7, 8]);
     expect(parseList('\n')).toEqual([]);

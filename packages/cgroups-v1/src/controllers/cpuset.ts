@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { omitEmpty, readCg, readCgOptional, readUint, systemError, writeCg } from '@containerkit/core';
+import { ContainerError, omitEmpty, readCg, readCgOptional, readUint, systemError, writeCg } from '@containerkit/core';
 import type { Controller } from '../controller.js';
 
 export const cpuset: Controller = {
@@ -40,7 +40,13 @@ export const cpuset: Controller = {
 /** Creates dir (and any missing ancestor), copying cpus/mems down from the nearest populated parent. */
 async function ensureLevel(dir: string): Promise<void> {
   const parent = dirname(dir);
-  if ((await readCgOptional(parent, 'cpuset.cpus')) === undefined) await ensureLevel(parent);
+  if ((await readCgOptional(parent, 'cpuset.cpus')) === undefined) {
+    // Up to "/" without a populated level: dir is not in a cpuset hierarchy at all.
+    if (parent === dirname(parent)) {
+      throw new ContainerError('SystemError', `cgroup: creating ${dir}: no cgroup above it has cpuset.cpus; is it in a cpuset hierarchy?`);
+    }
+    await ensureLevel(parent);
+  }
   try {
     mkdirSync(dir);
   } catch (e) {
