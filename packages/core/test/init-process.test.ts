@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -79,6 +79,10 @@ describe('sealedCopyPath', () => {
     expect(copy).toBe(sealedCopyPath('/bin/echo'));
     expect(readlinkSync(copy)).toMatch(/^\/memfd:ck-init/);
     expect(execFileSync(copy, ['from the copy'], { encoding: 'utf8' })).toBe('from the copy\n');
+  });
+
+  it('holds the binary byte for byte', () => {
+    expect(readFileSync(sealedCopyPath('/bin/echo')).equals(readFileSync('/bin/echo'))).toBe(true);
   });
 
   it('cannot be written to', () => {
