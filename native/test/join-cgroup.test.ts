@@ -18,8 +18,9 @@ const pidsRoot = v2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/pids';
 // The cgroup2 mount, pure or hybrid: C is cloned into a cgroup of it instead of being moved there.
 const unifiedRoot = v2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified';
 const hasUnified = existsSync(unifiedRoot) && statfsSync(unifiedRoot).type === CGROUP2_SUPER_MAGIC;
+const unifiedNote = hasUnified ? unifiedRoot : `skipped: no cgroup2 mount at ${unifiedRoot}`;
 const skip = notRoot || !existsSync(pidsRoot) || (!v2 && !existsSync('/sys/fs/cgroup/cpuset'));
-const why = notRoot ? 'needs root' : skip ? 'needs the pids and cpuset cgroup hierarchies' : 'as root';
+const why = notRoot ? 'skipped: needs root' : skip ? 'skipped: needs the pids and cpuset cgroup hierarchies' : 'as root';
 
 const made: string[] = [];
 function cgroup(root: string, ...below: string[]): string {
@@ -99,7 +100,7 @@ describe.skipIf(skip)(`JOIN_CGROUP (${why})`, () => {
     expect(readFileSync(`${accepting}/cgroup.procs`, 'utf8')).toBe('');
   });
 
-  it.skipIf(!hasUnified)(`clones C into a cgroup2 cgroup, the v1 ones written after (${hasUnified ? unifiedRoot : 'no cgroup2 mount'})`, async () => {
+  it.skipIf(!hasUnified)(`clones C into a cgroup2 cgroup, the v1 ones written after (${unifiedNote})`, async () => {
     const unified = cgroup(unifiedRoot);
     const pids = v2 ? undefined : cgroup(pidsRoot);
     const joins: PlanStep[] = [unified, ...(pids ? [pids] : [])].map((dir) => ({ op: 'JOIN_CGROUP', args: [dir] }));
@@ -112,7 +113,7 @@ describe.skipIf(skip)(`JOIN_CGROUP (${why})`, () => {
     if (pids) expect(lines.some((l) => l.split(':')[1] === 'pids' && l.endsWith(pids.slice(pidsRoot.length)))).toBe(true);
   });
 
-  it.skipIf(!hasUnified)('reports a cgroup2 cgroup that refuses C at clone as its JOIN_CGROUP step', async () => {
+  it.skipIf(!hasUnified)(`reports a cgroup2 cgroup that refuses C at clone as its JOIN_CGROUP step (${unifiedNote})`, async () => {
     // A sibling turned threaded leaves this cgroup "domain invalid": it takes no process (EOPNOTSUPP).
     const refusing = cgroup(unifiedRoot, 'invalid');
     const threaded = `${dirname(refusing)}/threaded`;

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, newManager, track } from './helpers/cgroup.js';
-import { held } from './helpers/child.js';
+import { cleanup, held, newManager } from './helpers/cgroup.js';
 import { canRunIntegration, whyNot } from './helpers/host.js';
 
 const NULL_RWM = { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' };
@@ -11,7 +10,7 @@ describe.skipIf(!canRunIntegration)(`devices controller, enforced (${canRunInteg
 
   it('makes opening /dev/null fail when the rules deny everything', async () => {
     const m = newManager('deny');
-    const h = track(held("echo > /dev/null && echo opened"));
+    const h = held("echo > /dev/null && echo opened");
     await m.apply(h.pid);
     await m.set({ devices: [{ allow: false, access: 'rwm' }] });
     h.release();
@@ -22,7 +21,7 @@ describe.skipIf(!canRunIntegration)(`devices controller, enforced (${canRunInteg
 
   it('lets the allowed device open under default deny', async () => {
     const m = newManager('allow');
-    const h = track(held("echo > /dev/null && echo opened"));
+    const h = held("echo > /dev/null && echo opened");
     await m.apply(h.pid);
     await m.set({ devices: [{ allow: false, access: 'rwm' }, NULL_RWM] });
     h.release();
@@ -31,7 +30,7 @@ describe.skipIf(!canRunIntegration)(`devices controller, enforced (${canRunInteg
 
   it('updates a running white-list with the minimal writes, never showing allow-all in between', async () => {
     const m = newManager('update');
-    const h = track(held('sleep 30'));
+    const h = held('sleep 30');
     await m.apply(h.pid);
     await m.set({ devices: [{ allow: false, access: 'rwm' }, NULL_RWM] });
     await m.set({ devices: [{ allow: false, access: 'rwm' }, { ...NULL_RWM, access: 'r' }, { allow: true, type: 'c', major: 1, minor: 5, access: 'rw' }] });

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, newManager, track } from './helpers/cgroup.js';
-import { held } from './helpers/child.js';
+import { cleanup, held, newManager } from './helpers/cgroup.js';
 import { canRunIntegration, whyNot } from './helpers/host.js';
 
 const lines = (s: string) => s.split('\n').filter(Boolean).length;
@@ -11,7 +10,7 @@ describe.skipIf(!canRunIntegration)(`freezer, enforced (${canRunIntegration ? 'r
 
   it('freeze stops a counter and thaw lets it continue, with the state following', async () => {
     const m = newManager('freeze');
-    const h = track(held('i=0; while :; do i=$((i+1)); echo $i; /bin/busybox usleep 10000; done'));
+    const h = held('i=0; while :; do i=$((i+1)); echo $i; /bin/busybox usleep 10000; done');
     await m.apply(h.pid);
     h.release();
     await expect.poll(() => lines(h.stdout())).toBeGreaterThan(3);

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, newManager, track } from './helpers/cgroup.js';
-import { held } from './helpers/child.js';
+import { cleanup, held, newManager } from './helpers/cgroup.js';
 import { canRunIntegration, whyNot } from './helpers/host.js';
 
 const MB = 1024 * 1024;
@@ -12,7 +11,7 @@ describe.skipIf(!canRunIntegration)(`memory controller, enforced (${canRunIntegr
 
   it('OOM-kills a process that allocates past the limit and yields an OOM event', async () => {
     const m = newManager('oom');
-    const h = track(held(ALLOCATE));
+    const h = held(ALLOCATE);
     await m.apply(h.pid);
     await m.set({ memory: { limit: 16 * MB, swap: 16 * MB } });
     const abort = new AbortController();
@@ -32,7 +31,7 @@ describe.skipIf(!canRunIntegration)(`memory controller, enforced (${canRunIntegr
 
   it('enforces a limit lowered by set() on a running process', async () => {
     const m = newManager('mem-update');
-    const h = track(held(`read _; ${ALLOCATE}`));
+    const h = held(`read _; ${ALLOCATE}`);
     await m.apply(h.pid);
     await m.set({ memory: { limit: 256 * MB, swap: 256 * MB } });
     h.release();
@@ -43,7 +42,7 @@ describe.skipIf(!canRunIntegration)(`memory controller, enforced (${canRunIntegr
 
   it('ends oomEvents() when the cgroup is removed', async () => {
     const m = newManager('oom-gone');
-    const h = track(held('exit 0'));
+    const h = held('exit 0');
     await m.apply(h.pid);
     const events = m.oomEvents()[Symbol.asyncIterator]();
     const next = events.next();
@@ -56,7 +55,7 @@ describe.skipIf(!canRunIntegration)(`memory controller, enforced (${canRunIntegr
   it('warns about kernel memory and ignores it, as runc does', async () => {
     const warnings: string[] = [];
     const m = newManager('kmem', undefined, { onWarning: (w) => warnings.push(w) });
-    const h = track(held('sleep 30'));
+    const h = held('sleep 30');
     await m.apply(h.pid);
     await m.set({ memory: { limit: 64 * MB, kernel: 32 * MB, kernelTCP: 8 * MB } });
     expect(warnings).toHaveLength(2);

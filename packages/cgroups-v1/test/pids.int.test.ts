@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, newManager, track } from './helpers/cgroup.js';
-import { held } from './helpers/child.js';
+import { cleanup, held, newManager } from './helpers/cgroup.js';
 import { canRunIntegration, mounted, whyNot } from './helpers/host.js';
 
 const ok = canRunIntegration && mounted('pids');
@@ -10,7 +9,7 @@ describe.skipIf(!ok)(`pids controller, enforced (${ok ? 'root, v1' : whyNot})`, 
 
   it('makes fork fail once pids.max is reached', async () => {
     const m = newManager('pids', { pids: { limit: 1 } });
-    const h = track(held('/bin/busybox true && echo forked'));
+    const h = held('/bin/busybox true && echo forked');
     await m.apply(h.pid);
     await m.set({ pids: { limit: 1 } });
     h.release();
@@ -21,7 +20,7 @@ describe.skipIf(!ok)(`pids controller, enforced (${ok ? 'root, v1' : whyNot})`, 
 
   it('enforces a limit lowered by set() on a running process', async () => {
     const m = newManager('pids-update');
-    const h = track(held('/bin/busybox true && echo first; read _; /bin/busybox true && echo second'));
+    const h = held('/bin/busybox true && echo first; read _; /bin/busybox true && echo second');
     await m.apply(h.pid);
     await m.set({ pids: { limit: 10 } });
     h.release();
@@ -35,7 +34,7 @@ describe.skipIf(!ok)(`pids controller, enforced (${ok ? 'root, v1' : whyNot})`, 
 
   it('reports current and limit in stats, and "max" for limit 0', async () => {
     const m = newManager('pids-stats');
-    const h = track(held('sleep 30'));
+    const h = held('sleep 30');
     await m.apply(h.pid);
     await m.set({ pids: { limit: 7 } });
     expect((await m.stats()).pids).toEqual({ current: 1, limit: 7 });

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, newManager, track } from './helpers/cgroup.js';
-import { held } from './helpers/child.js';
+import { cleanup, held, newManager } from './helpers/cgroup.js';
 import { canRunIntegration, hierarchies, leftovers, testParent, whyNot } from './helpers/host.js';
 
 const procs = (dir: string) => readFileSync(`${dir}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number);
@@ -11,7 +10,7 @@ describe.skipIf(!canRunIntegration)(`placement on the real hierarchy (${canRunIn
 
   it('creates the cgroup in every mounted hierarchy, the unified one included, and moves the pid into each', async () => {
     const m = newManager('place');
-    const h = track(held('sleep 30'));
+    const h = held('sleep 30');
     await m.apply(h.pid);
     const paths = m.paths();
     const keys = hierarchies.flatMap((x) => x.controllers);
@@ -22,7 +21,7 @@ describe.skipIf(!canRunIntegration)(`placement on the real hierarchy (${canRunIn
 
   it('copies cpuset.cpus and cpuset.mems into every new cpuset level so the pid can join', async () => {
     const m = newManager('deep/er/cpuset');
-    const h = track(held('sleep 30'));
+    const h = held('sleep 30');
     await m.apply(h.pid);
     const dir = m.paths().cpuset!;
     const root = hierarchies.find((x) => x.controllers.includes('cpuset'))!.mountPoint;
@@ -32,8 +31,8 @@ describe.skipIf(!canRunIntegration)(`placement on the real hierarchy (${canRunIn
 
   it('lists the processes of the cgroup, and those of sub-cgroups when recursive', async () => {
     const m = newManager('ps');
-    const a = track(held('sleep 30'));
-    const b = track(held('sleep 30'));
+    const a = held('sleep 30');
+    const b = held('sleep 30');
     await m.apply(a.pid);
     await m.addProcess(b.pid, 'sub');
     expect(await m.processes()).toEqual([a.pid]);
@@ -42,7 +41,7 @@ describe.skipIf(!canRunIntegration)(`placement on the real hierarchy (${canRunIn
 
   it('destroy removes every directory it created, sub-cgroups included, and succeeds twice', async () => {
     const m = newManager('gone');
-    const h = track(held('sleep 30'));
+    const h = held('sleep 30');
     await m.apply(h.pid);
     await m.addProcess(h.pid, 'inner');
     h.child.kill('SIGKILL');
@@ -58,7 +57,7 @@ describe.skipIf(!canRunIntegration)(`placement on the real hierarchy (${canRunIn
   it('load() rebuilds a manager from saved paths that sees the same cgroup', async () => {
     const { cgroupsV1 } = await import('../src/index.js');
     const m = newManager('saved');
-    const h = track(held('sleep 30'));
+    const h = held('sleep 30');
     await m.apply(h.pid);
     const again = cgroupsV1().load({ id: 'saved', path: `${testParent}/saved` }, JSON.parse(JSON.stringify(m.paths())));
     expect(await again.processes()).toEqual([h.pid]);

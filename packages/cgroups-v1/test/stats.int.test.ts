@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, newManager, track } from './helpers/cgroup.js';
-import { held } from './helpers/child.js';
+import { cleanup, held, newManager } from './helpers/cgroup.js';
 import { canRunIntegration, testParent, whyNot } from './helpers/host.js';
 import { hasRunc, runcStats, shape } from './helpers/runc.js';
 
@@ -30,7 +29,7 @@ describe.skipIf(!canRunIntegration)(`stats on the real hierarchy (${canRunIntegr
 
   it('shows cpu quota throttling in cpu.throttling', async () => {
     const m = newManager('quota');
-    const h = track(held('while :; do :; done'));
+    const h = held('while :; do :; done');
     await m.apply(h.pid);
     await m.set({ cpu: { quota: 5000, period: 10000 } });
     h.release();
@@ -43,7 +42,7 @@ describe.skipIf(!canRunIntegration)(`stats on the real hierarchy (${canRunIntegr
   it.skipIf(!hasRunc)(`has the keys and JSON types of runc's events --stats for the same resources (${VOLATILE.join(', ')} aside)`, async () => {
     const runc = runcStats(`${testParent}/runc`, RESOURCES);
     const m = newManager('ours', RESOURCES);
-    const h = track(held('sleep 30'));
+    const h = held('sleep 30');
     await m.apply(h.pid);
     await m.set(RESOURCES);
     h.release();

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUSYBOX } from './child.js';
+import { BUSYBOX } from '../../../../test/support/held-process.js';
 
 export const hasRunc = spawnSync('runc', ['--version']).status === 0;
 

@@ -1,9 +1,11 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { statfsSync } from 'node:fs';
 import type { CgroupManager, LinuxResources } from '@containerkit/core';
 import { removeCgroup } from '@containerkit/core';
+import { TestCgroups, type Held } from '../../../../test/support/held-process.js';
 import { cgroupsV2 } from '../../src/index.js';
+
+export type { Held };
 
 const ROOT = '/sys/fs/cgroup';
 
@@ -21,47 +23,15 @@ export const LAB_NOTE = onPureV2 ? '' : ' [skipped: needs root on a pure cgroup 
 
 /** Every test cgroup lives under this parent, which cleanup() removes. */
 export const testParent = `/containerkit-test-${randomBytes(4).toString('hex')}`;
-export const BUSYBOX = '/bin/busybox';
-
-const managers: CgroupManager[] = [];
-const children: Held[] = [];
+const tests = new TestCgroups<CgroupManager>('exit', () => removeCgroup(`${ROOT}${testParent}`));
 
 export function newManager(name: string, resources?: LinuxResources): CgroupManager {
-  const m = cgroupsV2().manager({ id: name, path: `${testParent}/${name}`, resources });
-  managers.push(m);
-  return m;
-}
-
-export interface Held {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly pid: number;
-  /** Lets the script run past its leading `read`. */
-  release(): void;
-  stdout(): string;
-  stderr(): string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  return tests.manager(cgroupsV2().manager({ id: name, path: `${testParent}/${name}`, resources }));
 }
 
 /** `busybox sh -c script`, held on a `read` until the test has placed it in a cgroup. */
 export function held(script: string): Held {
-  const child = spawn(BUSYBOX, ['sh', '-c', `read _; ${script}`], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const h: Held = {
-    child,
-    pid: child.pid as number,
-    release: () => child.stdin.write('\n'),
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-  };
-  children.push(h);
-  return h;
+  return tests.held(script);
 }
 
 /** Starts `script` inside the manager's cgroup (created by apply) and returns it running. */
@@ -83,15 +53,4 @@ export async function until(what: string, cond: () => Promise<boolean> | boolean
 }
 
 /** afterEach: kill what the test started, destroy its cgroups and remove the parent. */
-export async function cleanup(): Promise<void> {
-  // Thawed first, as in cgroups-v1's helper: a test that failed while frozen must still end its processes.
-  for (const m of managers) await m.thaw().catch(() => {});
-  for (const h of children.splice(0)) {
-    if (h.child.exitCode === null && h.child.signalCode === null) {
-      h.child.kill('SIGKILL');
-      await h.exited;
-    }
-  }
-  for (const m of managers.splice(0)) await m.destroy();
-  await removeCgroup(`${ROOT}${testParent}`);
-}
+export const cleanup = (): Promise<void> => tests.cleanup();
