@@ -27,11 +27,11 @@ struct ck_clone_args {
   uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
 };
 
+/* The path an fd was opened from, for an error's detail; errno is kept. */
 static void fd_target(int fd, char *buf, size_t len) {
   char link[32];
-  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
   int saved = errno;
-  ssize_t n = readlink(link, buf, len - 1);
+  ssize_t n = readlink(ck_fd_path(fd, link), buf, len - 1);
   buf[n > 0 ? n : 0] = 0;
   errno = saved;
 }
@@ -69,16 +69,14 @@ pid_t ck_clone(struct ck_ctx *ctx, uint64_t flags, uint32_t clone_step, uint32_t
     struct ck_clone_args args = { .flags = flags | CK_CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)ctx->clone_into.fd };
     pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
     if (pid >= 0) return pid;
+    char dir[CK_MAX_STRING];
+    fd_target(ctx->clone_into.fd, dir, sizeof dir);
     if (errno != ENOSYS && errno != E2BIG) {
-      char dir[CK_MAX_STRING];
-      fd_target(ctx->clone_into.fd, dir, sizeof dir);
       ck_fail(ctx, "clone into the cgroup %s", dir);
       *failed_step = ctx->clone_into.step;
       return -1;
     }
     /* A kernel before 5.7: this cgroup gets C's pid written like any other. */
-    char dir[CK_MAX_STRING];
-    fd_target(ctx->clone_into.fd, dir, sizeof dir);
     int rc = keep_procs(ctx, ctx->clone_into.fd, ctx->clone_into.step, dir);
     close(ctx->clone_into.fd);
     ctx->clone_into.fd = -1;

@@ -25,10 +25,8 @@ import { cgroupsV2, type BpfSys } from '../../cgroups-v2/src/index.js';
 import { namespaces } from '../../namespaces/src/index.js';
 import type { Io } from './main.js';
 import { defaultConfig } from './spec/default-config.js';
+import { silent, type Main } from './warm-up.js';
 
-type Main = (argv: string[], io: Io) => Promise<number>;
-
-const silent: Io = { stdout: () => {}, stderr: () => {} };
 
 /** The cgroup below every hierarchy's stand-in that the warm-up's container gets. */
 const CGROUP = '/ckrun-warm-up/run';

@@ -12,9 +12,11 @@ import { join } from 'node:path';
 import { StateStore } from '../../core/src/state/store.js';
 import type { Io } from './main.js';
 
-type Main = (argv: string[], io: Io) => Promise<number>;
+/** The CLI's entry (main.ts), as the warm-ups call it. */
+export type Main = (argv: string[], io: Io) => Promise<number>;
 
-const silent: Io = { stdout: () => {}, stderr: () => {} };
+/** Where a warm-up's calls print at build time: nowhere. */
+export const silent: Io = { stdout: () => {}, stderr: () => {} };
 
 /** io: where the calls print (nowhere at build time; tests look). */
 export async function warmUp(main: Main, io: Io = silent): Promise<void> {

@@ -33,6 +33,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
   // ck-init places the init itself when the manager can create without a process (see JOIN_CGROUP).
   const initJoins = manager.create !== undefined;
   if (manager.create) await manager.create();
+  const cgroupPaths = manager.paths();
   const fifo = ctx.store.fifoPath(state.id);
   const steps = await buildInitPlan({
     spec,
@@ -41,9 +42,9 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
     namespaces,
     capabilities,
     process: processInputs(spec, options),
-    cgroupPaths: manager.paths(),
+    cgroupPaths,
     cgroupPath: state.cgroupPath,
-    cgroupJoins: initJoins ? [...new Set(Object.values(manager.paths()))] : undefined,
+    cgroupJoins: initJoins ? [...new Set(Object.values(cgroupPaths))] : undefined,
     execFifo: fifo,
     monitor: !options.detached,
     consoleSocket: options.consoleSocket,
@@ -69,7 +70,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
     const stat = await readProcStat(launched.pid);
     state.pid = launched.pid;
     state.initStartTime = stat?.startTime ?? '';
-    state.cgroupPaths = manager.paths();
+    state.cgroupPaths = cgroupPaths;
     state.namespacePaths = drivers.namespaces.namespacePaths(launched.pid, spec);
     await ctx.store.save(state);
     const child = launched.child;
