@@ -4,7 +4,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { createFactory, type Factory } from '@containerkit/core';
+import { createFactory, type Factory, type FactoryOptions } from '@containerkit/core';
 import { capabilities } from '@containerkit/capabilities';
 import { cgroupsV1 } from '@containerkit/cgroups-v1';
 import { cgroupsV2 } from '@containerkit/cgroups-v2';
@@ -43,12 +43,18 @@ export class TestWorld {
     await chmod(this.dir, 0o755);
     await buildBusyboxBundle(this.dir, { cgroupsPath: `${this.cgroupParent}/unused` });
     this.rootfs = join(this.dir, 'rootfs');
-    this.factory = createFactory({
+    this.factory = this.newFactory();
+  }
+
+  /** A factory over this world's state root with the real drivers; options replace any of them (say, sys). */
+  newFactory(options: Partial<FactoryOptions> = {}): Factory {
+    return createFactory({
       root: join(this.dir, 'state'),
       // The first whose probe() accepts the host serves: v2 on a pure v2 host, v1 on a hybrid one.
       cgroups: [cgroupsV2(), cgroupsV1()],
       namespaces: namespaces(),
       capabilities: capabilities(),
+      ...options,
     });
   }
 

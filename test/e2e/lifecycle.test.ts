@@ -1,4 +1,6 @@
-import { readFileSync, readlinkSync, rmdirSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { recordingSys } from '@containerkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cgroupHierarchyDirs, cgroupV2, collect, isRoot, NEEDS_ROOT, TestWorld } from './helpers.js';
 
@@ -35,6 +37,26 @@ describe.skipIf(!isRoot)(`library lifecycle (${isRoot ? 'as root' : NEEDS_ROOT})
     expect(await container.status()).toBe('stopped');
     await container.destroy();
     await expect(world.factory.load(id)).rejects.toMatchObject({ code: 'ContainerNotExists' });
+  });
+
+  it('run() execs the process once the init is ready: no exec fifo, never "created"', async () => {
+    const { id, bundle, config } = await world.bundle((c) => (c.process.args = ['true']));
+    // A system-call seam that refuses mkfifo: start() would fail here, run() must not need it.
+    const sys = recordingSys({
+      mkfifo: () => {
+        throw new Error('run() made an exec fifo');
+      },
+    });
+    const container = await world.newFactory({ sys }).create(id, config, { bundle });
+    try {
+      const proc = await container.run({ stdio: 'ignore' });
+      expect(await proc.wait()).toEqual({ exitCode: 0, signal: null });
+      expect(sys.calls.map((c) => c.call)).not.toContain('mkfifo');
+      expect(await container.status()).toBe('stopped');
+    } finally {
+      await container.destroy();
+    }
+    expect(existsSync(join(world.dir, 'state', id))).toBe(false);
   });
 
   it('has the keys of the OCI state plus runc\'s', async () => {

@@ -46,16 +46,16 @@ export class V1Manager implements CgroupManager {
   async create(): Promise<void> {
     const resources = this.config.resources;
     if (resources) await this.validate(resources);
-    for (const { dir, keys } of this.groups) await this.createGroup(dir, keys, resources);
+    // The hierarchies are independent: one's mkdir need not wait for another's. All settle
+    // before a failure is reported, so the caller's clean-up races no mkdir.
+    await settleAll(this.groups.map(({ dir, keys }) => this.createGroup(dir, keys, resources)));
   }
 
   async apply(pid: number): Promise<void> {
     await this.create();
     // The joins wait in the kernel (see joinCgroup): one hierarchy's wait need not follow another's.
     // All settle before a failure is reported, so the caller's clean-up races no write.
-    const joins = await Promise.allSettled(this.groups.map(({ dir }) => joinCgroup(dir, pid)));
-    const failed = joins.find((j) => j.status === 'rejected');
-    if (failed) throw failed.reason;
+    await settleAll(this.groups.map(({ dir }) => joinCgroup(dir, pid)));
   }
 
   /** cpuset's apply() creates its own levels (each needs cpus and mems before anyone joins). */
@@ -113,7 +113,7 @@ export class V1Manager implements CgroupManager {
   }
 
   async destroy(): Promise<void> {
-    for (const { dir } of this.groups) await removeCgroup(dir);
+    await settleAll(this.groups.map(({ dir }) => removeCgroup(dir)));
   }
 
   async exists(): Promise<boolean> {
@@ -162,4 +162,10 @@ async function unifiedOffers(dir: string): Promise<string[]> {
   const own = await readCgOptional(dir, 'cgroup.controllers');
   const text = own ?? (await readCgOptional(dirname(dir), 'cgroup.subtree_control')) ?? '';
   return text.trim().split(/\s+/).filter(Boolean);
+}
+
+/** Waits for every call, then throws the first failure. */
+async function settleAll(calls: Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(calls)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

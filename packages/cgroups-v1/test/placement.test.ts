@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, held, newManager } from './helpers/cgroup.js';
 import { canRunIntegration, hierarchies, leftovers, testParent, whyNot } from './helpers/host.js';
@@ -27,6 +28,19 @@ describe.skipIf(!canRunIntegration)(`placement on the real hierarchy (${canRunIn
     const root = hierarchies.find((x) => x.controllers.includes('cpuset'))!.mountPoint;
     expect(readFileSync(`${dir}/cpuset.cpus`, 'utf8')).toBe(readFileSync(`${root}/cpuset.effective_cpus`, 'utf8'));
     expect(readFileSync(`${dir}/cpuset.mems`, 'utf8').trim()).not.toBe('');
+  });
+
+  it('marks the cpuset levels it makes above the container clone_children, so the next container is filled at mkdir', async () => {
+    const first = newManager('shared/one');
+    const h = held('sleep 30');
+    await first.apply(h.pid);
+    const shared = dirname(first.paths().cpuset!);
+    expect(readFileSync(`${shared}/cgroup.clone_children`, 'utf8').trim()).toBe('1');
+    // Made by the kernel's copy this time: no write is needed, and the pid can join.
+    const second = newManager('shared/two');
+    await second.apply(h.pid);
+    expect(readFileSync(`${second.paths().cpuset!}/cpuset.cpus`, 'utf8')).toBe(readFileSync(`${shared}/cpuset.cpus`, 'utf8'));
+    expect(procs(second.paths().cpuset!)).toContain(h.pid);
   });
 
   it('lists the processes of the cgroup, and those of sub-cgroups when recursive', async () => {

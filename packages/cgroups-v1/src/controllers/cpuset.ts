@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdir, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ContainerError, omitEmpty, readCg, readCgOptional, readUint, systemError, writeCg } from '@containerkit/core';
 import type { Controller } from '../controller.js';
@@ -37,24 +37,49 @@ export const cpuset: Controller = {
   },
 };
 
-/** Creates dir (and any missing ancestor), copying cpus/mems down from the nearest populated parent. */
-async function ensureLevel(dir: string): Promise<void> {
+/**
+ * Creates dir (and any missing ancestor) ready to be joined: a new cpuset cgroup starts with
+ * empty cpus and mems, which are copied down from its parent. An ancestor made here also gets
+ * cgroup.clone_children, so that the kernel fills in the containers made below it (say, under
+ * /containerkit) at mkdir, and their copy is two reads instead of six calls.
+ */
+async function ensureLevel(dir: string, ancestor = false): Promise<void> {
   const parent = dirname(dir);
-  if ((await readCgOptional(parent, 'cpuset.cpus')) === undefined) {
-    // Up to "/" without a populated level: dir is not in a cpuset hierarchy at all.
-    if (parent === dirname(parent)) {
-      throw new ContainerError('SystemError', `cgroup: creating ${dir}: no cgroup above it has cpuset.cpus; is it in a cpuset hierarchy?`);
-    }
-    await ensureLevel(parent);
-  }
+  let made: boolean;
   try {
-    mkdirSync(dir);
+    made = await makeDir(dir);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw systemError(`cgroup: creating ${dir}`, e);
+    // Up to "/" without an existing level: dir is not in a cpuset hierarchy at all.
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || parent === dirname(parent)) throw notCpuset(dir, e);
+    await ensureLevel(parent, true);
+    made = await makeDir(dir);
   }
   for (const file of ['cpuset.cpus', 'cpuset.mems']) {
-    if ((await readCg(dir, file)).trim() === '') await writeCg(dir, file, (await readCg(parent, file)).trim());
+    const own = await readCgOptional(dir, file);
+    if (own === undefined) {
+      if (made) await rmdir(dir).catch(() => undefined);
+      throw notCpuset(dir);
+    }
+    if (own.trim() === '') await writeCg(dir, file, (await readCg(parent, file)).trim());
   }
+  if (made && ancestor) await writeCg(dir, 'cgroup.clone_children', '1');
+}
+
+/** mkdir; false when dir already exists. */
+async function makeDir(dir: string): Promise<boolean> {
+  try {
+    await mkdir(dir);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+}
+
+function notCpuset(dir: string, cause?: unknown): ContainerError {
+  const why = (cause as NodeJS.ErrnoException | undefined)?.code;
+  if (why && why !== 'ENOENT') return systemError(`cgroup: creating ${dir}`, cause);
+  return new ContainerError('SystemError', `cgroup: creating ${dir}: no cgroup above it has cpuset.cpus; is it in a cpuset hierarchy?`);
 }
 
 /** "0-2,4" → [0, 1, 2, 4], as runc's cpuset stats list them. */

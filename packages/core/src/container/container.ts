@@ -63,14 +63,7 @@ export class Container {
    * fails destroys the container: no cgroup, process or state directory is left behind.
    */
   start(process: ProcessOptions = {}): Promise<ContainerProcess> {
-    return this.locked(async () => {
-      try {
-        return await startInit(this.ctx, process, this.noPivot);
-      } catch (error) {
-        await destroyContainer(this.ctx).catch(() => undefined);
-        throw error;
-      }
-    });
+    return this.locked(() => this.startOrDestroy(process, true));
   }
 
   /** Lets a created container's init exec its process (`runc start`). */
@@ -84,11 +77,12 @@ export class Container {
     });
   }
 
-  /** start + exec. */
-  async run(process: ProcessOptions = {}): Promise<ContainerProcess> {
-    const started = await this.start(process);
-    await this.exec();
-    return started;
+  /**
+   * start + exec in one: the init execs the process as soon as it is ready, so no exec fifo
+   * is made, opened and removed. The state goes from "creating" to "running".
+   */
+  run(process: ProcessOptions = {}): Promise<ContainerProcess> {
+    return this.locked(() => this.startOrDestroy(process, false));
   }
 
   async signal(signal: NodeJS.Signals | number | string): Promise<void> {
@@ -153,6 +147,15 @@ export class Container {
   /** One event per OOM kill in the container until the signal aborts. */
   notifyOOM(signal?: AbortSignal): AsyncIterable<void> {
     return cgroupManager(this.ctx).oomEvents(signal);
+  }
+
+  private async startOrDestroy(process: ProcessOptions, holdForExec: boolean): Promise<ContainerProcess> {
+    try {
+      return await startInit(this.ctx, process, this.noPivot, holdForExec);
+    } catch (error) {
+      await destroyContainer(this.ctx).catch(() => undefined);
+      throw error;
+    }
   }
 
   private locked<T>(fn: () => Promise<T>): Promise<T> {

@@ -16,10 +16,11 @@ const CLONE_NEWNS = 0x20000n;
 
 /**
  * Starts the container's init: it is placed in its cgroups, sets up the rootfs and the process,
- * reports ready and then waits on the exec fifo (status "created"). Anything that fails undoes
- * its fifo; Container.start then destroys the rest.
+ * reports ready and then, if holdForExec, waits on the exec fifo (status "created"); otherwise it
+ * execs the process at once. Anything that fails undoes its fifo; Container.start then destroys
+ * the rest.
  */
-export async function startInit(ctx: ContainerContext, options: ProcessOptions, noPivot: boolean): Promise<ContainerProcess> {
+export async function startInit(ctx: ContainerContext, options: ProcessOptions, noPivot: boolean, holdForExec: boolean): Promise<ContainerProcess> {
   const { state, drivers } = ctx;
   const spec = state.spec;
   if (state.pid !== 0) throw new ContainerError('SystemError', `container "${state.id}" has already been started`);
@@ -34,7 +35,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
   const initJoins = manager.create !== undefined;
   if (manager.create) await manager.create();
   const cgroupPaths = manager.paths();
-  const fifo = ctx.store.fifoPath(state.id);
+  const fifo = holdForExec ? ctx.store.fifoPath(state.id) : undefined;
   const steps = await buildInitPlan({
     spec,
     bundle: state.bundle,
@@ -52,10 +53,10 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
   });
   const plan = encodePlan(steps);
 
-  ctx.sys.mkfifo(fifo, 0o622);
+  if (fifo) ctx.sys.mkfifo(fifo, 0o622);
   try {
     // mkfifo honours the umask; the init may be another user (a user namespace's root) that must write it.
-    await chmod(fifo, 0o622);
+    if (fifo) await chmod(fifo, 0o622);
     const launched = await launchInit({
       plan,
       steps,
@@ -89,7 +90,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
     };
   } catch (error) {
     // The caller (Container.start) destroys the cgroups and the state directory.
-    await ctx.store.removeFifo(state.id);
+    if (fifo) await ctx.store.removeFifo(state.id);
     throw error;
   }
 }

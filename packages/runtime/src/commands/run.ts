@@ -41,12 +41,17 @@ export const run: Command = {
     };
     if (!detach) for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
     try {
-      // Container.start removes what it made when it fails; any later failure destroys here.
-      proc = await container.start({ stdio: 'inherit', detached: detach, consoleSocket });
+      // start and run remove what they made when they fail; any later failure destroys here.
+      // A pid file is written while the init still waits on the exec fifo, as runc does; without
+      // one, nothing needs that pause and the init execs its process as soon as it is ready.
+      const options = { stdio: 'inherit', detached: detach, consoleSocket } as const;
+      proc = pidFile ? await container.start(options) : await container.run(options);
       let code = 0;
       try {
-        if (pidFile) writePidFile(pidFile, proc.pid);
-        await container.exec();
+        if (pidFile) {
+          writePidFile(pidFile, proc.pid);
+          await container.exec();
+        }
         if (detach) return 0;
         for (const signal of pending.splice(0)) forward(signal);
         code = exitStatusCode(await proc.wait());
