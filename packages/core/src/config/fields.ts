@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeValue } from './describe.js';
 
 /** A string from a closed list; the message names the bad value and the list. */

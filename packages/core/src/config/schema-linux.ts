@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { absolutePath, keysOneOf, named, noDuplicates, oneOf, oneOfString, stringMap } from './fields.js';
 import { INT, narrow, wide } from './integers.js';
 
