@@ -24,10 +24,11 @@ struct ck_ctx {
   const char *exec_name;    /* the args[0] that exec_path was resolved from */
   char exec_path[PATH_MAX]; /* resolved by CHECK_EXEC or EXEC */
   struct {
-    int fd;        /* cgroup.procs, open for writing */
+    int fd;        /* the file C writes "0" to in order to move itself: tasks (v1) or cgroup.procs (cgroup2) */
     uint32_t step; /* its JOIN_CGROUP step */
   } cgroups[CK_MAX_CGROUP_JOINS];
   int ncgroups;
+  int join_report[2]; /* pipe: C tells P which cgroup refused it; EOF alone means it joined them all */
   struct {
     int fd;        /* a cgroup2 directory C is cloned into, -1 if none */
     uint32_t step; /* its JOIN_CGROUP step */

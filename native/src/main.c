@@ -114,7 +114,7 @@ static __attribute__((noreturn)) void run_parent(struct ck_ctx *ctx, pid_t child
   /* The console socket is C's to use; the caller must see it close when C is done with it. */
   if (ctx->consolefd >= 0) close(ctx->consolefd);
   uint32_t failed_step;
-  if (ck_cgroup_place(ctx, child, &failed_step) < 0) {
+  if (ck_cgroup_await(ctx, &failed_step) < 0) {
     /* C waits for GO, which will never come: it must not outlive the failure. */
     int saved = errno;
     kill(child, SIGKILL);
@@ -167,7 +167,7 @@ static void clone_child(struct ck_ctx *ctx, const struct ck_step *s, uint32_t i)
     run_parent(ctx, child, monitor, pair[0]);
   }
   if (pair[0] >= 0) close(pair[0]);
-  ck_cgroup_close(ctx);
+  ck_cgroup_join_self(ctx);
   ctx->monitorfd = pair[1];
   /* Its own session, as runc's init: no signal meant for the caller's job reaches it. */
   if (setsid() < 0) {
@@ -209,7 +209,7 @@ static int become_namespace_root(struct ck_ctx *ctx) {
 }
 
 static int run(void) {
-  struct ck_ctx ctx = { .sync_fd = SYNC_FD, .rootfd = -1, .fifofd = -1, .hostprocfd = -1, .consolefd = -1, .monitorfd = -1, .clone_into = { .fd = -1 } };
+  struct ck_ctx ctx = { .sync_fd = SYNC_FD, .rootfd = -1, .fifofd = -1, .hostprocfd = -1, .consolefd = -1, .monitorfd = -1, .clone_into = { .fd = -1 }, .join_report = { -1, -1 } };
   if (fcntl(SYNC_FD, F_SETFD, FD_CLOEXEC) < 0) {
     fprintf(stderr, "ck-init: fd 3 must be the sync socket: %s\n", strerror(errno));
     return 1;
