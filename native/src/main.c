@@ -3,6 +3,7 @@
  * described in packages/core/src/plan/protocol.ts.
  *
  *   ck-init                 run a plan (see protocol.ts)
+ *   ck-init --zygote        fork a ck-init for each request on fd 3 (zygote.c)
  *   ck-init --print-plan    decode a plan from stdin and print one canonical line per step
  */
 #define _GNU_SOURCE
@@ -27,6 +28,7 @@
 #include "console.h"
 #include "ctx.h"
 #include "sync.h"
+#include "zygote.h"
 
 #define SYNC_FD 3
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
@@ -255,8 +257,9 @@ static int run(void) {
 
 int main(int argc, char **argv, char **envp) {
   if (argc == 2 && strcmp(argv[1], "--print-plan") == 0) return print_plan();
-  if (argc != 1) {
-    fprintf(stderr, "usage: ck-init [--print-plan]\n");
+  int zygote = argc == 2 && strcmp(argv[1], "--zygote") == 0;
+  if (argc != 1 && !zygote) {
+    fprintf(stderr, "usage: ck-init [--zygote | --print-plan]\n");
     return 2;
   }
   ensure_sealed_self(argv, envp);
@@ -264,5 +267,9 @@ int main(int argc, char **argv, char **envp) {
   prctl(PR_SET_NAME, "ck-init", 0, 0, 0);
   /* Nothing may ptrace ck-init or open its /proc entries until it execs (runc CVE-2016-9962). */
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) die_early(errno, "prctl PR_SET_DUMPABLE");
+  if (zygote) {
+    int status = ck_zygote();
+    if (status >= 0) return status;
+  }
   return run();
 }

@@ -112,18 +112,31 @@ export class TestWorld {
 }
 
 /**
- * Live processes left behind: any in the world's cgroups, and any child of this test process
- * (a ck-init monitor that outlived its container).
+ * Live processes left behind: any in the world's cgroups, and any ck-init this test process
+ * started (a monitor that outlived its container): a child of it, or of its ck-init zygote,
+ * which itself lives as long as the process and is no leak.
  */
 function leftoverProcesses(cgroupParent: string): number[] {
-  const pids: number[] = [];
+  const processes: { pid: number; ppid: number; zygote: boolean }[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (state === 'Z') continue;
-      if (Number(ppid) === process.pid || readFileSync(`/proc/${entry}/cgroup`, 'utf8').includes(`${cgroupParent}/`)) pids.push(Number(entry));
+      const zygote = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes('--zygote');
+      processes.push({ pid: Number(entry), ppid: Number(ppid), zygote });
+    } catch {
+      // gone while we looked
+    }
+  }
+  const ours = (p: { ppid: number }) => p.ppid === process.pid;
+  const parents = new Set([process.pid, ...processes.filter((p) => ours(p) && p.zygote).map((p) => p.pid)]);
+  const pids: number[] = [];
+  for (const p of processes) {
+    if (ours(p) && p.zygote) continue;
+    try {
+      if (parents.has(p.ppid) || readFileSync(`/proc/${p.pid}/cgroup`, 'utf8').includes(`${cgroupParent}/`)) pids.push(p.pid);
     } catch {
       // gone while we looked
     }

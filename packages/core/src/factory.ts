@@ -22,6 +22,12 @@ export interface FactoryOptions {
   capabilities: CapabilitiesDriver;
   /** The system-call seam; tests pass a recording fake. */
   sys?: Sys;
+  /**
+   * Fork each container's ck-init from one long-lived ck-init (a zygote, started with the first
+   * container) instead of spawning it: an exec saved per container. Default true; a process
+   * that starts one container (ckrun) saves nothing and turns it off.
+   */
+  zygote?: boolean;
 }
 
 export interface Factory {
@@ -41,7 +47,8 @@ export function createFactory(options: FactoryOptions): Factory {
   let drivers: Promise<Drivers> | undefined;
   const pickDrivers = () => (drivers ??= selectDrivers(options));
 
-  const context = async (state: SavedState): Promise<ContainerContext> => ({ store, sys, drivers: await pickDrivers(), state });
+  const zygote = options.zygote ?? true;
+  const context = async (state: SavedState): Promise<ContainerContext> => ({ store, sys, zygote, drivers: await pickDrivers(), state });
 
   return {
     root,

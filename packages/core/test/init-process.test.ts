@@ -36,7 +36,7 @@ async function readAll(stream: Readable | null): Promise<string> {
 
 describe('startInitProcess (posix_spawn, no fork of the caller)', () => {
   it('wires piped stdio and the sync socket as fd 3, with an empty environment, a new session and default signals', async () => {
-    const child = startInitProcess(probe, probe, ['pipe', 'pipe', 'pipe'], true);
+    const child = startInitProcess(probe, probe, ['pipe', 'pipe', 'pipe'], false);
     child.stdin!.end('hello\n');
     const [out, err, sync] = await Promise.all([readAll(child.stdout), readAll(child.stderr), readAll(child.sync)]);
     await child.reaped();
@@ -61,7 +61,7 @@ describe('startInitProcess (posix_spawn, no fork of the caller)', () => {
     const sleeper = join(dir, 'sleeper.sh');
     writeFileSync(sleeper, '#!/bin/sh\nexec /bin/sleep 30\n');
     chmodSync(sleeper, 0o755);
-    const child = startInitProcess(sleeper, sleeper, ['ignore', 'ignore', 'ignore'], true);
+    const child = startInitProcess(sleeper, sleeper, ['ignore', 'ignore', 'ignore'], false);
     child.sync.destroy();
     child.kill();
     await child.reaped();
@@ -69,7 +69,7 @@ describe('startInitProcess (posix_spawn, no fork of the caller)', () => {
   });
 
   it('names the path and the errno when it cannot start', () => {
-    expect(() => startInitProcess(join(dir, 'missing'), join(dir, 'missing'), ['ignore', 'ignore', 'ignore'], true)).toThrow(/posix_spawn .*missing: ENOENT/);
+    expect(() => startInitProcess(join(dir, 'missing'), join(dir, 'missing'), ['ignore', 'ignore', 'ignore'], false)).toThrow(/posix_spawn .*missing: ENOENT/);
   });
 });
 

@@ -13,6 +13,8 @@ export function openFactory(globals: Pick<GlobalOptions, 'root'>): Factory {
     cgroups: [cgroupsV2(), cgroupsV1()],
     namespaces: namespaces(),
     capabilities: capabilities(),
+    // One container per call: a zygote would be one more exec, not one fewer.
+    zygote: false,
   });
 }
 

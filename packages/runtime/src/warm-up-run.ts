@@ -142,7 +142,7 @@ async function createAndFailToStart(root: string, bundle: string, config: object
       throw refused;
     },
   });
-  const factory = createFactory({ root, cgroups: cgroups.map(withoutCgroupfs), namespaces: namespaces(), capabilities: capabilities(), sys });
+  const factory = createFactory({ root, cgroups: cgroups.map(withoutCgroupfs), namespaces: namespaces(), capabilities: capabilities(), sys, zygote: false });
   const container = await factory.create('warm-up', config, { bundle });
   await container.start({ stdio: 'inherit', detached: false }).catch((error: unknown) => {
     if (error !== refused) throw error;

@@ -14,6 +14,8 @@ export interface ContainerContext {
   readonly store: StateStore;
   readonly drivers: Drivers;
   readonly sys: Sys;
+  /** Whether ck-init is forked by a zygote (FactoryOptions.zygote). */
+  readonly zygote: boolean;
   state: SavedState;
 }
 

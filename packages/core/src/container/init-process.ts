@@ -2,6 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { reapIfExited, socketPair, spawnProcess } from '../sys/spawn.js';
+import { forkFromZygote } from '../sys/zygote.js';
 import type { StdioMode } from './types.js';
 
 /** ck-init as started by launch.ts: its pid, the parent's end of the sync socket and of any piped stdio. */
@@ -22,10 +23,11 @@ export interface InitProcess {
 
 /**
  * Starts ck-init (path; argv0 names it) with stdio as asked and the sync socket as fd 3, in a
- * session of its own. Node does not see this child (libuv reaps only the children it started),
- * so reaped() does.
+ * session of its own: forked by the zygote (sys/zygote.ts) if asked and one serves, else
+ * spawned. Node does not see this child (libuv reaps only the children it started), so
+ * reaped() does.
  */
-export function startInitProcess(path: string, argv0: string, stdio: readonly StdioMode[], newSession: boolean): InitProcess {
+export function startInitProcess(path: string, argv0: string, stdio: readonly StdioMode[], zygote: boolean): InitProcess {
   const childFds: number[] = [];
   const parentEnds: (Socket | null)[] = [];
   // The child's ends, closed here once the child has its copies (or was never started).
@@ -53,8 +55,10 @@ export function startInitProcess(path: string, argv0: string, stdio: readonly St
     childFds.push(syncChild);
     const sync = new Socket({ fd: syncParent, readable: true, writable: true });
     parentEnds.push(sync);
-    const pid = spawnProcess(path, argv0, childFds, { newSession });
-    return initProcess(pid, sync, parentEnds.slice(0, 3));
+    const forked = zygote ? forkFromZygote(path, argv0, childFds) : undefined;
+    if (forked) return initProcess(forked.pid, forked.reap, sync, parentEnds.slice(0, 3));
+    const pid = spawnProcess(path, argv0, childFds, { newSession: true });
+    return initProcess(pid, () => reapIfExited(pid), sync, parentEnds.slice(0, 3));
   } catch (error) {
     for (const end of parentEnds) end?.destroy();
     throw error;
@@ -63,7 +67,7 @@ export function startInitProcess(path: string, argv0: string, stdio: readonly St
   }
 }
 
-function initProcess(pid: number, sync: Socket, [stdin, stdout, stderr]: (Socket | null)[]): InitProcess {
+function initProcess(pid: number, reapIfExited: () => boolean, sync: Socket, [stdin, stdout, stderr]: (Socket | null)[]): InitProcess {
   let gone = false;
   let reaping: Promise<void> | undefined;
   return {
@@ -82,7 +86,7 @@ function initProcess(pid: number, sync: Socket, [stdin, stdout, stderr]: (Socket
     },
     reaped() {
       reaping ??= (async () => {
-        for (let delay = 1; !reapIfExited(pid); delay = Math.min(delay * 2, 50)) {
+        for (let delay = 1; !reapIfExited(); delay = Math.min(delay * 2, 50)) {
           // Not unref'd: a start that failed rejects only after this, and must not be cut short.
           await new Promise((r) => setTimeout(r, delay));
         }

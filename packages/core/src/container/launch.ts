@@ -18,6 +18,8 @@ export interface LaunchOptions {
   onPid: (pid: number) => Promise<void>;
   /** No monitor: once ready, nothing of the container keeps this process alive. */
   detached: boolean;
+  /** ck-init is forked by the process's zygote (sys/zygote.ts) rather than spawned. */
+  zygote: boolean;
 }
 
 export interface LaunchedInit {
@@ -39,7 +41,7 @@ export async function launchInit(options: LaunchOptions): Promise<LaunchedInit> 
   let child: InitProcess;
   try {
     // A clean environment: nothing of the caller's (NODE_OPTIONS, secrets) reaches the container.
-    child = startInitProcess(sealedCopyPath(ckInitPath), ckInitPath, options.stdio, true);
+    child = startInitProcess(sealedCopyPath(ckInitPath), ckInitPath, options.stdio, options.zygote);
   } catch (e) {
     throw new ContainerError('SystemError', `starting ck-init (${ckInitPath}): ${(e as Error).message}`, { cause: e });
   }

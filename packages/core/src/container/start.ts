@@ -62,6 +62,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
       steps,
       stdio: stdioOptions(options.stdio),
       detached: options.detached ?? false,
+      zygote: ctx.zygote,
       onPid: async (pid) => {
         if (!initJoins) await manager.apply(pid);
         await manager.set(resources);

@@ -8,6 +8,7 @@ const POSIX_SPAWN_SETSIGMASK = 0x08;
 const POSIX_SPAWN_SETSID = 0x80;
 const AF_UNIX = 1;
 const SOCK_STREAM = 1;
+const SOCK_SEQPACKET = 5;
 const SOCK_CLOEXEC = 0o2000000;
 const WNOHANG = 1;
 // Room for posix_spawn_file_actions_t (80 bytes), posix_spawnattr_t (336) and sigset_t (128).
@@ -64,13 +65,13 @@ function check(call: string, rc: number, errno: number): void {
 }
 
 /**
- * posix_spawn(3) of path with argv [argv0] and an empty environment, child fd i being
+ * posix_spawn(3) of path with argv [argv0, ...args] and an empty environment, child fd i being
  * childFds[i]. glibc's posix_spawn runs the child on the parent's memory until it execs
  * (CLONE_VM | CLONE_VFORK), so nothing of the caller's heap is copied: Node's own spawn forks,
  * and for a process of a hundred megabytes the page tables are most of a container's start.
  * Every signal is unblocked and back to its default (Node ignores SIGPIPE), as Node does.
  */
-export function spawnProcess(path: string, argv0: string, childFds: readonly number[], options: { newSession: boolean }): number {
+export function spawnProcess(path: string, argv0: string, childFds: readonly number[], options: { newSession: boolean; args?: readonly string[] }): number {
   const f = load();
   const actions = Buffer.alloc(OPAQUE_BYTES);
   const attr = Buffer.alloc(OPAQUE_BYTES);
@@ -88,7 +89,7 @@ export function spawnProcess(path: string, argv0: string, childFds: readonly num
     check('posix_spawnattr_setflags', f.setFlags(attr, flags), f.errno());
     const pid: IntOut = [0];
     // posix_spawn returns the error number instead of setting errno.
-    const rc = f.spawn(pid, path, actions, attr, [argv0, null], [null]);
+    const rc = f.spawn(pid, path, actions, attr, [argv0, ...(options.args ?? []), null], [null]);
     if (rc !== 0) check(`posix_spawn ${argv0}`, rc, rc);
     return pid[0];
   } finally {
@@ -97,11 +98,12 @@ export function spawnProcess(path: string, argv0: string, childFds: readonly num
   }
 }
 
-/** socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): both ends close on exec. */
-export function socketPair(): [number, number] {
+/** socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC), or SOCK_SEQPACKET for messages: both ends close on exec. */
+export function socketPair(kind: 'stream' | 'seqpacket' = 'stream'): [number, number] {
   const f = load();
   const fds = Buffer.alloc(8);
-  check('socketpair', f.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) === 0 ? 0 : -1, f.errno());
+  const type = kind === 'stream' ? SOCK_STREAM : SOCK_SEQPACKET;
+  check('socketpair', f.socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, fds) === 0 ? 0 : -1, f.errno());
   return [fds.readInt32LE(0), fds.readInt32LE(4)];
 }
 
