@@ -18,6 +18,15 @@ function stat(pid: number): string[] {
   return text.slice(text.lastIndexOf(')') + 2).split(' ');
 }
 
+/** Sends a plan ck-init cannot decode and returns the detail of the ERROR it answers with. */
+async function badPlan(sync: Socket): Promise<string> {
+  const frame = nextFrame(sync);
+  sync.write(encodeFrame(FRAME.PLAN, Buffer.from('not a plan')));
+  const { type, payload } = await frame;
+  expect(type).toBe(FRAME.ERROR);
+  return decodeErrorFrame(payload).detail;
+}
+
 function nextFrame(sync: Socket): Promise<{ type: number; payload: Buffer }> {
   const decoder = new FrameDecoder();
   return new Promise((resolve, reject) => {
@@ -31,36 +40,38 @@ function nextFrame(sync: Socket): Promise<{ type: number; payload: Buffer }> {
 
 describe.skipIf(!built)(`ck-init forked by a zygote (${built ? 'native build present' : 'skipped: needs `pnpm build` for native/dist/ck-init'})`, () => {
   it('forks every ck-init from one zygote, each in a session of its own, and reaps them through it', async () => {
-    const first = startInitProcess(path, ckInitPath, ['ignore', 'ignore', 'ignore'], true);
-    const second = startInitProcess(path, ckInitPath, ['ignore', 'ignore', 'ignore'], true);
-    try {
-      // Both wait for a plan on fd 3: alive, and children of the same zygote, not of this process.
-      const [a, b] = [stat(first.pid), stat(second.pid)];
-      const zygote = Number(a[1]);
-      expect(zygote).not.toBe(process.pid);
-      expect(Number(b[1])).toBe(zygote);
-      expect(readFileSync(`/proc/${zygote}/cmdline`, 'utf8').split('\0')).toContain('--zygote');
-      expect(Number(a[3])).toBe(first.pid);
-      expect(Number(b[3])).toBe(second.pid);
-    } finally {
-      // EOF where the plan should be: ck-init exits, and the zygote reaps it when asked.
-      first.sync.destroy();
-      second.sync.destroy();
-    }
-    await Promise.all([first.reaped(), second.reaped()]);
-    expect(() => process.kill(first.pid, 0)).toThrow(/ESRCH/);
-    expect(() => process.kill(second.pid, 0)).toThrow(/ESRCH/);
+    const children = [0, 1].map(() => startInitProcess(path, ckInitPath, ['ignore', 'ignore', 'ignore'], true));
+    // An answer on the sync socket shows each child running as ck-init; the zygote reaps only
+    // when asked, so its /proc entry is there to read whether it has exited yet or not.
+    await Promise.all(children.map((child) => badPlan(child.sync)));
+    const [a, b] = children.map((child) => stat(child.pid));
+    const zygote = Number(a![1]);
+    expect(zygote).not.toBe(process.pid);
+    expect(Number(b![1])).toBe(zygote);
+    expect(readFileSync(`/proc/${zygote}/cmdline`, 'utf8').split('\0')).toContain('--zygote');
+    expect(children.map((child, i) => Number([a, b][i]![3]) === child.pid)).toEqual([true, true]);
+    for (const child of children) child.sync.destroy();
+    await Promise.all(children.map((child) => child.reaped()));
+    // The zygote takes requests in order: once it has answered a later one, it has reaped both.
+    const third = startInitProcess(path, ckInitPath, ['ignore', 'ignore', 'ignore'], true);
+    third.sync.destroy();
+    await third.reaped();
+    for (const child of children) expect(() => process.kill(child.pid, 0)).toThrow(/ESRCH/);
   });
 
   it('hands the child its sync socket as fd 3: a bad plan is answered with ERROR', async () => {
     const child = startInitProcess(path, ckInitPath, ['ignore', 'ignore', 'ignore'], true);
-    const frame = nextFrame(child.sync);
-    child.sync.write(encodeFrame(FRAME.PLAN, Buffer.from('not a plan')));
-    const { type, payload } = await frame;
-    expect(type).toBe(FRAME.ERROR);
-    expect(decodeErrorFrame(payload).detail).toMatch(/^plan: /);
+    expect(await badPlan(child.sync)).toMatch(/^plan: /);
     child.sync.destroy();
     await child.reaped();
+  });
+
+  it('kill() reaches the child through its pidfd, and reaped() sees it go', async () => {
+    const child = startInitProcess(path, ckInitPath, ['ignore', 'ignore', 'ignore'], true);
+    // It waits for a plan on its sync socket, which this side keeps open: only the kill can end it.
+    child.kill();
+    await child.reaped();
+    child.sync.destroy();
   });
 
   it('starts a new zygote when the one it had was killed', async () => {
@@ -69,6 +80,8 @@ describe.skipIf(!built)(`ck-init forked by a zygote (${built ? 'native build pre
     before.sync.destroy();
     await before.reaped();
     process.kill(oldZygote, 'SIGKILL');
+    // Dead (a zombie until the library notices), so the next request cannot reach it.
+    while (existsSync(`/proc/${oldZygote}`) && stat(oldZygote)[0] !== 'Z') await new Promise((r) => setTimeout(r, 5));
     const after = startInitProcess(path, ckInitPath, ['ignore', 'ignore', 'ignore'], true);
     try {
       const newZygote = Number(stat(after.pid)[1]);

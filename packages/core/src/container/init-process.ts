@@ -2,7 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { reapIfExited, socketPair, spawnProcess } from '../sys/spawn.js';
-import { forkFromZygote } from '../sys/zygote.js';
+import { forkFromZygote, type InitChild } from '../sys/zygote.js';
 import type { StdioMode } from './types.js';
 
 /** ck-init as started by launch.ts: its pid, the parent's end of the sync socket and of any piped stdio. */
@@ -56,9 +56,7 @@ export function startInitProcess(path: string, argv0: string, stdio: readonly St
     const sync = new Socket({ fd: syncParent, readable: true, writable: true });
     parentEnds.push(sync);
     const forked = zygote ? forkFromZygote(path, argv0, childFds) : undefined;
-    if (forked) return initProcess(forked.pid, forked.reap, sync, parentEnds.slice(0, 3));
-    const pid = spawnProcess(path, argv0, childFds, { newSession: true });
-    return initProcess(pid, () => reapIfExited(pid), sync, parentEnds.slice(0, 3));
+    return initProcess(forked ?? spawnedChild(spawnProcess(path, argv0, childFds, { newSession: true })), sync, parentEnds.slice(0, 3));
   } catch (error) {
     for (const end of parentEnds) end?.destroy();
     throw error;
@@ -67,15 +65,11 @@ export function startInitProcess(path: string, argv0: string, stdio: readonly St
   }
 }
 
-function initProcess(pid: number, reapIfExited: () => boolean, sync: Socket, [stdin, stdout, stderr]: (Socket | null)[]): InitProcess {
+/** A child of this process: signalled by pid until waitpid has reaped it, after which the pid may be another's. */
+function spawnedChild(pid: number): InitChild {
   let gone = false;
-  let reaping: Promise<void> | undefined;
   return {
     pid,
-    sync,
-    stdin: stdin ?? null,
-    stdout: stdout ?? null,
-    stderr: stderr ?? null,
     kill() {
       if (gone) return;
       try {
@@ -84,13 +78,30 @@ function initProcess(pid: number, reapIfExited: () => boolean, sync: Socket, [st
         // already a zombie
       }
     },
+    reapIfExited() {
+      gone ||= reapIfExited(pid);
+      return gone;
+    },
+  };
+}
+
+function initProcess(child: InitChild, sync: Socket, [stdin, stdout, stderr]: (Socket | null)[]): InitProcess {
+  let reaping: Promise<void> | undefined;
+  return {
+    get pid() {
+      return child.pid;
+    },
+    sync,
+    stdin: stdin ?? null,
+    stdout: stdout ?? null,
+    stderr: stderr ?? null,
+    kill: () => child.kill(),
     reaped() {
       reaping ??= (async () => {
-        for (let delay = 1; !reapIfExited(); delay = Math.min(delay * 2, 50)) {
+        for (let delay = 1; !child.reapIfExited(); delay = Math.min(delay * 2, 50)) {
           // Not unref'd: a start that failed rejects only after this, and must not be cut short.
           await new Promise((r) => setTimeout(r, delay));
         }
-        gone = true;
       })();
       return reaping;
     },

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import { ContainerError } from '../errors.js';
 import { errnoName, libcFunction } from './libc-calls.js';
 import { loadKoffi } from './koffi.js';
+import { libcSys } from './libc.js';
 import { reapIfExited, socketPair, spawnProcess } from './spawn.js';
 
 /*
@@ -26,11 +26,28 @@ const CONTROL_BYTES = 32;
 const BLOCK_BYTES = CONTROL + CONTROL_BYTES;
 
 const POLLIN = 1;
+const SIGKILL = 9;
 // A zygote answers within microseconds; one that does not (stopped, say) must not hang the caller.
 const ANSWER_TIMEOUT_MS = 5000;
 
 type SendMsg = (fd: number, msg: unknown, flags: number) => number;
 type Poll = (fds: Buffer, nfds: number, timeoutMs: number) => number;
+
+let bound: { sendmsg: SendMsg; poll: Poll } | undefined;
+function calls(): { sendmsg: SendMsg; poll: Poll } {
+  return (bound ??= {
+    sendmsg: libcFunction<SendMsg>('long sendmsg(int fd, void *msg, int flags)'),
+    poll: libcFunction<Poll>('int poll(void *fds, unsigned long nfds, int timeout)'),
+  });
+}
+
+/** struct pollfd for POLLIN on fd. */
+function pollIn(fd: number): Buffer {
+  const entry = Buffer.alloc(8);
+  entry.writeInt32LE(fd, 0);
+  entry.writeInt16LE(POLLIN, 4);
+  return entry;
+}
 
 /** The zygote's side of things as seen from here: its pid and the socket its requests go to. */
 class Zygote {
@@ -40,9 +57,9 @@ class Zygote {
   // The one 'S' message, in memory of a fixed address: msghdr → iovec → payload, and the control block whose fds change per call.
   private readonly message: unknown;
   private readonly fdSlots: Buffer;
-  private readonly sendmsg: SendMsg;
-  private readonly poll: Poll;
-  private readonly pollFd = Buffer.alloc(8);
+  private readonly pollFd: Buffer;
+  // Who gets each answer not read yet, in request order.
+  private readonly unread: ((answer: number | undefined) => void)[] = [];
   broken = false;
 
   constructor(
@@ -50,10 +67,7 @@ class Zygote {
     private readonly fd: number,
   ) {
     const koffi = loadKoffi();
-    this.sendmsg = libcFunction<SendMsg>('long sendmsg(int fd, void *msg, int flags)');
-    this.poll = libcFunction<Poll>('int poll(void *fds, unsigned long nfds, int timeout)');
-    this.pollFd.writeInt32LE(fd, 0);
-    this.pollFd.writeInt16LE(POLLIN, 4);
+    this.pollFd = pollIn(fd);
     this.message = koffi.alloc('uint8_t', BLOCK_BYTES);
     const base = koffi.address(this.message);
     const block = Buffer.from(koffi.view(this.message, BLOCK_BYTES));
@@ -72,33 +86,45 @@ class Zygote {
     this.reapRequest.write('R', 0, 'latin1');
   }
 
-  /** Forks a ck-init with these as its fds 0-3; undefined when the zygote no longer answers. */
-  spawn(childFds: readonly number[]): number | undefined {
+  /**
+   * Asks for a ck-init with these as its fds 0-3; false when the zygote no longer takes
+   * requests. The answer, its pid, is not waited for (the caller has the child's sync socket
+   * to wait on): answer() reads it when it is wanted, by then long sent.
+   */
+  spawn(childFds: readonly number[]): (() => number | undefined) | undefined {
     childFds.forEach((fd, i) => this.fdSlots.writeInt32LE(fd, 4 * i));
-    if (this.sendmsg(this.fd, this.message, MSG_NOSIGNAL) < 0) return this.fail();
-    const value = this.answer();
-    if (value === undefined) return undefined;
-    if (value < 0) throw new ContainerError('SystemError', `fork ck-init (zygote): ${errnoName(-value)}`, { syscall: 'fork', errno: errnoName(-value) });
-    return value;
+    if (calls().sendmsg(this.fd, this.message, MSG_NOSIGNAL) < 0) return this.fail();
+    return this.expectAnswer();
   }
 
-  /** true once the child has been reaped; a zygote that is gone took its children's exit with it. */
-  reap(pid: number): boolean {
-    if (this.broken) return true;
+  /** Asks the zygote to reap a child that has exited; its answer is read, and dropped, in turn. */
+  release(pid: number): void {
+    if (this.broken) return;
     this.reapRequest.writeInt32LE(pid, 1);
     try {
       writeSync(this.fd, this.reapRequest);
+      this.expectAnswer();
     } catch {
       this.fail();
-      return true;
     }
-    const value = this.answer();
-    if (value === undefined || value === 1) return true;
-    if (value === 0) return false;
-    throw new ContainerError('SystemError', `waitpid ${pid} (zygote): ${errnoName(-value)}`, { syscall: 'waitpid', errno: errnoName(-value) });
   }
 
-  private answer(): number | undefined {
+  /** Answers come in the order of the requests: the one wanted is read after those before it. */
+  private expectAnswer(): () => number | undefined {
+    let answer: number | undefined | null = null;
+    this.unread.push((value) => (answer = value));
+    return () => {
+      while (answer === null) this.readNext();
+      return answer;
+    };
+  }
+
+  private readNext(): void {
+    const deliver = this.unread.shift();
+    if (deliver) deliver(this.read());
+  }
+
+  private read(): number | undefined {
     try {
       // EOF and a reset make the socket readable too: the read then says which.
       if (this.readable() && readSync(this.fd, this.reply, 0, this.reply.length, null) === 4) {
@@ -112,7 +138,7 @@ class Zygote {
 
   private readable(): boolean {
     for (;;) {
-      const ready = this.poll(this.pollFd, 1, ANSWER_TIMEOUT_MS);
+      const ready = calls().poll(this.pollFd, 1, ANSWER_TIMEOUT_MS);
       if (ready >= 0) return ready === 1;
       if (errnoName(loadKoffi().errno()) !== 'EINTR') return false;
     }
@@ -123,6 +149,7 @@ class Zygote {
     if (this.broken) return;
     this.broken = true;
     closeSync(this.fd);
+    for (const deliver of this.unread.splice(0)) deliver(undefined);
   }
 
   /** Stops using a zygote that did not answer: it is ended and reaped. */
@@ -184,25 +211,73 @@ function zygoteFor(path: string, argv0: string): Zygote | undefined {
   }
 }
 
-/** A ck-init child forked by the zygote of path, in a session of its own, and how to reap it. */
-export interface ZygoteChild {
+/** A ck-init child, as the library holds it: how to end it, and to know it is gone. */
+export interface InitChild {
+  /** Its pid; 0 if it never started. */
   readonly pid: number;
-  /** waitpid(WNOHANG) through the zygote: true once reaped. */
-  reap(): boolean;
+  /** SIGKILL, if it is still there. */
+  kill(): void;
+  /** true once it has exited, and it has been reaped (or handed to the zygote to reap). */
+  reapIfExited(): boolean;
 }
 
 /**
  * Forks ck-init (path, started as argv0) with childFds as its fds 0-3 through the zygote, which
  * is started on first use; undefined when no zygote can serve, and the caller spawns instead.
  */
-export function forkFromZygote(path: string, argv0: string, childFds: readonly number[]): ZygoteChild | undefined {
+export function forkFromZygote(path: string, argv0: string, childFds: readonly number[]): InitChild | undefined {
   if (childFds.length !== SPAWN_FDS) throw new Error(`forkFromZygote: ${SPAWN_FDS} fds, not ${childFds.length}`);
   for (let attempt = 0; attempt < 2; attempt++) {
     const zygote = zygoteFor(path, argv0);
     if (!zygote) return undefined;
-    const pid = zygote.spawn(childFds);
-    if (pid !== undefined) return { pid, reap: () => zygote.reap(pid) };
+    const answer = zygote.spawn(childFds);
+    if (answer) return zygoteChild(zygote, answer);
     // It ended (killed, say): one new zygote is tried before giving up on them.
   }
   return undefined;
+}
+
+/**
+ * The child is held by a pidfd, opened once its pid is known: the zygote reaps only when asked,
+ * so until then the pid is this child, exited or not, and a signal can never reach a later
+ * process that has its pid. A fork that failed, or a zygote that went away first, leaves no
+ * child: its sync socket then closes unanswered, which is what the caller reports.
+ */
+function zygoteChild(zygote: Zygote, answer: () => number | undefined): InitChild {
+  let pid: number | undefined;
+  let pidfd: number | undefined;
+  let exited: Buffer | undefined;
+  const hold = (): void => {
+    if (pid !== undefined) return;
+    const value = answer();
+    pid = value !== undefined && value > 0 ? value : 0;
+    if (pid === 0) return;
+    pidfd = libcSys.pidfdOpen(pid);
+    exited = pollIn(pidfd);
+  };
+  return {
+    get pid() {
+      hold();
+      return pid!;
+    },
+    kill() {
+      hold();
+      if (pidfd === undefined) return;
+      try {
+        libcSys.pidfdSendSignal(pidfd, SIGKILL);
+      } catch {
+        // exited already
+      }
+    },
+    reapIfExited() {
+      hold();
+      if (pidfd === undefined) return true;
+      // A pidfd is readable once its process has exited.
+      if (calls().poll(exited!, 1, 0) !== 1) return false;
+      closeSync(pidfd);
+      pidfd = undefined;
+      zygote.release(pid!);
+      return true;
+    },
+  };
 }
