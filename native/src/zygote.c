@@ -93,7 +93,8 @@ int ck_zygote(void) {
     } else if (payload[0] == 'R' && len == 1 + (ssize_t)sizeof(int32_t) && nfds == 0) {
       int32_t pid;
       memcpy(&pid, payload + 1, sizeof pid);
-      reply(reap(pid));
+      /* Never waitpid's "any child" forms: only a child named by its pid is reaped. */
+      reply(pid > 0 ? reap(pid) : -EINVAL);
     } else {
       close_all(fds, nfds);
       reply(-EINVAL);

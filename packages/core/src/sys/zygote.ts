@@ -7,9 +7,9 @@ import { reapIfExited, socketPair, spawnProcess } from './spawn.js';
 /*
  * A ck-init that forks one for each container (`ck-init --zygote`, native/src/zygote.c): a
  * process that starts many containers pays for one exec of ck-init instead of one each, and
- * its event loop waits for a fork of a small process instead of a posix_spawn that lasts until
- * ck-init's exec is done. One per ck-init path, started on first use, for the life of the
- * process: it exits when its socket closes, which the kernel does when this process ends.
+ * its event loop waits for nothing (a posix_spawn blocks it until ck-init's exec is done). One
+ * per ck-init path, started on first use, for the life of the process: it exits when its
+ * socket closes, and is reaped at exit (endZygotes).
  */
 
 // glibc's values (bits/socket.h) and struct layouts on 64-bit Linux: msghdr is 56 bytes, iovec 16,
@@ -87,9 +87,9 @@ class Zygote {
   }
 
   /**
-   * Asks for a ck-init with these as its fds 0-3; false when the zygote no longer takes
+   * Asks for a ck-init with these as its fds 0-3; undefined when the zygote no longer takes
    * requests. The answer, its pid, is not waited for (the caller has the child's sync socket
-   * to wait on): answer() reads it when it is wanted, by then long sent.
+   * to wait on): the function returned reads it when it is wanted, by then long sent.
    */
   spawn(childFds: readonly number[]): (() => number | undefined) | undefined {
     childFds.forEach((fd, i) => this.fdSlots.writeInt32LE(fd, 4 * i));
@@ -252,8 +252,12 @@ function zygoteChild(zygote: Zygote, answer: () => number | undefined): InitChil
     const value = answer();
     pid = value !== undefined && value > 0 ? value : 0;
     if (pid === 0) return;
-    pidfd = libcSys.pidfdOpen(pid);
-    exited = pollIn(pidfd);
+    try {
+      pidfd = libcSys.pidfdOpen(pid);
+      exited = pollIn(pidfd);
+    } catch {
+      // Gone, and reaped by whoever adopted it: only a zygote that was killed lets that happen.
+    }
   };
   return {
     get pid() {
