@@ -25,7 +25,9 @@ export interface FactoryOptions {
   /**
    * Fork each container's ck-init from one long-lived ck-init (a zygote, started with the first
    * container) instead of spawning it: an exec saved per container. Default true; a process
-   * that starts one container (ckrun) saves nothing and turns it off.
+   * that starts one container (ckrun) saves nothing and turns it off. The forks inherit what
+   * the zygote inherited when it started (cgroup, rlimits, nice value): a caller that changes
+   * its own later and wants ck-init to follow turns it off too.
    */
   zygote?: boolean;
 }
