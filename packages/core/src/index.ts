@@ -9,7 +9,7 @@ export { parseMountOptions, MS, MOUNT_ATTR } from './plan/mount-options.js';
 export { effectiveResources } from './cgroups/device-rules.js';
 // cgroupfs helpers shared by the cgroup drivers (v1 and v2 may depend on core, not on each other).
 export {
-  MAX_UINT64, writeCg, readCg, readCgOptional, isAbsent, parseUint, readUint, readUintOptional, parseFlatKeyed,
+  MAX_UINT64, writeCg, writeCgEach, readCg, readCgOptional, isAbsent, parseUint, readUint, readUintOptional, parseFlatKeyed,
 } from './cgroups/fs.js';
 export { createCgroup, listProcesses, joinCgroup, removeCgroup } from './cgroups/tree.js';
 export { omitEmpty, emptyStats } from './cgroups/stats-json.js';

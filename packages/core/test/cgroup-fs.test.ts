@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ContainerError, systemError } from '../src/errors.js';
-import { isAbsent, MAX_UINT64, parseFlatKeyed, parseUint, readCg, readCgOptional, readUintOptional, writeCg } from '../src/cgroups/fs.js';
+import { isAbsent, MAX_UINT64, parseFlatKeyed, parseUint, readCg, readCgOptional, readUintOptional, writeCg, writeCgEach } from '../src/cgroups/fs.js';
 
 const dirs: string[] = [];
 /** A temp dir standing in for a cgroup, holding the given files. */
@@ -30,6 +30,15 @@ describe('writing and reading cgroup files', () => {
     expect(err).toBeInstanceOf(ContainerError);
     expect(err).toMatchObject({ code: 'SystemError', errno: 'ENOENT' });
     expect((err as Error).message).toContain(`writing "10" to ${join(dir, 'pids.mx')}`);
+  });
+
+  it('writes several values in order through one open fd, one write each (devices.allow takes a rule per write)', async () => {
+    const dir = fakeCgroup({ 'devices.allow': 'old' });
+    await writeCgEach(dir, 'devices.allow', ['c 1:3 rwm', '|', 'c 1:5 rwm']);
+    // A plain file shows the writes one after another: an fd opened once, truncated once.
+    expect(readFileSync(join(dir, 'devices.allow'), 'utf8')).toBe('c 1:3 rwm|c 1:5 rwm');
+    const err = await writeCgEach(dir, 'devices.alow', ['a *:* rwm']).catch((e: unknown) => e);
+    expect((err as Error).message).toContain(`writing "a *:* rwm" to ${join(dir, 'devices.alow')}`);
   });
 
   it('names the path when a required file cannot be read', async () => {

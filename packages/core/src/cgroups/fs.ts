@@ -35,6 +35,32 @@ export async function writeCg(dir: string, file: string, value: string): Promise
   }
 }
 
+/**
+ * Writes several values to one cgroup file through one open fd, one write(2) each, in order:
+ * files such as v1's devices.allow take one rule per write.
+ */
+export async function writeCgEach(dir: string, file: string, values: readonly string[]): Promise<void> {
+  const path = join(dir, file);
+  if (values.length === 0) return;
+  let fd: number;
+  try {
+    fd = openSync(path, WRITE_FLAGS);
+  } catch (e) {
+    throw systemError(`cgroup: writing "${values[0]}" to ${path}`, e);
+  }
+  try {
+    for (const value of values) {
+      try {
+        writeSync(fd, value);
+      } catch (e) {
+        throw systemError(`cgroup: writing "${value}" to ${path}`, e);
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads a cgroup file; a failure is a SystemError naming the path. */
 export async function readCg(dir: string, file: string): Promise<string> {
   const path = join(dir, file);
