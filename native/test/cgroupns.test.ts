@@ -1,22 +1,17 @@
 // NEW_CGROUP_NAMESPACE roots the namespace where the parent placed C before GO, not at ck-init's cgroup.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmdirSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlanStep } from '../../packages/core/src/plan/encoder.js';
+import { notRoot, v2 } from './cgroup-host.js';
+import { CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER } from './container.js';
 import { runPlan, succeeded } from './run-plan.js';
 
-const CLONE_NEWNS = 0x00020000n;
-const CLONE_NEWUSER = 0x10000000n;
-const CLONE_NEWPID = 0x20000000n;
-const CGROUP2_SUPER_MAGIC = 0x63677270;
-
-const notRoot = process.getuid?.() !== 0;
-const v2 = statfsSync('/sys/fs/cgroup').type === CGROUP2_SUPER_MAGIC;
 // On v1 one hierarchy is enough; not memory, which holds this machine's supervisor.
 const hierarchy = v2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/pids';
 const controller = v2 ? '' : 'pids';
 const skip = notRoot || !existsSync(hierarchy);
-const why = notRoot ? 'needs root' : !existsSync(hierarchy) ? `needs ${hierarchy}` : 'as root';
+const why = notRoot ? 'skipped: needs root' : !existsSync(hierarchy) ? `skipped: needs ${hierarchy}` : 'as root';
 
 const cgroupName = `/containerkit-test-${randomBytes(4).toString('hex')}`;
 const cgroupDir = `${hierarchy}${cgroupName}`;

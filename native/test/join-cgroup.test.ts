@@ -1,23 +1,19 @@
 // JOIN_CGROUP: C is born in its cgroup2 cgroup and moves itself into the others before P reports PID, so the parent writes no pid.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PlanStep } from '../../packages/core/src/plan/encoder.js';
 import { FRAME } from '../../packages/core/src/plan/protocol.js';
+import { isCgroup2, notRoot, v2 } from './cgroup-host.js';
+import { CLONE_NEWNS, CLONE_NEWPID } from './container.js';
 import { failure, frameTypes, runPlan, succeeded } from './run-plan.js';
 
-const CLONE_NEWNS = 0x00020000n;
-const CLONE_NEWPID = 0x20000000n;
-const CGROUP2_SUPER_MAGIC = 0x63677270;
-
-const notRoot = process.getuid?.() !== 0;
-const v2 = statfsSync('/sys/fs/cgroup').type === CGROUP2_SUPER_MAGIC;
 // On v1: pids, and cpuset for a cgroup that refuses tasks; never memory, which holds this machine's supervisor.
 const pidsRoot = v2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/pids';
 // The cgroup2 mount, pure or hybrid: C is cloned into a cgroup of it instead of being moved there.
 const unifiedRoot = v2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified';
-const hasUnified = existsSync(unifiedRoot) && statfsSync(unifiedRoot).type === CGROUP2_SUPER_MAGIC;
+const hasUnified = isCgroup2(unifiedRoot);
 const unifiedNote = hasUnified ? unifiedRoot : `skipped: no cgroup2 mount at ${unifiedRoot}`;
 const skip = notRoot || !existsSync(pidsRoot) || (!v2 && !existsSync('/sys/fs/cgroup/cpuset'));
 const why = notRoot ? 'skipped: needs root' : skip ? 'skipped: needs the pids and cpuset cgroup hierarchies' : 'as root';

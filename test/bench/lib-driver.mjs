@@ -5,7 +5,7 @@
 //
 //   node lib-driver.mjs --root DIR --bundle DIR --cgroup-parent /P --prefix ID --count N
 //                       [--parallel P] [--rss] --out FILE
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createFactory } from '@containerkit/core';
@@ -14,6 +14,7 @@ import { cgroupsV1 } from '@containerkit/cgroups-v1';
 import { namespaces } from '@containerkit/namespaces';
 import { median } from './lib/stats.mjs';
 import { processRss } from './lib/proc.mjs';
+import { zygotesOf } from '../support/processes.mjs';
 
 const { values: o } = parseArgs({
   options: {
@@ -124,19 +125,6 @@ function cpuSplit() {
     return fields.reduce((sum, i) => sum + Number(stat[i]), 0);
   };
   let childrenTicks = ticks('self', [13, 14]); // cutime, cstime
-  for (const pid of zygotes()) childrenTicks += ticks(pid, [11, 12, 13, 14]); // its own and its reaped children's
+  for (const pid of zygotesOf(process.pid)) childrenTicks += ticks(pid, [11, 12, 13, 14]); // its own and its reaped children's
   return { nodeMs: (userCPUTime + systemCPUTime) / 1000, childrenMs: childrenTicks * tickMs };
-}
-
-function zygotes() {
-  return readdirSync('/proc').filter((entry) => {
-    if (!/^\d+$/.test(entry)) return false;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      return ppid === process.pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes('--zygote');
-    } catch {
-      return false;
-    }
-  });
 }

@@ -10,6 +10,7 @@ import { cgroupsV1 } from '@containerkit/cgroups-v1';
 import { cgroupsV2 } from '@containerkit/cgroups-v2';
 import { namespaces } from '@containerkit/namespaces';
 import { buildBusyboxBundle, defaultConfig } from '../fixtures/busybox-bundle.mjs';
+import { processTable, zygotesOf } from '../support/processes.mjs';
 
 export const isRoot = process.getuid?.() === 0;
 export const NEEDS_ROOT = 'needs root: containers are created for real (CI runs as root)';
@@ -117,24 +118,12 @@ export class TestWorld {
  * which itself lives as long as the process and is no leak.
  */
 function leftoverProcesses(cgroupParent: string): number[] {
-  const processes: { pid: number; ppid: number; zygote: boolean }[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (state === 'Z') continue;
-      const zygote = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes('--zygote');
-      processes.push({ pid: Number(entry), ppid: Number(ppid), zygote });
-    } catch {
-      // gone while we looked
-    }
-  }
-  const ours = (p: { ppid: number }) => p.ppid === process.pid;
-  const parents = new Set([process.pid, ...processes.filter((p) => ours(p) && p.zygote).map((p) => p.pid)]);
+  const live = processTable().filter((p) => p.state !== 'Z');
+  const zygotes = new Set(zygotesOf(process.pid, live));
+  const parents = new Set([process.pid, ...zygotes]);
   const pids: number[] = [];
-  for (const p of processes) {
-    if (ours(p) && p.zygote) continue;
+  for (const p of live) {
+    if (zygotes.has(p.pid)) continue;
     try {
       if (parents.has(p.ppid) || readFileSync(`/proc/${p.pid}/cgroup`, 'utf8').includes(`${cgroupParent}/`)) pids.push(p.pid);
     } catch {

@@ -20,19 +20,8 @@ export const MAX_UINT64 = 2 ** 64 - 1;
 const WRITE_FLAGS = constants.O_WRONLY | constants.O_TRUNC;
 
 /** Writes one value to a cgroup file; a failure is a SystemError naming the value and the path. */
-export async function writeCg(dir: string, file: string, value: string): Promise<void> {
-  const path = join(dir, file);
-  try {
-    const fd = openSync(path, WRITE_FLAGS);
-    try {
-      // One write(2): cgroupfs takes each write as one value.
-      writeSync(fd, value);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (e) {
-    throw systemError(`cgroup: writing "${value}" to ${path}`, e);
-  }
+export function writeCg(dir: string, file: string, value: string): Promise<void> {
+  return writeCgEach(dir, file, [value]);
 }
 
 /**

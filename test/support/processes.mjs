@@ -1,0 +1,25 @@
+// The machine's processes as /proc shows them, for the e2e leak check and the bench: what a
+// run left behind, and the library's ck-init zygote among a process's children.
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Every process still listed, zombies included; one that ends while it is read is left out. */
+export function processTable() {
+  const table = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const zygote = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes('--zygote');
+      table.push({ pid: Number(entry), ppid: Number(ppid), state, zygote });
+    } catch {
+      // gone while we looked
+    }
+  }
+  return table;
+}
+
+/** The ck-init zygotes that are children of pid (the library starts one per process). */
+export function zygotesOf(pid, table = processTable()) {
+  return table.filter((p) => p.ppid === pid && p.zygote).map((p) => p.pid);
+}
