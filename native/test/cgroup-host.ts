@@ -1,5 +1,6 @@
-/** What the cgroup tests need to know of this host's cgroup mounts. */
-import { existsSync, statfsSync } from 'node:fs';
+/** What the cgroup tests share: this host's cgroup mounts, a step that shows C's cgroups, and clean-up. */
+import { existsSync, rmdirSync, statfsSync } from 'node:fs';
+import type { PlanStep } from '../../packages/core/src/plan/encoder.js';
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
 
@@ -12,3 +13,21 @@ export function isCgroup2(path: string): boolean {
 export const v2 = isCgroup2('/sys/fs/cgroup');
 
 export const notRoot = process.getuid?.() !== 0;
+
+/** C's last step in these tests: print /proc/self/cgroup. */
+export const catCgroup: PlanStep = { op: 'EXEC', args: [['/bin/busybox', 'cat', '/proc/self/cgroup'], []] };
+
+/**
+ * Removes a test cgroup, retrying while the kernel still holds C (gone once the monitor
+ * reported EXIT, and let go of soon after); true once it is gone.
+ */
+export async function removeTestCgroup(dir: string): Promise<boolean> {
+  for (let i = 0; i < 50 && existsSync(dir); i++) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  return !existsSync(dir);
+}

@@ -1,9 +1,8 @@
 // NEW_CGROUP_NAMESPACE roots the namespace where the parent placed C before GO, not at ck-init's cgroup.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PlanStep } from '../../packages/core/src/plan/encoder.js';
-import { notRoot, v2 } from './cgroup-host.js';
+import { catCgroup, notRoot, removeTestCgroup, v2 } from './cgroup-host.js';
 import { CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER } from './container.js';
 import { runPlan, succeeded } from './run-plan.js';
 
@@ -23,20 +22,11 @@ function placedPath(procSelfCgroup: string): string | undefined {
 }
 
 const place = (pid: number) => writeFileSync(`${cgroupDir}/cgroup.procs`, String(pid));
-const catCgroup: PlanStep = { op: 'EXEC', args: [['/bin/busybox', 'cat', '/proc/self/cgroup'], []] };
 
 describe.skipIf(skip)(`NEW_CGROUP_NAMESPACE (${why})`, () => {
   beforeAll(() => mkdirSync(cgroupDir));
   afterAll(async () => {
-    // C is gone once the monitor reported EXIT; a few retries cover the kernel's release of it.
-    for (let i = 0; i < 50 && existsSync(cgroupDir); i++) {
-      try {
-        rmdirSync(cgroupDir);
-      } catch {
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
-    expect(existsSync(cgroupDir)).toBe(false);
+    expect(await removeTestCgroup(cgroupDir)).toBe(true);
   });
 
   it('without it, C sees the cgroup the parent placed it in before GO', async () => {

@@ -1,11 +1,11 @@
 // JOIN_CGROUP: C is born in its cgroup2 cgroup and moves itself into the others before P reports PID, so the parent writes no pid.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PlanStep } from '../../packages/core/src/plan/encoder.js';
 import { FRAME } from '../../packages/core/src/plan/protocol.js';
-import { isCgroup2, notRoot, v2 } from './cgroup-host.js';
+import { catCgroup, isCgroup2, notRoot, removeTestCgroup, v2 } from './cgroup-host.js';
 import { CLONE_NEWNS, CLONE_NEWPID } from './container.js';
 import { failure, frameTypes, runPlan, succeeded } from './run-plan.js';
 
@@ -29,22 +29,12 @@ function cgroup(root: string, ...below: string[]): string {
   return dir;
 }
 
-const catCgroup: PlanStep = { op: 'EXEC', args: [['/bin/busybox', 'cat', '/proc/self/cgroup'], []] };
 const clone: PlanStep = { op: 'CLONE', args: [CLONE_NEWNS | CLONE_NEWPID, 1n] };
 
 describe.skipIf(skip)(`JOIN_CGROUP (${why})`, () => {
   afterEach(async () => {
-    // Deepest first; C is gone once the monitor reported EXIT, and the kernel lets go of it soon after.
-    for (const dir of made.reverse()) {
-      for (let i = 0; i < 50 && existsSync(dir); i++) {
-        try {
-          rmdirSync(dir);
-        } catch {
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      }
-      expect(existsSync(dir)).toBe(false);
-    }
+    // Deepest first.
+    for (const dir of made.reverse()) expect(await removeTestCgroup(dir)).toBe(true);
     made.length = 0;
   });
 
