@@ -88,6 +88,10 @@
 #define CK_ARGS_CREATE_CONSOLE "uuuuu"
 #define CK_OP_NEW_CGROUP_NAMESPACE 39
 #define CK_ARGS_NEW_CGROUP_NAMESPACE ""
+#define CK_OP_SECCOMP_LISTENER 40
+#define CK_ARGS_SECCOMP_LISTENER "s"
+#define CK_OP_LSM_LABEL 41
+#define CK_ARGS_LSM_LABEL "ss"
 
 /* Frame: u32 length (LE, of the type byte and the payload) | u8 type | payload. */
 #define CK_FRAME_PLAN 1

@@ -26,7 +26,10 @@
  *   driver without create()),
  *   write the resources and
  *   the uid/gid maps
- *   GO{}                    ──▶ C   run the steps after CLONE in order
+ *   GO{listener state}      ──▶ C   run the steps after CLONE in order. The payload is empty, or
+ *                                   the container process state (JSON, runtime-spec runtime.md)
+ *                                   that SECCOMP sends with a notify listener's fd: only the
+ *                                   parent knows C's host pid, and only after PID.
  *                           ◀── C   READY{}  (at the READY step)
  *                                   … blocks at WAIT_EXEC_FIFO until `start` reads the fifo …
  *                                   execve (EXEC)
@@ -151,7 +154,9 @@ export const OPS = {
   /** C: capset and the ambient set. (effective, permitted, inheritable, ambient) */
   SET_CAPABILITIES: { code: 32, args: ['u64', 'u64', 'u64', 'u64'] },
   NO_NEW_PRIVS: { code: 33, args: [] },
-  /** C: load a compiled BPF filter (struct sock_filter array). (filter bytes, SECCOMP_FILTER_FLAG_*) */
+  /** C: load a compiled BPF filter (struct sock_filter array). With SECCOMP_FILTER_FLAG_NEW_LISTENER
+   *  the kernel returns a notify fd: C sends it with SCM_RIGHTS, and GO's payload as the data, on
+   *  the SECCOMP_LISTENER socket, then closes both. (filter bytes, SECCOMP_FILTER_FLAG_*) */
   SECCOMP: { code: 34, args: ['bytes', 'u64'] },
   CHDIR: { code: 35, args: ['str'] },
   /** C: find args[0] (PATH from env when it has no slash) and fail now if it is not executable. (args, env) */
@@ -171,6 +176,15 @@ export const OPS = {
    *  the parent placed it in (runc does the same), not ck-init's. In a new user namespace C is
    *  already its root by then (CAP_SYS_ADMIN there), and that namespace owns the new one. () */
   NEW_CGROUP_NAMESPACE: { code: 39, args: [] },
+  /** P: connect a SOCK_STREAM unix socket to a host path (linux.seccomp.listenerPath) and keep it for
+   *  SECCOMP; put it before any JOIN_NAMESPACE of a mount namespace. An absent listener fails here,
+   *  before the clone. (path) */
+  SECCOMP_LISTENER: { code: 40, args: ['str'] },
+  /** C (after PIVOT_ROOT, before SET_USER): write a label to /proc/thread-self/attr/<attr>, opened
+   *  through a procfs handle ck-init has verified (procfs, its root, no mount crossed on the way), so
+   *  neither a fake procfs nor a bind mount over an attr file can take the write (runc
+   *  CVE-2019-16884, CVE-2025-52881). (attr: "apparmor/exec" or "exec", value) */
+  LSM_LABEL: { code: 41, args: ['str', 'str'] },
 } as const satisfies Record<string, { code: number; args: readonly FieldKind[] }>;
 
 export type OpName = keyof typeof OPS;
