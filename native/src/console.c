@@ -15,11 +15,11 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
-#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "console.h"
+#include "unixsock.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
@@ -37,19 +37,8 @@ static void close_saving_errno(int fd) {
 }
 
 int ck_console_socket(struct ck_ctx *ctx, const struct ck_step *s) {
-  const char *path = s->args[0].s;
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  if (s->args[0].count >= sizeof addr.sun_path) {
-    errno = ENAMETOOLONG;
-    return ck_fail(ctx, "console socket %s: path longer than %zu bytes", path, sizeof addr.sun_path - 1);
-  }
-  memcpy(addr.sun_path, path, s->args[0].count);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return ck_fail(ctx, "console socket %s: socket", path);
-  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
-    close_saving_errno(fd);
-    return ck_fail(ctx, "connect console socket %s", path);
-  }
+  int fd = ck_unix_connect(ctx, &s->args[0], "console socket");
+  if (fd < 0) return -1;
   if (ctx->consolefd >= 0) close(ctx->consolefd);
   ctx->consolefd = fd;
   return 0;
@@ -97,23 +86,6 @@ static int open_ptmx(struct ck_ctx *ctx) {
   return ptmx;
 }
 
-/* sendmsg of one fd with data, as runc's utils.SendRawFd. */
-static int send_fd(int sock, int fd, const char *data) {
-  char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-  struct iovec iov = { .iov_base = (void *)data, .iov_len = strlen(data) };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  ssize_t n;
-  do n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  if (n >= 0 && (size_t)n != iov.iov_len) errno = EMSGSIZE;
-  return n >= 0 && (size_t)n == iov.iov_len ? 0 : -1;
-}
-
 /* Binds the peer onto /dev/console (created as an empty file if absent), so that programs
  * writing to the console reach the container's terminal, not the host's. */
 static int mount_console(struct ck_ctx *ctx, int peer) {
@@ -133,7 +105,7 @@ static int give_master(struct ck_ctx *ctx, uint64_t target, int ptmx, const char
     return ck_fail(ctx, "create console: no channel to %s (%s)", what,
                    target == CK_CONSOLE_TARGET_SOCKET ? "no CONSOLE_SOCKET step before" : "CLONE was not given monitor 2");
   }
-  int rc = send_fd(*sock, ptmx, name);
+  int rc = ck_send_fd(*sock, ptmx, name, strlen(name));
   close_saving_errno(*sock);
   *sock = -1;
   return rc < 0 ? ck_fail(ctx, "send the pty master to %s", what) : 0;

@@ -21,6 +21,9 @@ struct ck_ctx {
   int last_cap;   /* from /proc/sys/kernel/cap_last_cap, read before pivot; -1 if unknown */
   int consolefd;  /* the caller's console socket (CONSOLE_SOCKET) */
   int monitorfd;  /* C's end of the socketpair to a monitor P that relays the terminal */
+  int listenerfd; /* the seccomp notify listener's socket (SECCOMP_LISTENER) */
+  uint8_t *go_state;   /* GO's payload: the container state that SECCOMP sends to the listener */
+  size_t go_state_len; /* 0 (and go_state NULL) when GO had none */
   const char *exec_name;    /* the args[0] that exec_path was resolved from */
   char exec_path[PATH_MAX]; /* resolved by CHECK_EXEC or EXEC */
   struct {

@@ -113,8 +113,10 @@ static __attribute__((noreturn)) void step_failed(struct ck_ctx *ctx, uint32_t i
 
 /* P after the clone: report C's pid, then either leave or stay as C's monitor. */
 static __attribute__((noreturn)) void run_parent(struct ck_ctx *ctx, pid_t child, uint64_t monitor, int relay) {
-  /* The console socket is C's to use; the caller must see it close when C is done with it. */
+  /* The console socket and the seccomp listener's are C's to use; the caller must see them close
+   * when C is done with them. */
   if (ctx->consolefd >= 0) close(ctx->consolefd);
+  if (ctx->listenerfd >= 0) close(ctx->listenerfd);
   uint32_t failed_step;
   if (ck_cgroup_await(ctx, &failed_step) < 0) {
     /* C waits for GO, which will never come: it must not outlive the failure. */
@@ -178,11 +180,12 @@ static void clone_child(struct ck_ctx *ctx, const struct ck_step *s, uint32_t i)
   }
 }
 
-/* C after the clone: wait for GO (the parent has set up cgroups and id maps by then). */
+/* C after the clone: wait for GO (the parent has set up cgroups and id maps by then) and keep its
+ * payload, the container state for a seccomp notify listener. */
 static void wait_go(struct ck_ctx *ctx) {
   uint8_t type, *payload;
   size_t len;
-  int rc = ck_read_frame(ctx->sync_fd, &type, &payload, &len, 0);
+  int rc = ck_read_frame(ctx->sync_fd, &type, &payload, &len, CK_MAX_BYTES);
   /* EOF: the parent gave up on this container; there is nobody to tell. */
   if (rc == 1) _exit(1);
   if (rc < 0) {
@@ -194,7 +197,12 @@ static void wait_go(struct ck_ctx *ctx) {
     ck_fail(ctx, "expected GO, got frame type %u", type);
     step_failed(ctx, CK_NO_STEP, 1);
   }
-  free(payload);
+  if (len == 0) {
+    free(payload);
+    return;
+  }
+  ctx->go_state = payload;
+  ctx->go_state_len = len;
 }
 
 /*
@@ -211,7 +219,7 @@ static int become_namespace_root(struct ck_ctx *ctx) {
 }
 
 static int run(void) {
-  struct ck_ctx ctx = { .sync_fd = SYNC_FD, .rootfd = -1, .fifofd = -1, .hostprocfd = -1, .consolefd = -1, .monitorfd = -1, .clone_into = { .fd = -1 }, .join_report = { -1, -1 } };
+  struct ck_ctx ctx = { .sync_fd = SYNC_FD, .rootfd = -1, .fifofd = -1, .hostprocfd = -1, .consolefd = -1, .monitorfd = -1, .listenerfd = -1, .clone_into = { .fd = -1 }, .join_report = { -1, -1 } };
   if (fcntl(SYNC_FD, F_SETFD, FD_CLOEXEC) < 0) {
     fprintf(stderr, "ck-init: fd 3 must be the sync socket: %s\n", strerror(errno));
     return 1;

@@ -1,12 +1,10 @@
-/* One function per opcode (the filesystem ones are in fs.c), and the opcode table. */
+/* One function per opcode (the filesystem ones in fs.c, terminal in console.c, seccomp in seccomp.c), and the opcode table. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
-#include <linux/filter.h>
 #include <linux/openat2.h>
-#include <linux/seccomp.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +20,7 @@
 #include "console.h"
 #include "ctx.h"
 #include "fs.h"
+#include "seccomp.h"
 #include "sync.h"
 
 #ifndef CLONE_NEWTIME
@@ -241,18 +240,6 @@ static int no_new_privs(struct ck_ctx *ctx, const struct ck_step *s) {
   return 0;
 }
 
-static int load_seccomp(struct ck_ctx *ctx, const struct ck_step *s) {
-  uint32_t len = s->args[0].count;
-  if (len == 0 || len % sizeof(struct sock_filter) != 0 || len / sizeof(struct sock_filter) > BPF_MAXINSNS) {
-    errno = EINVAL;
-    return ck_fail(ctx, "seccomp filter of %u bytes is not 1..%d instructions", len, BPF_MAXINSNS);
-  }
-  struct sock_fprog prog = { .len = (unsigned short)(len / sizeof(struct sock_filter)),
-                             .filter = (struct sock_filter *)s->args[0].bytes };
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)s->args[1].u, &prog) < 0) return ck_fail(ctx, "seccomp");
-  return 0;
-}
-
 static int change_dir(struct ck_ctx *ctx, const struct ck_step *s) {
   if (chdir(s->args[0].s) < 0) return ck_fail(ctx, "chdir %s", s->args[0].s);
   return 0;
@@ -352,11 +339,12 @@ ck_step_fn ck_step_for(uint16_t op) {
   case CK_OP_SET_USER: return set_user;
   case CK_OP_SET_CAPABILITIES: return set_capabilities;
   case CK_OP_NO_NEW_PRIVS: return no_new_privs;
-  case CK_OP_SECCOMP: return load_seccomp;
+  case CK_OP_SECCOMP: return ck_seccomp;
   case CK_OP_CHDIR: return change_dir;
   case CK_OP_CHECK_EXEC: return resolve_exec;
   case CK_OP_EXEC: return do_exec;
   case CK_OP_CONSOLE_SOCKET: return ck_console_socket;
+  case CK_OP_SECCOMP_LISTENER: return ck_seccomp_listener;
   case CK_OP_CREATE_CONSOLE: return ck_create_console;
   case CK_OP_NEW_CGROUP_NAMESPACE: return new_cgroup_namespace;
   }

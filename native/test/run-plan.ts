@@ -17,8 +17,9 @@ export const ckInit = fileURLToPath(new URL('../dist/ck-init', import.meta.url))
 
 export type PlanRun = { frames: Frame[]; stdout: string; stderr: string; exitCode: number | null };
 
-/** input: written to ck-init's stdin (a pipe then), which is closed after it. */
-export type RunOptions = { input?: string };
+/** input: written to ck-init's stdin (a pipe then), which is closed after it. go: GO's payload
+ *  (the container state for a seccomp notify listener); empty unless given. */
+export type RunOptions = { input?: string; go?: string | Uint8Array };
 
 /**
  * Sends plan (steps, or raw plan bytes) on fd 3, answers PID with GO after onPid, and
@@ -30,6 +31,7 @@ export function runPlan(
   options: RunOptions = {},
 ): Promise<PlanRun> {
   const stdin = options.input === undefined ? 'ignore' : 'pipe';
+  const go = typeof options.go === 'string' ? Buffer.from(options.go) : options.go;
   const child = spawn(ckInit, [], { stdio: [stdin, 'pipe', 'pipe', 'pipe'], env: {} });
   if (options.input !== undefined) {
     child.stdin!.on('error', () => undefined);
@@ -47,7 +49,7 @@ export function runPlan(
     for (const frame of decoder.push(chunk)) {
       frames.push(frame);
       if (frame.type === FRAME.PID)
-        Promise.resolve(onPid(frame.payload.readUInt32LE(0))).then(() => sync.write(encodeFrame(FRAME.GO)));
+        Promise.resolve(onPid(frame.payload.readUInt32LE(0))).then(() => sync.write(encodeFrame(FRAME.GO, go)));
     }
   });
   const closed = new Promise<void>((res) => sync.on('close', () => res()));
