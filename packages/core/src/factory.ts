@@ -8,6 +8,7 @@ import { Container } from './container/container.js';
 import type { ContainerContext, Drivers } from './container/context.js';
 import type { CreateOptions } from './container/types.js';
 import { rootfsPath } from './plan/rootfs-steps.js';
+import { seccompCompiler } from './seccomp/cache.js';
 import { StateStore, validateId, type SavedState } from './state/store.js';
 import { libcSys } from './sys/libc.js';
 import type { Sys } from './sys/sys.js';
@@ -30,6 +31,12 @@ export interface FactoryOptions {
    * its own later and wants ck-init to follow turns it off too.
    */
   zygote?: boolean;
+  /**
+   * A directory where compiled seccomp filters are kept for other processes (root-only, one
+   * file per profile). Absent: a filter is reused only within this process. ckrun keeps them
+   * under its root, so the second container with one profile pays no compile.
+   */
+  seccompCacheDir?: string;
 }
 
 export interface Factory {
@@ -50,7 +57,8 @@ export function createFactory(options: FactoryOptions): Factory {
   const pickDrivers = () => (drivers ??= selectDrivers(options));
 
   const zygote = options.zygote ?? true;
-  const context = async (state: SavedState): Promise<ContainerContext> => ({ store, sys, zygote, drivers: await pickDrivers(), state });
+  const seccomp = seccompCompiler({ cacheDir: options.seccompCacheDir });
+  const context = async (state: SavedState): Promise<ContainerContext> => ({ store, sys, zygote, seccomp, drivers: await pickDrivers(), state });
 
   return {
     root,

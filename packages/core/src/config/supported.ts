@@ -19,8 +19,6 @@ const nonEmpty = (v: unknown): boolean =>
 const idmapOption = (v: unknown): boolean => Array.isArray(v) && v.some((o) => o === 'idmap' || o === 'ridmap');
 
 export const UNSUPPORTED_FIELDS: readonly UnsupportedField[] = [
-  { path: 'process.apparmorProfile', isSet: nonEmpty },
-  { path: 'process.selinuxLabel', isSet: nonEmpty },
   { path: 'process.ioPriority', isSet: present },
   { path: 'process.scheduler', isSet: present },
   { path: 'process.execCPUAffinity', isSet: present },
@@ -30,12 +28,10 @@ export const UNSUPPORTED_FIELDS: readonly UnsupportedField[] = [
   { path: 'hooks.startContainer', isSet: nonEmpty },
   { path: 'hooks.poststart', isSet: nonEmpty },
   { path: 'hooks.poststop', isSet: nonEmpty },
-  { path: 'linux.seccomp', isSet: present },
   { path: 'linux.intelRdt', isSet: present },
   { path: 'linux.personality', isSet: present },
   { path: 'linux.memoryPolicy', isSet: present },
   { path: 'linux.netDevices', isSet: nonEmpty },
-  { path: 'linux.mountLabel', isSet: nonEmpty },
   { path: 'mounts[].uidMappings', isSet: nonEmpty },
   { path: 'mounts[].gidMappings', isSet: nonEmpty },
   { path: 'mounts[].options', isSet: idmapOption },

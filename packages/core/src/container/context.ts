@@ -1,4 +1,5 @@
 import type { CapabilitiesDriver, CgroupDriver, CgroupManager, CheckpointDriver, NamespacesDriver } from '../drivers.js';
+import type { SeccompCompiler } from '../seccomp/cache.js';
 import type { SavedState, StateStore } from '../state/store.js';
 import type { Sys } from '../sys/sys.js';
 
@@ -16,6 +17,8 @@ export interface ContainerContext {
   readonly sys: Sys;
   /** Whether ck-init is forked by a zygote (FactoryOptions.zygote). */
   readonly zygote: boolean;
+  /** Compiles linux.seccomp, reusing what it compiled before. */
+  readonly seccomp: SeccompCompiler;
   state: SavedState;
 }
 

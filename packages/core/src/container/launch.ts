@@ -16,6 +16,8 @@ export interface LaunchOptions {
   stdio: readonly StdioMode[];
   /** Runs between the PID report and GO: cgroup placement, id maps. */
   onPid: (pid: number) => Promise<void>;
+  /** GO's payload, once the pid is known: the state a seccomp notify listener receives. */
+  goPayload?: (pid: number) => Buffer;
   /** No monitor: once ready, nothing of the container keeps this process alive. */
   detached: boolean;
   /** ck-init is forked by the process's zygote (sys/zygote.ts) rather than spawned. */
@@ -96,7 +98,7 @@ export async function launchInit(options: LaunchOptions): Promise<LaunchedInit> 
         if (frame.type === FRAME.PID) {
           pid = frame.payload.readUInt32LE(0);
           options.onPid(pid).then(
-            () => sync.write(encodeFrame(FRAME.GO, Buffer.alloc(0))),
+            () => sync.write(encodeFrame(FRAME.GO, options.goPayload?.(pid) ?? Buffer.alloc(0))),
             (e: Error) => fail(e),
           );
         } else if (frame.type === FRAME.READY) {

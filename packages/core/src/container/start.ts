@@ -7,6 +7,7 @@ import { buildInitPlan } from '../plan/build.js';
 import { encodePlan } from '../plan/encoder.js';
 import { processInputs } from '../plan/process-steps.js';
 import { readProcStat } from '../state/proc-stat.js';
+import type { SavedState } from '../state/store.js';
 import type { ContainerContext } from './context.js';
 import { launchInit } from './launch.js';
 import { signalInit } from './signal.js';
@@ -24,6 +25,9 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
   const { state, drivers } = ctx;
   const spec = state.spec;
   if (state.pid !== 0) throw new ContainerError('SystemError', `container "${state.id}" has already been started`);
+  // Compiled while the namespaces and cgroups are planned: the first compile of a profile loads libseccomp.
+  const seccomp = spec.linux?.seccomp ? ctx.seccomp.compile(spec.linux.seccomp) : undefined;
+  seccomp?.catch(() => undefined);
   const namespaces = await drivers.namespaces.plan(spec);
   if ((namespaces.cloneFlags & CLONE_NEWNS) === 0n && !namespaces.join.some((j) => j.type === CLONE_NEWNS)) {
     throw new ContainerError('ConfigInvalid', 'config.json: linux.namespaces: a mount namespace is required');
@@ -50,6 +54,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
     monitor: !options.detached,
     consoleSocket: options.consoleSocket,
     noPivot,
+    confinement: { seccomp: await seccomp },
   });
   const plan = encodePlan(steps);
 
@@ -63,6 +68,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
       stdio: stdioOptions(options.stdio),
       detached: options.detached ?? false,
       zygote: ctx.zygote,
+      goPayload: steps.some((s) => s.op === 'SECCOMP_LISTENER') ? (pid) => listenerState(state, pid) : undefined,
       onPid: async (pid) => {
         if (!initJoins) await manager.apply(pid);
         await manager.set(resources);
@@ -94,6 +100,22 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
     if (fifo) await ctx.store.removeFifo(state.id);
     throw error;
   }
+}
+
+/**
+ * What a seccomp notify listener receives with the fd: the container process state of
+ * runtime-spec runtime.md, the container's state inside it.
+ */
+function listenerState(state: SavedState, pid: number): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      ociVersion: state.ociVersion,
+      fds: ['seccompFd'],
+      pid,
+      metadata: state.spec.linux?.seccomp?.listenerMetadata ?? '',
+      state: { ociVersion: state.ociVersion, id: state.id, status: 'creating', pid, bundle: state.bundle, annotations: state.annotations ?? {} },
+    }),
+  );
 }
 
 function stdioOptions(stdio: ProcessOptions['stdio']): StdioMode[] {

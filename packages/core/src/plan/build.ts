@@ -3,7 +3,7 @@ import type { CapabilityMasks, NamespacePlan } from '../drivers.js';
 import { CLONE_MONITOR, CONSOLE_TARGET } from './protocol.js';
 import type { Spec } from '../config/schema.js';
 import type { PlanStep } from './encoder.js';
-import { environmentSteps, execSteps, resourceLimitSteps, type ProcessInputs } from './process-steps.js';
+import { environmentSteps, execSteps, resourceLimitSteps, type Confinement, type ProcessInputs } from './process-steps.js';
 import { rootfsSteps } from './rootfs-steps.js';
 
 const CLONE_NEWCGROUP = 0x02000000n;
@@ -27,6 +27,8 @@ export interface PlanInputs {
   /** With process.terminal: the caller's --console-socket, which receives the pty master. */
   consoleSocket?: string;
   noPivot?: boolean;
+  /** The compiled seccomp filter and the LSM label steps. */
+  confinement?: Confinement;
 }
 
 /** The whole init plan: everything ck-init does, computed here so ck-init knows no policy. */
@@ -37,6 +39,7 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
   if (inputs.execFifo) steps.push({ op: 'OPEN_EXEC_FIFO', args: [inputs.execFifo] });
   // Before any join: the socket path is the caller's, resolved in the caller's mount namespace.
   if (inputs.consoleSocket) steps.push({ op: 'CONSOLE_SOCKET', args: [inputs.consoleSocket] });
+  if (inputs.confinement?.seccomp?.notify) steps.push({ op: 'SECCOMP_LISTENER', args: [spec.linux!.seccomp!.listenerPath!] });
   // Before any join, for the same reason: cgroupfs paths are the caller's.
   for (const dir of inputs.cgroupJoins ?? []) steps.push({ op: 'JOIN_CGROUP', args: [dir] });
   for (const join of namespaces.join) steps.push({ op: 'JOIN_NAMESPACE', args: [join.type, join.path] });
@@ -65,7 +68,7 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
     })),
   );
   steps.push(...environmentSteps(spec, namespaces));
-  steps.push(...execSteps(spec, inputs.capabilities, inputs.process, inputs.execFifo !== undefined));
+  steps.push(...execSteps(spec, inputs.capabilities, inputs.process, inputs.execFifo !== undefined, inputs.confinement));
   return steps;
 }
 

@@ -47,6 +47,8 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
   EXEC: ['args', 'env'],
   CREATE_CONSOLE: ['target', 'uid', 'rows', 'cols', 'console'],
   NEW_CGROUP_NAMESPACE: [],
+  SECCOMP_LISTENER: ['path'],
+  LSM_LABEL: ['attr', 'value'],
 };
 
 const U64_MIN = -(1n << 63n);

@@ -1,6 +1,7 @@
 import { ContainerError } from '../errors.js';
 import type { CapabilityMasks, NamespacePlan } from '../drivers.js';
 import type { Spec } from '../config/schema.js';
+import type { CompiledFilter } from '../seccomp/compile.js';
 import type { PlanStep } from './encoder.js';
 
 const RLIMITS: Record<string, number> = {
@@ -106,16 +107,32 @@ export function processInputs(spec: Spec, overrides: Partial<ProcessInputs> = {}
   return { args, env, cwd };
 }
 
-/** From the ready report to execve: the fifo, then credentials as close to exec as runc does. */
-export function execSteps(spec: Spec, caps: CapabilityMasks, process: ProcessInputs, useExecFifo: boolean): PlanStep[] {
+/** What confines the process besides its credentials, planned before the steps. */
+export interface Confinement {
+  /** linux.seccomp, compiled. */
+  seccomp?: CompiledFilter;
+  /** LSM_LABEL steps for process.apparmorProfile / selinuxLabel. */
+  labels?: readonly PlanStep[];
+}
+
+/**
+ * From the ready report to execve: the fifo, then credentials as close to exec as runc does.
+ * The seccomp filter goes in runc's place: with noNewPrivileges as late as it can, after the
+ * user and capability changes; without it, loading needs CAP_SYS_ADMIN, so before they drop.
+ */
+export function execSteps(spec: Spec, caps: CapabilityMasks, process: ProcessInputs, useExecFifo: boolean, confinement: Confinement = {}): PlanStep[] {
   const user = spec.process?.user ?? { uid: 0, gid: 0 };
+  const noNewPrivileges = spec.process?.noNewPrivileges === true;
+  const seccomp: PlanStep[] = confinement.seccomp ? [{ op: 'SECCOMP', args: [confinement.seccomp.bpf, confinement.seccomp.flags] }] : [];
   const steps: PlanStep[] = [
     { op: 'CHDIR', args: [process.cwd] },
     { op: 'CHECK_EXEC', args: [process.args, process.env] },
     { op: 'READY', args: [] },
   ];
   if (useExecFifo) steps.push({ op: 'WAIT_EXEC_FIFO', args: [] });
-  if (spec.process?.noNewPrivileges) steps.push({ op: 'NO_NEW_PRIVS', args: [] });
+  steps.push(...(confinement.labels ?? []));
+  if (noNewPrivileges) steps.push({ op: 'NO_NEW_PRIVS', args: [] });
+  else steps.push(...seccomp);
   steps.push(
     { op: 'DROP_BOUNDING', args: [caps.bounding] },
     { op: 'SET_USER', args: [BigInt(user.uid ?? 0), BigInt(user.gid ?? 0), (user.additionalGids ?? []).map(String)] },
@@ -123,6 +140,9 @@ export function execSteps(spec: Spec, caps: CapabilityMasks, process: ProcessInp
     // drops the others with a warning, so the default config (no inheritable set) runs.
     { op: 'SET_CAPABILITIES', args: [caps.effective, caps.permitted, caps.inheritable, caps.ambient & caps.permitted & caps.inheritable] },
     { op: 'UMASK', args: [BigInt(user.umask ?? 0o022)] },
+  );
+  if (noNewPrivileges) steps.push(...seccomp);
+  steps.push(
     // chdir again as the final user: a cwd it cannot enter must fail here, not be kept from root.
     { op: 'CHDIR', args: [process.cwd] },
     { op: 'EXEC', args: [process.args, process.env] },
