@@ -17,6 +17,8 @@ export { pageSizeName, hugePageSizes } from './cgroups/hugepages.js';
 export type { Sys } from './sys/sys.js';
 export { recordingSys, type RecordedCall } from './sys/fake.js';
 export { buildInitPlan, type PlanInputs } from './plan/build.js';
+export { seccompFeatures } from './seccomp/features.js';
+export type { CompiledFilter } from './seccomp/compile.js';
 export { namespaceTypeOfFd } from './sys/nsfs.js';
 export { loadKoffi, type Koffi } from './sys/koffi.js';
 export { errnoName, libcFunction, syscallError } from './sys/libc-calls.js';

@@ -5,7 +5,11 @@ import { capabilities } from '@containerkit/capabilities';
 import { cgroupsV1 } from '@containerkit/cgroups-v1';
 import { cgroupsV2 } from '@containerkit/cgroups-v2';
 import { namespaces } from '@containerkit/namespaces';
+import { resolve } from 'node:path';
 import type { GlobalOptions } from './globals.js';
+
+/** Beside the containers' directories; "@" is not allowed in an id, so it is never taken for one. */
+const SECCOMP_CACHE_DIR = '@seccomp';
 
 export function openFactory(globals: Pick<GlobalOptions, 'root'>): Factory {
   return createFactory({
@@ -15,11 +19,13 @@ export function openFactory(globals: Pick<GlobalOptions, 'root'>): Factory {
     capabilities: capabilities(),
     // One container per call: a zygote would be one more exec, not one fewer.
     zygote: false,
+    // Across calls: podman's default profile in every config is compiled once per root.
+    seccompCacheDir: resolve(globals.root, SECCOMP_CACHE_DIR),
   });
 }
 
 /** The cgroup hierarchies the drivers above handle, for `ckrun features`. */
 export const CGROUP_SUPPORT = { v1: true, v2: true } as const;
 
-export { isContainerError, loadSpecFile, signalNumber, parseMountOptions } from '@containerkit/core';
+export { isContainerError, loadSpecFile, signalNumber, parseMountOptions, seccompFeatures } from '@containerkit/core';
 export { CAPABILITY_NAMES } from '@containerkit/capabilities';

@@ -64,10 +64,11 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
       noPivot: inputs.noPivot ?? false,
       cgroupPaths: inputs.cgroupPaths,
       cgroupPath: inputs.cgroupPath,
-      afterPivot: terminal.console ? [terminal.console] : [],
+      // Sysctls before the readonly and masked paths, as runc writes them: /proc/sys is one of those,
+      // and ck-init writes through no mount (see SYSCTL).
+      afterPivot: [...(terminal.console ? [terminal.console] : []), ...environmentSteps(spec, namespaces)],
     })),
   );
-  steps.push(...environmentSteps(spec, namespaces));
   steps.push(...execSteps(spec, inputs.capabilities, inputs.process, inputs.execFifo !== undefined, inputs.confinement));
   return steps;
 }

@@ -108,7 +108,8 @@ export class StateStore {
   async list(): Promise<string[]> {
     try {
       const entries = await readdir(this.root, { withFileTypes: true });
-      return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+      // Only ids: the root may hold the runtime's own directories too (ckrun's seccomp cache).
+      return entries.filter((e) => e.isDirectory() && ID_PATTERN.test(e.name)).map((e) => e.name).sort();
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw systemError(`listing ${this.root}`, e);

@@ -19,7 +19,7 @@ export const features: Command = {
   flags: {},
   args: { min: 0, max: 0 },
   async run(ctx) {
-    const { parseMountOptions, CAPABILITY_NAMES, CGROUP_SUPPORT } = await import('../factory.js');
+    const { parseMountOptions, seccompFeatures, CAPABILITY_NAMES, CGROUP_SUPPORT } = await import('../factory.js');
     const document = {
       ociVersionMin: '1.0.0',
       ociVersionMax: SPEC_VERSION,
@@ -30,7 +30,7 @@ export const features: Command = {
         namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
         capabilities: [...CAPABILITY_NAMES],
         cgroup: { ...CGROUP_SUPPORT, systemd: false, systemdUser: false },
-        seccomp: { enabled: false },
+        seccomp: seccompFeatures(),
         apparmor: { enabled: false },
         selinux: { enabled: false },
         intelRdt: { enabled: false },

@@ -121,7 +121,7 @@ export class CliWorld {
   /** What the current test left: state dirs in its root, cgroups below the parent, processes in them. */
   leaks(): string[] {
     const leaks: string[] = [];
-    if (existsSync(this.root)) leaks.push(...readdirSync(this.root).map((d) => `state dir ${d}`));
+    if (existsSync(this.root)) leaks.push(...containerDirs(this.root).map((d) => `state dir ${d}`));
     for (const path of cgroupDirs(this.cgroupParent)) if (!path.endsWith(this.cgroupParent)) leaks.push(`cgroup ${path}`);
     leaks.push(...processesIn(this.cgroupParent).map((pid) => `process ${pid}`));
     return leaks;
@@ -130,7 +130,7 @@ export class CliWorld {
   /** Removes whatever a failed test left, so that the next one starts clean. */
   cleanUp(): void {
     if (existsSync(this.root)) {
-      for (const id of readdirSync(this.root)) this.ckrun(['delete', '--force', id]);
+      for (const id of containerDirs(this.root)) this.ckrun(['delete', '--force', id]);
     }
     for (const pid of processesIn(this.cgroupParent)) {
       try {
@@ -147,6 +147,11 @@ export class CliWorld {
     for (const path of cgroupDirs(this.cgroupParent).reverse()) rmdirQuiet(path);
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The containers' directories in a root; ckrun's own (the seccomp cache, "@seccomp") are no leak. */
+function containerDirs(root: string): string[] {
+  return readdirSync(root).filter((name) => !name.startsWith('@'));
 }
 
 function rmdirQuiet(path: string): void {
