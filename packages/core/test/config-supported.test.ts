@@ -18,8 +18,6 @@ const hook = { path: '/usr/bin/hook' };
 
 /** For each unsupported field: a config edit that sets it, and the path the error must name. */
 const CASES: [string, (s: Record<string, any>) => void][] = [
-  ['process.apparmorProfile', (s) => (s.process.apparmorProfile = 'docker-default')],
-  ['process.selinuxLabel', (s) => (s.process.selinuxLabel = 'system_u:system_r:container_t:s0')],
   ['process.ioPriority', (s) => (s.process.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 4 })],
   ['process.scheduler', (s) => (s.process.scheduler = { policy: 'SCHED_BATCH' })],
   ['process.execCPUAffinity', (s) => (s.process.execCPUAffinity = { initial: '0' })],
@@ -29,12 +27,10 @@ const CASES: [string, (s: Record<string, any>) => void][] = [
   ['hooks.startContainer', (s) => (s.hooks = { startContainer: [hook] })],
   ['hooks.poststart', (s) => (s.hooks = { poststart: [hook] })],
   ['hooks.poststop', (s) => (s.hooks = { poststop: [hook] })],
-  ['linux.seccomp', (s) => (s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' })],
   ['linux.intelRdt', (s) => (s.linux.intelRdt = { closID: 'guaranteed' })],
   ['linux.personality', (s) => (s.linux.personality = { domain: 'LINUX32' })],
   ['linux.memoryPolicy', (s) => (s.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' })],
   ['linux.netDevices', (s) => (s.linux.netDevices = { eth1: { name: 'eth0' } })],
-  ['linux.mountLabel', (s) => (s.linux.mountLabel = 'system_u:object_r:container_file_t:s0')],
   ['mounts[6].uidMappings', (s) => (s.mounts[6].uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])],
   ['mounts[6].gidMappings', (s) => (s.mounts[6].gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])],
   ['mounts[1].options', (s) => s.mounts[1].options.push('idmap')],
@@ -66,15 +62,15 @@ describe('fields containerkit does not implement yet', () => {
 
   it('names every unsupported field of a config, one per line', () => {
     const message = notSupportedMessage((s) => {
-      s.process.apparmorProfile = 'docker-default';
-      s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' };
+      s.process.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 4 };
+      s.linux.intelRdt = { closID: 'guaranteed' };
     });
-    expect(message.split('\n')).toEqual(['config.json: not supported yet: process.apparmorProfile', 'config.json: not supported yet: linux.seccomp']);
+    expect(message.split('\n')).toEqual(['config.json: not supported yet: process.ioPriority', 'config.json: not supported yet: linux.intelRdt']);
   });
 
   it('validates the schema before checking support, so a bad unsupported field is ConfigInvalid', () => {
-    expect(() => parseSpec(specWith((s) => (s.linux.seccomp = { defaultAction: 'SCMP_ACT_NOPE' })))).toThrow(
-      /linux\.seccomp\.defaultAction: unknown seccomp action "SCMP_ACT_NOPE"/,
+    expect(() => parseSpec(specWith((s) => (s.process.ioPriority = { class: 'IOPRIO_CLASS_NOPE', priority: 4 })))).toThrow(
+      /process\.ioPriority\.class: unknown I\/O priority class "IOPRIO_CLASS_NOPE"/,
     );
   });
 });

@@ -172,3 +172,28 @@ export function parseMountOptions(options: readonly string[] = []): ParsedMountO
 export function propagationFlags(name: string): number | undefined {
   return PROPAGATION_OPTIONS[name];
 }
+
+/**
+ * Filesystems whose mount does not take an SELinux context= option, as runc has them: procfs and
+ * sysfs cannot be labelled; a cgroup hierarchy and a bind keep the labels of what they show;
+ * mqueue's superblock is the IPC namespace's, which the kernel refuses to mount again with other
+ * security settings ("Same superblock, different security settings"), so runc labels its mount
+ * point afterwards instead (setxattr, for which ck-init has no step yet).
+ */
+const UNLABELLED_FILESYSTEMS = new Set(['proc', 'sysfs', 'cgroup', 'cgroup2', 'mqueue', 'bind']);
+
+/** Whether a mount of this filesystem type is given linux.mountLabel. */
+export function takesMountLabel(fstype: string): boolean {
+  return !UNLABELLED_FILESYSTEMS.has(fstype);
+}
+
+/**
+ * Mount data with linux.mountLabel as context="<label>" (quoted: an MCS label has commas), as
+ * runc's label.FormatMountLabel writes it. Data that already names a context is left as the
+ * config has it: SELinux refuses context= beside another context= or fscontext=/defcontext=.
+ */
+export function withMountLabel(data: string, label: string | undefined): string {
+  if (label === undefined || /(^|,)(context|fscontext|defcontext|rootcontext)=/.test(data)) return data;
+  const context = `context="${label}"`;
+  return data === '' ? context : `${data},${context}`;
+}

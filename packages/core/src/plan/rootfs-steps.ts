@@ -2,9 +2,11 @@ import { stat } from 'node:fs/promises';
 import { basename, isAbsolute, resolve } from 'node:path';
 import { ContainerError } from '../errors.js';
 import type { LinuxDevice, Mount, Spec } from '../config/schema.js';
+import type { Lsm } from '../sys/sys.js';
 import { MOUNT_TARGET_KIND } from './protocol.js';
 import type { PlanStep } from './encoder.js';
-import { AT_RECURSIVE, MS, parseMountOptions, propagationFlags } from './mount-options.js';
+import { mountLabel, refuseLabelsWithoutLsms } from './lsm-steps.js';
+import { AT_RECURSIVE, MOUNT_ATTR, MS, parseMountOptions, propagationFlags, takesMountLabel, withMountLabel } from './mount-options.js';
 
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
@@ -40,6 +42,20 @@ export interface RootfsInputs {
   rootfs?: string;
   /** Steps that need the new root with its /proc and /dev/pts, before paths are masked (the console). */
   afterPivot?: PlanStep[];
+  /**
+   * The LSMs enabled on the host (Sys.enabledLsms()), for linux.mountLabel. Absent: the caller
+   * does not plan labels yet, and a config that asks for any (process.apparmorProfile,
+   * process.selinuxLabel, linux.mountLabel) is refused as not supported, never run unlabelled.
+   */
+  lsms?: ReadonlySet<Lsm>;
+}
+
+/** What rootfsSteps works out once for every mount. */
+interface MountContext extends RootfsInputs {
+  /** linux.mountLabel, for the filesystems that take one. */
+  label?: string;
+  /** The cgroup filesystem must be read-only whatever its options say (CVE-2023-25809). */
+  cgroupReadOnly: boolean;
 }
 
 /** Absolute host path of the rootfs; it must be an existing directory. */
@@ -55,6 +71,12 @@ export async function rootfsPath(spec: Spec, bundle: string): Promise<string> {
 /** Steps from the rootfs bind to pivot_root, in runc's order. */
 export async function rootfsSteps(inputs: RootfsInputs): Promise<PlanStep[]> {
   const { spec, bundle } = inputs;
+  if (inputs.lsms === undefined) refuseLabelsWithoutLsms(spec);
+  const context: MountContext = {
+    ...inputs,
+    label: inputs.lsms && mountLabel(spec, inputs.lsms),
+    cgroupReadOnly: cgroupMustBeReadOnly(spec),
+  };
   const steps: PlanStep[] = [];
   const rootPropagation = rootfsPropagation(spec);
   // The inherited mounts must not propagate back to the host; shared is honoured after pivot.
@@ -63,7 +85,7 @@ export async function rootfsSteps(inputs: RootfsInputs): Promise<PlanStep[]> {
 
   const mounts = spec.mounts ?? [];
   for (const [index, mount] of mounts.entries()) {
-    steps.push(...(await mountSteps(mount, index, inputs)));
+    steps.push(...(await mountSteps(mount, index, context)));
   }
   const devBound = mounts.some((m) => normalize(m.destination) === '/dev' && isBind(m));
   if (!devBound) {
@@ -78,6 +100,23 @@ export async function rootfsSteps(inputs: RootfsInputs): Promise<PlanStep[]> {
   for (const path of spec.linux?.readonlyPaths ?? []) steps.push({ op: 'READONLY_PATH', args: [path] });
   for (const path of spec.linux?.maskedPaths ?? []) steps.push({ op: 'MASK_PATH', args: [path] });
   return steps;
+}
+
+/**
+ * CVE-2023-25809: without a cgroup namespace of its own, the cgroups a container's cgroup mount
+ * shows are the host's, with the host's owners; a user namespace's root mapped to their owner (a
+ * rootless user, whose delegated subtree it is) could raise its own limits and make cgroups there.
+ * So in a user namespace (new or joined) without a cgroup namespace of its own, the mount is
+ * read-only whatever its options say. runc 1.1.5 fixed it by honouring "ro" on its bind fallback
+ * and masking /sys/fs/cgroup when the bind had no source; we also ignore "rw" there. A cgroup
+ * namespace joined by path counts as none: it may be the host's (owner.ts delegates nothing to
+ * one either). With a new one the container is the root of its own subtree: "rw" is honoured.
+ */
+function cgroupMustBeReadOnly(spec: Spec): boolean {
+  const namespaces = spec.linux?.namespaces ?? [];
+  const userNamespace = namespaces.some((n) => n.type === 'user');
+  const ownCgroupNamespace = namespaces.some((n) => n.type === 'cgroup' && !n.path);
+  return userNamespace && !ownCgroupNamespace;
 }
 
 function rootfsPropagation(spec: Spec): number | undefined {
@@ -98,12 +137,16 @@ function isBind(mount: Mount): boolean {
   return mount.type === 'bind' || (mount.options ?? []).some((o: string) => o === 'bind' || o === 'rbind');
 }
 
-async function mountSteps(mount: Mount, index: number, inputs: RootfsInputs): Promise<PlanStep[]> {
+async function mountSteps(mount: Mount, index: number, inputs: MountContext): Promise<PlanStep[]> {
   const field = `mounts[${index}]`;
   const target = normalize(mount.destination);
   const options = parseMountOptions(mount.options);
   if (options.unsupported.length > 0) {
     throw new ContainerError('NotSupported', `config.json: ${field}.options: not supported yet: ${options.unsupported.join(', ')}`);
+  }
+  if (inputs.cgroupReadOnly && (mount.type === 'cgroup' || mount.type === 'cgroup2')) {
+    options.flags |= MS.RDONLY;
+    options.attrClear &= ~MOUNT_ATTR.RDONLY;
   }
   if (mount.type === 'cgroup') return cgroupMountSteps(target, options.flags, inputs);
 
@@ -122,7 +165,8 @@ async function mountSteps(mount: Mount, index: number, inputs: RootfsInputs): Pr
   } else {
     if (!mount.type) throw new ContainerError('ConfigInvalid', `config.json: ${field}.type: required for a non-bind mount`);
     const source = mount.source ?? mount.type;
-    steps.push({ op: 'MOUNT', args: [source, target, mount.type, BigInt(options.flags), options.data, BigInt(MOUNT_TARGET_KIND.DIR)] });
+    const data = takesMountLabel(mount.type) ? withMountLabel(options.data, inputs.label) : options.data;
+    steps.push({ op: 'MOUNT', args: [source, target, mount.type, BigInt(options.flags), data, BigInt(MOUNT_TARGET_KIND.DIR)] });
   }
   for (const flags of options.propagation) steps.push({ op: 'REMOUNT', args: [target, BigInt(flags)] });
   if (options.attrSet !== 0 || options.attrClear !== 0) {
@@ -136,7 +180,7 @@ async function mountSteps(mount: Mount, index: number, inputs: RootfsInputs): Pr
  * as runc does, so the container sees only its cgroup. Pure v2: a bind of the container's
  * cgroup directory.
  */
-function cgroupMountSteps(target: string, flags: number, inputs: RootfsInputs): PlanStep[] {
+function cgroupMountSteps(target: string, flags: number, inputs: MountContext): PlanStep[] {
   const readOnly = (flags & MS.RDONLY) !== 0;
   const perMount = flags & (MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RELATIME);
   const entries = Object.entries(inputs.cgroupPaths);
@@ -149,7 +193,8 @@ function cgroupMountSteps(target: string, flags: number, inputs: RootfsInputs): 
     bind(entries[0]![1], target);
     return steps;
   }
-  steps.push({ op: 'MOUNT', args: ['tmpfs', target, 'tmpfs', BigInt(perMount), 'mode=755', BigInt(MOUNT_TARGET_KIND.DIR)] });
+  // The tmpfs that holds the binds is labelled, as runc's is; the binds keep the cgroups' labels.
+  steps.push({ op: 'MOUNT', args: ['tmpfs', target, 'tmpfs', BigInt(perMount), withMountLabel('mode=755', inputs.label), BigInt(MOUNT_TARGET_KIND.DIR)] });
   for (const [, hostPath] of entries) {
     const hierarchyRoot = hostPath.endsWith(inputs.cgroupPath) ? hostPath.slice(0, hostPath.length - inputs.cgroupPath.length) : hostPath;
     if (!isAbsolute(hierarchyRoot)) continue;

@@ -22,5 +22,7 @@ export function recordingSys(overrides: Partial<Sys> = {}): Sys & { calls: Recor
     pidfdSendSignal: record('pidfdSendSignal', () => undefined),
     mkfifo: record('mkfifo', () => undefined),
     tryLock: record('tryLock', () => true),
+    // No LSM unless the test says which: recordingSys({ enabledLsms: () => new Set(['selinux']) }).
+    enabledLsms: record('enabledLsms', () => new Set()),
   };
 }

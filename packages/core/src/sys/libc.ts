@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { lastErrnoName, libcFunction, syscallError } from './libc-calls.js';
-import type { Sys } from './sys.js';
+import type { Lsm, Sys } from './sys.js';
 
 const SYS_PIDFD_SEND_SIGNAL = 424;
 const SYS_PIDFD_OPEN = 434;
@@ -24,6 +25,37 @@ function load(): LibcFunctions {
   return libc;
 }
 
+/** A kernel control file's content, or undefined when it is absent or unreadable. */
+function readControlFile(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The LSMs enabled on a host, from what `read` finds (undefined: absent). The kernel's own list,
+ * /sys/kernel/security/lsm (on securityfs), is the answer when it is there; securityfs
+ * is not always mounted, so then the modules' own files, as runc's libraries look: AppArmor's
+ * "enabled" parameter reads "Y", and SELinux has mounted selinuxfs (its "enforce" file).
+ */
+export function enabledLsmsFrom(read: (path: string) => string | undefined): ReadonlySet<Lsm> {
+  const lsms = new Set<Lsm>();
+  const list = read('/sys/kernel/security/lsm');
+  if (list !== undefined) {
+    const names = new Set(list.trim().split(','));
+    if (names.has('apparmor')) lsms.add('apparmor');
+    if (names.has('selinux')) lsms.add('selinux');
+    return lsms;
+  }
+  if (read('/sys/module/apparmor/parameters/enabled')?.trim() === 'Y') lsms.add('apparmor');
+  if (read('/sys/fs/selinux/enforce') !== undefined) lsms.add('selinux');
+  return lsms;
+}
+
+let lsms: ReadonlySet<Lsm> | undefined;
+
 function fail(call: string, path?: string): never {
   throw syscallError(call, path);
 }
@@ -46,5 +78,10 @@ export const libcSys: Sys = {
     // EWOULDBLOCK and EAGAIN are one number on Linux.
     if (['EWOULDBLOCK', 'EAGAIN'].includes(lastErrnoName())) return false;
     return fail('flock');
+  },
+  enabledLsms() {
+    // Which LSMs are on is fixed at boot: read once per process.
+    lsms ??= enabledLsmsFrom(readControlFile);
+    return lsms;
   },
 };

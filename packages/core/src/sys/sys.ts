@@ -1,3 +1,6 @@
+/** The Linux security modules whose labels a container config can ask for. */
+export type Lsm = 'apparmor' | 'selinux';
+
 /**
  * The system calls core needs that Node does not offer. Logic takes this interface, so unit
  * tests can pass a recording fake (fake.ts) and integration tests prove the real one (libc.ts).
@@ -12,4 +15,6 @@ export interface Sys {
   mkfifo(path: string, mode: number): void;
   /** flock(2) with LOCK_NB; false when another holder has it. */
   tryLock(fd: number, exclusive: boolean): boolean;
+  /** The LSMs enabled on this host, of those a config can label with (read once per process). */
+  enabledLsms(): ReadonlySet<Lsm>;
 }
