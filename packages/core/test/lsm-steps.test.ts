@@ -21,7 +21,7 @@ const spec = (edit?: (s: Record<string, any>) => void): Spec => parseSpec(specWi
 const V1_PATHS = { memory: '/sys/fs/cgroup/memory/ck/x', pids: '/sys/fs/cgroup/pids/ck/x' };
 
 function rootfs(s: Spec, overrides: Partial<RootfsInputs> = {}): Promise<PlanStep[]> {
-  return rootfsSteps({ spec: s, bundle: '/nonexistent', rootfs: '/nonexistent/rootfs', noPivot: false, cgroupPaths: V1_PATHS, cgroupPath: '/ck/x', ...overrides });
+  return rootfsSteps({ spec: s, bundle: '/nonexistent', rootfs: '/nonexistent/rootfs', noPivot: false, cgroupPaths: V1_PATHS, cgroupPath: '/ck/x', lsms: new Set(), ...overrides });
 }
 
 /** Mount target → data of the MOUNT steps (binds included). */
@@ -169,24 +169,5 @@ describe('linux.mountLabel', () => {
   it('labels nothing when none is asked for, SELinux or not', async () => {
     const data = await mountData(spec(), hostWith('selinux'));
     expect([...data.values()].filter((d) => d.includes('context='))).toEqual([]);
-  });
-});
-
-describe('a caller that does not hand over the host LSMs yet', () => {
-  it('refuses every label field as not supported rather than run the container unlabelled', async () => {
-    const s = spec((s) => ((s.process.apparmorProfile = 'p'), (s.process.selinuxLabel = 'l'), (s.linux.mountLabel = LABEL)));
-    expect(await errorOf(() => rootfs(s))).toEqual({
-      code: 'NotSupported',
-      message: [
-        'config.json: not supported yet: process.apparmorProfile',
-        'config.json: not supported yet: process.selinuxLabel',
-        'config.json: not supported yet: linux.mountLabel',
-      ].join('\n'),
-    });
-  });
-
-  it('plans a config without labels (or with empty ones) as before', async () => {
-    const s = spec((s) => ((s.process.apparmorProfile = ''), (s.linux.mountLabel = '')));
-    expect((await rootfs(s)).some((st) => st.op === 'PIVOT_ROOT')).toBe(true);
   });
 });

@@ -54,7 +54,8 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
     monitor: !options.detached,
     consoleSocket: options.consoleSocket,
     noPivot,
-    confinement: { seccomp: await seccomp },
+    seccomp: await seccomp,
+    lsms: ctx.sys.enabledLsms(),
   });
   const plan = encodePlan(steps);
 

@@ -3,7 +3,10 @@ import type { CapabilityMasks, NamespacePlan } from '../drivers.js';
 import { CLONE_MONITOR, CONSOLE_TARGET } from './protocol.js';
 import type { Spec } from '../config/schema.js';
 import type { PlanStep } from './encoder.js';
-import { environmentSteps, execSteps, resourceLimitSteps, type Confinement, type ProcessInputs } from './process-steps.js';
+import type { CompiledFilter } from '../seccomp/compile.js';
+import type { Lsm } from '../sys/sys.js';
+import { lsmLabelSteps } from './lsm-steps.js';
+import { environmentSteps, execSteps, resourceLimitSteps, type ProcessInputs } from './process-steps.js';
 import { rootfsSteps } from './rootfs-steps.js';
 
 const CLONE_NEWCGROUP = 0x02000000n;
@@ -27,19 +30,22 @@ export interface PlanInputs {
   /** With process.terminal: the caller's --console-socket, which receives the pty master. */
   consoleSocket?: string;
   noPivot?: boolean;
-  /** The compiled seccomp filter and the LSM label steps. */
-  confinement?: Confinement;
+  /** linux.seccomp, compiled. */
+  seccomp?: CompiledFilter;
+  /** The LSMs enabled on the host (Sys.enabledLsms()); none when absent, so a label asked for is refused. */
+  lsms?: ReadonlySet<Lsm>;
 }
 
 /** The whole init plan: everything ck-init does, computed here so ck-init knows no policy. */
 export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
   const { spec, namespaces } = inputs;
+  const lsms = inputs.lsms ?? new Set<Lsm>();
   const steps: PlanStep[] = [];
   const terminal = terminalPlan(spec, inputs);
   if (inputs.execFifo) steps.push({ op: 'OPEN_EXEC_FIFO', args: [inputs.execFifo] });
   // Before any join: the socket path is the caller's, resolved in the caller's mount namespace.
   if (inputs.consoleSocket) steps.push({ op: 'CONSOLE_SOCKET', args: [inputs.consoleSocket] });
-  if (inputs.confinement?.seccomp?.notify) steps.push({ op: 'SECCOMP_LISTENER', args: [spec.linux!.seccomp!.listenerPath!] });
+  if (inputs.seccomp?.notify) steps.push({ op: 'SECCOMP_LISTENER', args: [spec.linux!.seccomp!.listenerPath!] });
   // Before any join, for the same reason: cgroupfs paths are the caller's.
   for (const dir of inputs.cgroupJoins ?? []) steps.push({ op: 'JOIN_CGROUP', args: [dir] });
   for (const join of namespaces.join) steps.push({ op: 'JOIN_NAMESPACE', args: [join.type, join.path] });
@@ -64,12 +70,13 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
       noPivot: inputs.noPivot ?? false,
       cgroupPaths: inputs.cgroupPaths,
       cgroupPath: inputs.cgroupPath,
+      lsms,
       // Sysctls before the readonly and masked paths, as runc writes them: /proc/sys is one of those,
       // and ck-init writes through no mount (see SYSCTL).
       afterPivot: [...(terminal.console ? [terminal.console] : []), ...environmentSteps(spec, namespaces)],
     })),
   );
-  steps.push(...execSteps(spec, inputs.capabilities, inputs.process, inputs.execFifo !== undefined, inputs.confinement));
+  steps.push(...execSteps(spec, inputs.capabilities, inputs.process, inputs.execFifo !== undefined, { seccomp: inputs.seccomp, labels: lsmLabelSteps(spec, lsms) }));
   return steps;
 }
 

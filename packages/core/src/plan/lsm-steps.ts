@@ -49,18 +49,3 @@ export function mountLabel(spec: Spec, lsms: ReadonlySet<Lsm>): string | undefin
   if (!lsms.has('selinux')) throw notEnabled('linux.mountLabel', 'selinux');
   return label;
 }
-
-/**
- * Until the plan's caller hands the host's LSMs to rootfsSteps, the label fields are refused as
- * they were before they were implemented, so that none is ever accepted and then ignored.
- */
-export function refuseLabelsWithoutLsms(spec: Spec): void {
-  const set = [
-    ['process.apparmorProfile', spec.process?.apparmorProfile],
-    ['process.selinuxLabel', spec.process?.selinuxLabel],
-    ['linux.mountLabel', spec.linux?.mountLabel],
-  ].filter(([, value]) => value !== undefined && value !== '');
-  if (set.length > 0) {
-    throw new ContainerError('NotSupported', set.map(([path]) => `config.json: not supported yet: ${path}`).join('\n'));
-  }
-}

@@ -5,7 +5,7 @@ import type { LinuxDevice, Mount, Spec } from '../config/schema.js';
 import type { Lsm } from '../sys/sys.js';
 import { MOUNT_TARGET_KIND } from './protocol.js';
 import type { PlanStep } from './encoder.js';
-import { mountLabel, refuseLabelsWithoutLsms } from './lsm-steps.js';
+import { mountLabel } from './lsm-steps.js';
 import { AT_RECURSIVE, MOUNT_ATTR, MS, parseMountOptions, propagationFlags, takesMountLabel, withMountLabel } from './mount-options.js';
 
 const S_IFCHR = 0o020000;
@@ -42,12 +42,8 @@ export interface RootfsInputs {
   rootfs?: string;
   /** Steps that need the new root with its /proc and /dev/pts, before paths are masked (the console). */
   afterPivot?: PlanStep[];
-  /**
-   * The LSMs enabled on the host (Sys.enabledLsms()), for linux.mountLabel. Absent: the caller
-   * does not plan labels yet, and a config that asks for any (process.apparmorProfile,
-   * process.selinuxLabel, linux.mountLabel) is refused as not supported, never run unlabelled.
-   */
-  lsms?: ReadonlySet<Lsm>;
+  /** The LSMs enabled on the host (Sys.enabledLsms()), for linux.mountLabel. */
+  lsms: ReadonlySet<Lsm>;
 }
 
 /** What rootfsSteps works out once for every mount. */
@@ -71,10 +67,9 @@ export async function rootfsPath(spec: Spec, bundle: string): Promise<string> {
 /** Steps from the rootfs bind to pivot_root, in runc's order. */
 export async function rootfsSteps(inputs: RootfsInputs): Promise<PlanStep[]> {
   const { spec, bundle } = inputs;
-  if (inputs.lsms === undefined) refuseLabelsWithoutLsms(spec);
   const context: MountContext = {
     ...inputs,
-    label: inputs.lsms && mountLabel(spec, inputs.lsms),
+    label: mountLabel(spec, inputs.lsms),
     cgroupReadOnly: cgroupMustBeReadOnly(spec),
   };
   const steps: PlanStep[] = [];
