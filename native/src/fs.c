@@ -2,10 +2,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -74,6 +77,32 @@ int ck_enter_rootfs(struct ck_ctx *ctx, const struct ck_step *s) {
 }
 
 /*
+ * procfs and sysfs go on an ordinary directory only, never through a symlink at the destination:
+ * a /proc swapped for a symlink to a directory of the rootfs's choosing would leave the later
+ * writes to /proc to a fake one (runc CVE-2019-19921). The parent is resolved in the rootfs; the
+ * last component is opened without following it, and the mount goes onto exactly that.
+ */
+static int open_pseudo_fs_target(struct ck_ctx *ctx, const char *target, const char *fstype) {
+  const char *base, *name = strcmp(fstype, "proc") == 0 ? "procfs" : fstype;
+  char buf[CK_MAX_STRING + 1];
+  int dirfd = ck_resolve_parent(ctx, target, buf, sizeof buf, &base);
+  if (dirfd < 0) return -1;
+  int fd = -1;
+  if (mkdirat(dirfd, base, 0755) == 0 || errno == EEXIST) fd = openat(dirfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  int saved = errno;
+  close(dirfd);
+  errno = saved;
+  if (fd < 0) return ck_fail(ctx, "create %s", target);
+  struct stat st;
+  if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+    close(fd);
+    errno = ENOTDIR;
+    return ck_fail(ctx, "%s must be mounted on an ordinary directory: %s", name, target);
+  }
+  return fd;
+}
+
+/*
  * One mount(2) of source onto target, then — for a bind whose flags say more than
  * MS_BIND|MS_REC — the MS_REMOUNT|MS_BIND pass that applies them (a bind ignores them), then
  * the propagation flags, which mount(2) only accepts on their own.
@@ -87,7 +116,9 @@ int ck_mount(struct ck_ctx *ctx, const struct ck_step *s) {
     return ck_fail(ctx, "mount %s: target kind %llu", target, (unsigned long long)kind);
   }
   char fdp[32];
-  int fd = ck_resolve(ctx, target, (int)kind, kind == CK_MOUNT_TARGET_DIR ? 0755 : 0644);
+  int pseudo = fstype && (strcmp(fstype, "proc") == 0 || strcmp(fstype, "sysfs") == 0);
+  int fd = pseudo ? open_pseudo_fs_target(ctx, target, fstype)
+                  : ck_resolve(ctx, target, (int)kind, kind == CK_MOUNT_TARGET_DIR ? 0755 : 0644);
   if (fd < 0) return -1;
   unsigned long base = flags & ~(unsigned long)PROPAGATION;
   int rc = mount(opt(src), ck_fd_path(fd, fdp), opt(fstype), base, opt(data));
@@ -176,6 +207,124 @@ int ck_symlink(struct ck_ctx *ctx, const struct ck_step *s) {
   return rc < 0 && errno != EEXIST ? ck_fail(ctx, "symlink %s", path) : 0;
 }
 
+/* Undoes the octal escapes (\040 for a space, …) of a mountinfo field in place. */
+static void unescape(char *s) {
+  char *w = s;
+  for (char *r = s; *r;) {
+    if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7') {
+      *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+      r += 4;
+    } else {
+      *w++ = *r++;
+    }
+  }
+  *w = 0;
+}
+
+static int is_under(const char *path, const char *dir) {
+  size_t n = strlen(dir);
+  if (strcmp(dir, "/") == 0) return 1;
+  return strncmp(path, dir, n) == 0 && (path[n] == 0 || path[n] == '/');
+}
+
+/* The whole of a (proc) file, NUL-terminated; NULL with errno on failure. */
+static char *read_all(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return NULL;
+  size_t cap = 1 << 16, len = 0;
+  char *buf = NULL;
+  for (;;) {
+    if (!buf || len + 1 == cap) {
+      char *bigger = realloc(buf, buf ? cap *= 2 : cap);
+      if (!bigger) {
+        errno = ENOMEM;
+        break;
+      }
+      buf = bigger;
+    }
+    ssize_t n = read(fd, buf + len, cap - len - 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    if (n == 0) {
+      buf[len] = 0;
+      close(fd);
+      return buf;
+    }
+    len += (size_t)n;
+  }
+  int saved = errno;
+  free(buf);
+  close(fd);
+  errno = saved;
+  return NULL;
+}
+
+/* Detaches the procfs or sysfs mounted at mp, or covers it where it cannot be detached. */
+static int hide_mount(struct ck_ctx *ctx, const char *mp) {
+  /* Slave first, so that the unmount cannot propagate to the host. ENOENT or EINVAL: it went
+   * with a mount above it that was detached already, or is no longer a mount point. */
+  if (mount(NULL, mp, NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    return errno == ENOENT || errno == EINVAL ? 0 : ck_fail(ctx, "no pivot: make %s rslave", mp);
+  struct statfs sfs;
+  if (statfs(mp, &sfs) < 0) return ck_fail(ctx, "no pivot: statfs %s", mp);
+  /* Something else is stacked on it: that mount covers it already. */
+  if (sfs.f_type != PROC_SUPER_MAGIC && sfs.f_type != SYSFS_MAGIC) return 0;
+  if (umount2(mp, MNT_DETACH) == 0) return 0;
+  if (errno != EINVAL && errno != EPERM) return ck_fail(ctx, "no pivot: detach %s", mp);
+  /* Locked in a user namespace: an empty read-only tmpfs over it, as runc does. */
+  if (mount("tmpfs", mp, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0555") < 0)
+    return ck_fail(ctx, "no pivot: cover %s", mp);
+  return 0;
+}
+
+/*
+ * --no-pivot (MS_MOVE + chroot) leaves the other mounts of C's namespace in place outside the
+ * new root. A procfs or sysfs mounted whole among them would let the container mount a new,
+ * unmasked one in a user namespace of its own: the kernel (mount_too_revealing) allows that
+ * when one is already fully visible in the namespace. So, as runc's msMoveRoot does, every
+ * whole procfs and sysfs outside the rootfs is detached, or covered where it cannot be. C's
+ * namespace is its own by now, so the host keeps its mounts; and ck-init needs none of them
+ * later: the exec fifo is reopened through hostprocfd, which P opened in its own namespace.
+ */
+static int hide_host_pseudo_fs(struct ck_ctx *ctx) {
+  char fdp[32], rootfs[PATH_MAX];
+  ssize_t n = readlink(ck_fd_path(ctx->rootfd, fdp), rootfs, sizeof rootfs - 1);
+  if (n < 0) return ck_fail(ctx, "no pivot: readlink rootfs");
+  rootfs[n] = 0;
+  /* Never the caller's own mounts: a plan without a mount namespace for C stops here. */
+  struct stat self, init;
+  if (stat("/proc/self/ns/mnt", &self) == 0 && stat("/proc/1/ns/mnt", &init) == 0 && self.st_dev == init.st_dev &&
+      self.st_ino == init.st_ino) {
+    errno = EINVAL;
+    return ck_fail(ctx, "no pivot: C is in the mount namespace of pid 1, not one of its own");
+  }
+  char *info = read_all("/proc/self/mountinfo");
+  if (!info) return ck_fail(ctx, "no pivot: read /proc/self/mountinfo");
+  int rc = 0;
+  char *lines, *line;
+  for (line = strtok_r(info, "\n", &lines); line && rc == 0; line = strtok_r(NULL, "\n", &lines)) {
+    /* id parent major:minor root mount-point options [optional…] - fstype source super-options */
+    char *fields, *f, *root = NULL, *mp = NULL, *fstype = NULL;
+    int i = 0, dash = 0;
+    for (f = strtok_r(line, " ", &fields); f; f = strtok_r(NULL, " ", &fields), i++) {
+      if (i == 3) root = f;
+      else if (i == 4) mp = f;
+      else if (dash) {
+        fstype = f;
+        break;
+      } else if (i > 5 && strcmp(f, "-") == 0) dash = 1;
+    }
+    if (!root || !mp || !fstype || (strcmp(fstype, "proc") != 0 && strcmp(fstype, "sysfs") != 0)) continue;
+    unescape(root);
+    unescape(mp);
+    /* Only a whole one counts for the kernel; the container's own are inside the rootfs. */
+    if (strcmp(root, "/") != 0 || is_under(mp, rootfs)) continue;
+    rc = hide_mount(ctx, mp);
+  }
+  free(info);
+  return rc;
+}
+
 int ck_pivot_root(struct ck_ctx *ctx, const struct ck_step *s) {
   if (ctx->rootfd < 0) {
     errno = EBADF;
@@ -198,6 +347,7 @@ int ck_pivot_root(struct ck_ctx *ctx, const struct ck_step *s) {
     errno = saved;
     if (rc < 0) return -1;
   } else {
+    if (hide_host_pseudo_fs(ctx) < 0) return -1;
     if (mount(".", "/", NULL, MS_MOVE, NULL) < 0) return ck_fail(ctx, "move rootfs to /");
     if (chroot(".") < 0) return ck_fail(ctx, "chroot");
   }

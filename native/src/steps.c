@@ -20,6 +20,7 @@
 #include "console.h"
 #include "ctx.h"
 #include "fs.h"
+#include "procfs.h"
 #include "seccomp.h"
 #include "sync.h"
 
@@ -100,22 +101,16 @@ static int set_domainname(struct ck_ctx *ctx, const struct ck_step *s) {
 }
 
 static int sysctl(struct ck_ctx *ctx, const struct ck_step *s) {
-  char rel[CK_MAX_STRING + 1];
-  snprintf(rel, sizeof rel, "%s", s->args[0].s);
-  for (char *p = rel; *p; p++)
+  char rel[CK_MAX_STRING + 5];
+  snprintf(rel, sizeof rel, "sys/%s", s->args[0].s);
+  for (char *p = rel + 4; *p; p++)
     if (*p == '.') *p = '/';
     else if (*p == '/') {
       errno = EINVAL;
       return ck_fail(ctx, "sysctl %s: a key has no /", s->args[0].s);
     }
-  int dirfd = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (dirfd < 0) return ck_fail(ctx, "open /proc/sys");
-  int rc = write_file_at(ctx, dirfd, rel, s->args[1].s, s->args[1].count,
-                         RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-  int saved = errno;
-  close(dirfd);
-  errno = saved;
-  return rc < 0 ? ck_fail(ctx, "sysctl %s", s->args[0].s) : 0;
+  /* Through the verified procfs handle: never into a fake /proc or a mount over the file (procfs.c). */
+  return ck_procfs_write(ctx, rel, s->args[1].s, s->args[1].count);
 }
 
 static int set_rlimit(struct ck_ctx *ctx, const struct ck_step *s) {
@@ -347,6 +342,7 @@ ck_step_fn ck_step_for(uint16_t op) {
   case CK_OP_SECCOMP_LISTENER: return ck_seccomp_listener;
   case CK_OP_CREATE_CONSOLE: return ck_create_console;
   case CK_OP_NEW_CGROUP_NAMESPACE: return new_cgroup_namespace;
+  case CK_OP_LSM_LABEL: return ck_lsm_label;
   }
   return NULL;
 }
