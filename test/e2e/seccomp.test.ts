@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { podmanConfig } from '../fixtures/podman-config.mjs';
 import { isRoot, NEEDS_ROOT, TestWorld, collect } from './helpers.js';
 
 const world = new TestWorld();
@@ -194,6 +195,20 @@ describe.skipIf(skip !== '')(`linux.seccomp, seen from inside busybox ${skip}`, 
       c.process.noNewPrivileges = false;
     });
     expect(r).toMatchObject({ exitCode: 0, stdout: 'hello\nNoNewPrivs:\t0\nSeccomp:\t2\n' });
+  });
+
+  it("runs podman's whole config.json through the library", async () => {
+    const id = `podman-${world.tag}`;
+    const bundle = join(world.dir, 'bundles', id);
+    const config = podmanConfig({ rootfs: world.rootfs, cgroupsPath: `${world.cgroupParent}/${id}`, dir: join(bundle, 'userdata'), args: ['sh', '-c', 'echo hi; grep "^Seccomp:" /proc/self/status'] });
+    const container = await world.factory.create(id, config, { bundle });
+    try {
+      const proc = await container.run({ stdio: ['ignore', 'pipe', 'pipe'] });
+      const [stdout, status] = await Promise.all([collect(proc.stdout), proc.wait(), collect(proc.stderr)]);
+      expect({ stdout, ...status }).toEqual({ stdout: 'hi\nSeccomp:\t2\n', exitCode: 0, signal: null });
+    } finally {
+      await container.destroy();
+    }
   });
 
   it('loads the filter after the user and capability changes with noNewPrivileges', async () => {
