@@ -38,6 +38,8 @@ const everyOpcode: PlanStep[] = [
   { op: 'NEW_TIME_NAMESPACE', args: [-5n, 0n, 86400n, 999999999n] },
   { op: 'CLONE', args: [CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID, 0n] },
   { op: 'NEW_CGROUP_NAMESPACE', args: [] },
+  { op: 'SECCOMP_LISTENER', args: ['/run/listener.sock'] },
+  { op: 'LSM_LABEL', args: ['apparmor/exec', 'exec ck-profile'] },
   { op: 'SET_ROOT_PROPAGATION', args: [MS_SLAVE] },
   { op: 'ENTER_ROOTFS', args: ['/var/lib/ck/c1/rootfs'] },
   { op: 'MOUNT', args: ['proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC, '', 0n] },
