@@ -220,3 +220,68 @@ describe('terminal', () => {
     await expect(plan({ spec: await defaultSpec(), consoleSocket: '/tmp/s' })).rejects.toThrow(/process\.terminal/);
   });
 });
+
+describe('seccomp', () => {
+  const filter = { bpf: Buffer.from([0x06, 0, 0, 0, 0x00, 0x00, 0xff, 0x7f]), flags: 2n, notify: false };
+  const notifyingFilter = { ...filter, flags: 8n, notify: true };
+  const listenerPath = '/run/ck-test/listener.sock';
+  const notifyingProfile = (c: any) =>
+    (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath, syscalls: [{ names: ['getpriority'], action: 'SCMP_ACT_NOTIFY' }] });
+  const noNewPrivileges = (value: boolean) => (c: any) => (c.process.noNewPrivileges = value);
+
+  it('loads the filter with noNewPrivileges as late as it can: after the user, capabilities and umask, right before the final chdir and exec', async () => {
+    const steps = await plan({ spec: await defaultSpec(noNewPrivileges(true)), seccomp: filter });
+    const ops = steps.map((s) => s.op);
+    expect(ops.slice(-3)).toEqual(['SECCOMP', 'CHDIR', 'EXEC']);
+    expect(ops.indexOf('SECCOMP')).toBeGreaterThan(ops.indexOf('SET_USER'));
+    expect(ops.indexOf('SECCOMP')).toBeGreaterThan(ops.indexOf('SET_CAPABILITIES'));
+    expect(ops.indexOf('SECCOMP')).toBeGreaterThan(ops.indexOf('UMASK'));
+    expect(steps.find((s) => s.op === 'SECCOMP')!.args).toEqual([filter.bpf, filter.flags]);
+  });
+
+  it('sets no_new_privs before the filter, which an unprivileged process needs to load one', async () => {
+    const ops = (await plan({ spec: await defaultSpec(noNewPrivileges(true)), seccomp: filter })).map((s) => s.op);
+    expect(ops.indexOf('NO_NEW_PRIVS')).toBeGreaterThanOrEqual(0);
+    expect(ops.indexOf('NO_NEW_PRIVS')).toBeLessThan(ops.indexOf('SECCOMP'));
+  });
+
+  it('loads the filter without noNewPrivileges before the bounding set drops, while ck-init still has CAP_SYS_ADMIN', async () => {
+    const ops = (await plan({ spec: await defaultSpec(noNewPrivileges(false)), seccomp: filter })).map((s) => s.op);
+    expect(ops[ops.indexOf('SECCOMP') + 1]).toBe('DROP_BOUNDING');
+    expect(ops.indexOf('SECCOMP')).toBeGreaterThan(ops.indexOf('WAIT_EXEC_FIFO'));
+    expect(ops.filter((op) => op === 'SECCOMP')).toHaveLength(1);
+    expect(ops).not.toContain('NO_NEW_PRIVS');
+  });
+
+  it('loads the filter without noNewPrivileges before the bounding set drops when there is no exec fifo', async () => {
+    const ops = (await plan({ spec: await defaultSpec(noNewPrivileges(false)), execFifo: undefined, seccomp: filter })).map((s) => s.op);
+    expect(ops).not.toContain('WAIT_EXEC_FIFO');
+    expect(ops.indexOf('SECCOMP')).toBeGreaterThan(ops.indexOf('READY'));
+    expect(ops[ops.indexOf('SECCOMP') + 1]).toBe('DROP_BOUNDING');
+  });
+
+  it('connects to the listener of a notifying filter before any namespace is joined and before the clone, so listenerPath is the caller\'s', async () => {
+    const join = [
+      { type: 0x40000000n, path: '/var/run/netns/n1' },
+      { type: 0x08000000n, path: '/proc/1/ns/ipc' },
+    ];
+    const steps = await plan({ spec: await defaultSpec(notifyingProfile), namespaces: { ...ns, join }, seccomp: notifyingFilter });
+    const ops = steps.map((s) => s.op);
+    expect(steps.filter((s) => s.op === 'SECCOMP_LISTENER').map((s) => s.args)).toEqual([[listenerPath]]);
+    expect(ops.indexOf('SECCOMP_LISTENER')).toBeLessThan(ops.indexOf('JOIN_NAMESPACE'));
+    expect(ops.indexOf('SECCOMP_LISTENER')).toBeLessThan(ops.indexOf('CLONE'));
+    expect(ops.indexOf('SECCOMP_LISTENER')).toBeLessThan(ops.indexOf('SECCOMP'));
+  });
+
+  it('connects to no listener when the filter does not notify', async () => {
+    const ops = (await plan({ spec: await defaultSpec(), seccomp: filter })).map((s) => s.op);
+    expect(ops).toContain('SECCOMP');
+    expect(ops).not.toContain('SECCOMP_LISTENER');
+  });
+
+  it('loads no filter without linux.seccomp', async () => {
+    const ops = (await plan({ spec: await defaultSpec() })).map((s) => s.op);
+    expect(ops).not.toContain('SECCOMP');
+    expect(ops).not.toContain('SECCOMP_LISTENER');
+  });
+});
