@@ -19,8 +19,10 @@ export interface SeccompCompiler {
 /** Changes whenever what is compiled, or how a cache file is laid out, does. */
 const FORMAT = 1;
 const MAGIC = 'CKSC';
-// magic | u32 format | u64 flags | u8 notify | 32-byte sha256 of the BPF | BPF
-const HEADER = 4 + 4 + 8 + 1 + 32;
+// magic | u32 format | u64 flags | u8 notify | 32-byte sha256 of flags, notify and BPF | BPF
+const FIELDS = 8;
+const DIGEST = 17;
+const HEADER = DIGEST + 32;
 
 export interface SeccompCompilerOptions {
   /** Where compiled filters are kept across processes; absent: in this process only. */
@@ -42,7 +44,8 @@ export function seccompCompiler(options: SeccompCompilerOptions = {}): SeccompCo
   };
   return {
     compile(profile) {
-      const key = profileKey(profile);
+      // The version is in the key: a newer libseccomp may know names an older one skipped.
+      const key = profileKey(profile, lib().version);
       let result = byKey.get(key);
       if (!result) {
         result = fromDisk(key, profile);
@@ -55,9 +58,14 @@ export function seccompCompiler(options: SeccompCompilerOptions = {}): SeccompCo
   };
 }
 
-export function profileKey(profile: LinuxSeccomp): string {
+export function profileKey(profile: LinuxSeccomp, libseccompVersion: string): string {
   const text = JSON.stringify(profile, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-  return createHash('sha256').update(`${FORMAT}\n${process.arch}\n${text}`).digest('hex');
+  return createHash('sha256').update(`${FORMAT}\n${process.arch}\n${libseccompVersion}\n${text}`).digest('hex');
+}
+
+/** What a cache file's digest covers: everything it holds but the magic and the format. */
+function digestOf(fields: Buffer, bpf: Buffer): Buffer {
+  return createHash('sha256').update(fields).update(bpf).digest();
 }
 
 /** The filter in a cache file, or undefined when it is absent, not root-only or not intact. */
@@ -75,8 +83,8 @@ async function readCacheFile(file: string): Promise<CompiledFilter | undefined> 
     const data = await handle.readFile();
     if (data.length <= HEADER || data.toString('latin1', 0, 4) !== MAGIC || data.readUInt32LE(4) !== FORMAT) return undefined;
     const bpf = data.subarray(HEADER);
-    if (bpf.length % 8 !== 0 || !createHash('sha256').update(bpf).digest().equals(data.subarray(17, HEADER))) return undefined;
-    return { flags: data.readBigUInt64LE(8), notify: data[16] === 1, bpf: Buffer.from(bpf) };
+    if (bpf.length % 8 !== 0 || !digestOf(data.subarray(FIELDS, DIGEST), bpf).equals(data.subarray(DIGEST, HEADER))) return undefined;
+    return { flags: data.readBigUInt64LE(FIELDS), notify: data[FIELDS + 8] === 1, bpf: Buffer.from(bpf) };
   } finally {
     await handle.close();
   }
@@ -87,9 +95,9 @@ async function writeCacheFile(dir: string, file: string, compiled: CompiledFilte
   const header = Buffer.alloc(HEADER);
   header.write(MAGIC, 0, 'latin1');
   header.writeUInt32LE(FORMAT, 4);
-  header.writeBigUInt64LE(compiled.flags, 8);
-  header[16] = compiled.notify ? 1 : 0;
-  createHash('sha256').update(compiled.bpf).digest().copy(header, 17);
+  header.writeBigUInt64LE(compiled.flags, FIELDS);
+  header[FIELDS + 8] = compiled.notify ? 1 : 0;
+  digestOf(header.subarray(FIELDS, DIGEST), compiled.bpf).copy(header, DIGEST);
   const temp = `${file}.${process.pid}.tmp`;
   try {
     const handle = await open(temp, 'wx', 0o600);

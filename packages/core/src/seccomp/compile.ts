@@ -76,9 +76,11 @@ export function archName(spec: string): string {
  * one the profile names get ENOSYS instead of the default action (see enosys.ts).
  */
 export function compileSeccomp(profile: LinuxSeccomp, lib: Libseccomp): CompiledFilter {
-  const defaultErrno = profile.defaultErrnoRet;
-  const defaultAction = actionValue(profile.defaultAction, defaultErrno);
-  let notify = profile.defaultAction === 'SCMP_ACT_NOTIFY';
+  if (profile.defaultAction === 'SCMP_ACT_NOTIFY') {
+    throw new ContainerError('ConfigInvalid', 'config.json: linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action: ck-init needs sendmsg to hand the listener over');
+  }
+  const defaultAction = actionValue(profile.defaultAction, profile.defaultErrnoRet);
+  let notify = false;
   const filter = lib.init(defaultAction);
   try {
     const arches = [lib.nativeArch()];
@@ -87,7 +89,10 @@ export function compileSeccomp(profile: LinuxSeccomp, lib: Libseccomp): Compiled
       if (token === undefined) {
         throw new ContainerError('ConfigInvalid', `config.json: linux.seccomp.architectures[${i}]: libseccomp does not know "${spec}"`);
       }
-      filter.addArch(token);
+      const rc = filter.addArch(token);
+      if (rc < 0) {
+        throw new ContainerError('ConfigInvalid', `config.json: linux.seccomp.architectures[${i}]: libseccomp cannot add "${spec}" to a filter of this host (${libseccompError('seccomp_arch_add', rc).errno})`);
+      }
       if (!arches.includes(token)) arches.push(token);
     }
     const named = new Set<string>();

@@ -26,7 +26,8 @@ export interface Libseccomp {
 }
 
 export interface Filter {
-  addArch(arch: number): void;
+  /** rc: 0 or a negative errno (EDOM: an architecture of the other byte order); EEXIST is 0. */
+  addArch(arch: number): number;
   /** rc: 0 or a negative errno, as libseccomp returns it: the caller names the rule. */
   addRule(action: number, syscall: number, args: readonly ArgComparison[]): number;
   /** The filter as struct sock_filter instructions. */
@@ -107,7 +108,7 @@ function filter(f: Functions, ctx: unknown): Filter {
     addArch(arch) {
       const rc = f.archAdd(ctx, arch);
       // EEXIST: the native arch is in every new filter already.
-      if (rc < 0 && -rc !== 17) throw libseccompError(`seccomp_arch_add 0x${arch.toString(16)}`, rc);
+      return rc === -17 ? 0 : rc;
     },
     addRule(action, syscall, args) {
       const cmps = args.map((a) => ({ arg: a.arg, op: a.op, datum_a: a.datumA, datum_b: a.datumB }));
