@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // pnpm bench: containerkit (ckrun and the library) side by side with runc and crun, in paired
 // rounds on this machine, printed as a table with the issue's targets and written as JSON.
-// Usage: node test/bench/bench.mjs [--quick | --full] [--rows 1,2,3a,3b,4,5,6] [--out FILE] [--keep]
+// Usage: node test/bench/bench.mjs [--quick | --full] [--rows 1,1s,2,3a,3b,4,4s,5,6,7] [--out FILE] [--keep]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, release } from 'node:os';
@@ -18,10 +18,12 @@ import { libraryRow } from './rows/library.mjs';
 import { lifecycleRow } from './rows/lifecycle.mjs';
 import { rssRow } from './rows/rss.mjs';
 import { runRow } from './rows/run.mjs';
+import { runSeccompRow, seccompCostRow } from './rows/seccomp.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
 const HYBRID_CONTROLLERS = '/sys/fs/cgroup/unified/cgroup.controllers';
+const ROWS = '1,1s,2,3a,3b,4,4s,5,6,7';
 
 const SIZES = {
   quick: { pairs: 8, warmup: 1, batch: 20, batchRounds: 3, rssRuns: 3 },
@@ -33,14 +35,14 @@ const { values: opts } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     full: { type: 'boolean', default: false },
-    rows: { type: 'string', default: '1,2,3a,3b,4,5,6' },
+    rows: { type: 'string', default: ROWS },
     out: { type: 'string', default: '/tmp/containerkit-bench.json' },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (opts.help) {
-  console.log('usage: pnpm bench [--quick | --full] [--rows 1,2,3a,3b,4,5,6] [--out FILE] [--keep]');
+  console.log(`usage: pnpm bench [--quick | --full] [--rows ${ROWS}] [--out FILE] [--keep]`);
   process.exit(0);
 }
 if (process.getuid?.() !== 0) {
@@ -97,12 +99,15 @@ async function inner(workDir) {
     ctx.library = probeLibrary(ctx);
 
     console.log(`containerkit bench ${started.toISOString()}  kernel ${release()}  node ${process.version}  load ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`);
-    console.log(`size: ${size.pairs} rounds per row after ${size.warmup} warm-up; ${size.batch} containers × ${size.batchRounds} rounds in rows 4–5`);
+    console.log(`size: ${size.pairs} rounds per row after ${size.warmup} warm-up; ${size.batch} containers × ${size.batchRounds} rounds in rows 4, 4s, 5`);
     for (const rt of runtimes) console.log(`  ${rt.name.padEnd(6)} ${rt.missing ? `not measured: ${rt.missing}` : rt.version}`);
     console.log(`  library ${ctx.library.ok ? 'loads and runs a container' : `not measured: ${ctx.library.why}`}`);
     console.log('CPU = user+sys of every reaped process; figures are medians (min–max); ratios are medians of per-round ratios.\n');
 
-    const table = { '1': runRow, '2': lifecycleRow, '3a': stateRow, '3b': versionRow, '4': (c) => libraryRow(c, 1), '5': (c) => libraryRow(c, 8), '6': rssRow };
+    const table = {
+      '1': runRow, '1s': runSeccompRow, '2': lifecycleRow, '3a': stateRow, '3b': versionRow,
+      '4': (c) => libraryRow(c, 1), '4s': (c) => libraryRow(c, 1, { seccomp: true }), '5': (c) => libraryRow(c, 8), '6': rssRow, '7': seccompCostRow,
+    };
     for (const id of opts.rows.split(',').map((s) => s.trim())) {
       const row = table[id];
       if (!row) throw new Error(`--rows: no row "${id}" (rows: ${Object.keys(table).join(',')})`);

@@ -44,13 +44,16 @@ export function formatRow(row) {
   if (row.extra?.libraryInProcess) {
     const runs = row.extra.libraryInProcess;
     const p50 = runs.map((x) => x.medianMs).sort((a, b) => a - b)[runs.length >> 1];
-    lines.push(`  library, measured inside its process: per-container time from create to destroy, median of round medians ${f1(p50)} ms`);
+    const firsts = runs.map((x) => x.firstMs).filter((x) => x !== undefined).sort((a, b) => a - b);
+    const first = firsts.length ? `; its first container ${f1(firsts[firsts.length >> 1])} ms (median of rounds)` : '';
+    lines.push(`  library, measured inside its process: per-container time from create to destroy, median of round medians ${f1(p50)} ms${first}`);
     const split = runs.filter((x) => x.childrenCpuMsPerContainer !== undefined);
     if (split.length) {
       const med = (key) => split.map((x) => x[key]).sort((a, b) => a - b)[split.length >> 1];
       lines.push(`  library CPU per container, median of rounds: Node ${f1(med('nodeCpuMsPerContainer'))} ms (its start included), ck-init and the container's process ${f1(med('childrenCpuMsPerContainer'))} ms`);
     }
   }
+  for (const note of row.extra?.notes ?? []) lines.push(`  ${note}`);
   for (const s of row.skipped) lines.push(`  not measured: ${s.name}: ${s.why}`);
   return lines;
 }

@@ -4,6 +4,21 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync, wr
 import { join } from 'node:path';
 import { buildBusyboxBundle } from '../../fixtures/busybox-bundle.mjs';
 
+const PODMAN_SECCOMP = new URL('../../fixtures/podman-default-seccomp.json', import.meta.url);
+let podmanSeccomp;
+
+/**
+ * podman 4.3's default seccomp profile (test/fixtures/podman-default-seccomp.json) as podman
+ * puts it into config.json, with noNewPrivileges false as podman leaves it: every runtime loads
+ * the filter itself, before it drops its capabilities.
+ */
+export function withPodmanSeccomp(config) {
+  podmanSeccomp ??= JSON.parse(readFileSync(PODMAN_SECCOMP, 'utf8'));
+  config.linux.seccomp = structuredClone(podmanSeccomp);
+  config.process.noNewPrivileges = false;
+  return config;
+}
+
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
 export class Workspace {
@@ -41,19 +56,31 @@ export class Workspace {
    * The config a container with this id gets (its own cgroup below the bench parent).
    * @param {string} id
    * @param {string[]} [args]
+   * @param {{ seccomp?: boolean }} [options] seccomp: podman's default profile, as podman writes it
    */
-  config(id, args = ['/bin/true']) {
+  config(id, args = ['/bin/true'], { seccomp = false } = {}) {
     const config = structuredClone(this.baseConfig);
     config.linux.cgroupsPath = `${this.cgroupParent}/${id}`;
     config.process.args = args;
-    return config;
+    return seccomp ? withPodmanSeccomp(config) : config;
   }
 
-  /** Writes <dir>/b/<id>/config.json over the shared rootfs; returns the bundle directory. */
-  bundle(id, args) {
+  /**
+   * Writes <dir>/b/<id>/config.json over the shared rootfs; returns the bundle directory.
+   * @param {string} id @param {string[]} [args] @param {{ seccomp?: boolean }} [options]
+   */
+  bundle(id, args, options) {
     const dir = join(this.bundles, id);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(this.config(id, args)));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(this.config(id, args, options)));
+    return dir;
+  }
+
+  /** <dir>/base-seccomp: the base bundle with podman's profile, for the library driver (rows 4s and 7). */
+  seccompBase() {
+    const dir = join(this.dir, 'base-seccomp');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(withPodmanSeccomp(structuredClone(this.baseConfig))));
     return dir;
   }
 
