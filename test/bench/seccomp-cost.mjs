@@ -1,13 +1,10 @@
 #!/usr/bin/env node
 // Row 7, inside one fresh process: what compiling podman's default seccomp profile costs the
-// built library (packages/core/dist), before and after its caches. The compiler
-// (seccompCompiler, compileSeccomp) is not exported from the dist entry, so it is reached as a
-// container sees it: a factory, with or without seccompCacheDir, creates a container (never
-// started) and the compile is timed through that container's context (`container.ctx.seccomp`,
-// the factory's compiler, exactly what start() calls). Creating the container and the factory
-// is not timed; no container is started.
+// built library (packages/core/dist), before and after its caches, through seccompCompiler:
+// the compiler a factory makes (with or without seccompCacheDir) and start() calls. No
+// container is made.
 //
-//   node seccomp-cost.mjs --root DIR --bundle DIR --cgroup-parent /P --prefix ID --repeat K --out FILE
+//   node seccomp-cost.mjs --root DIR --bundle DIR --repeat K --out FILE
 //
 // Writes, in ms (wall, in-process) and CPU ms (process.cpuUsage, every thread):
 //   first        the process's first compile, no cache dir: loads koffi and libseccomp, compiles
@@ -24,22 +21,17 @@ const { values: o } = parseArgs({
   options: {
     root: { type: 'string' },
     bundle: { type: 'string' },
-    'cgroup-parent': { type: 'string' },
-    prefix: { type: 'string' },
     repeat: { type: 'string', default: '10' },
     out: { type: 'string' },
   },
 });
-if (!o.root || !o.bundle || !o['cgroup-parent'] || !o.prefix || !o.out) {
-  console.error('seccomp-cost: --root, --bundle, --cgroup-parent, --prefix and --out are required');
+if (!o.root || !o.bundle || !o.out) {
+  console.error('seccomp-cost: --root, --bundle and --out are required');
   process.exit(2);
 }
 
 const t0 = performance.now();
-const { createFactory } = await import('@containerkit/core');
-const { capabilities } = await import('@containerkit/capabilities');
-const { cgroupsV1 } = await import('@containerkit/cgroups-v1');
-const { namespaces } = await import('@containerkit/namespaces');
+const { seccompCompiler } = await import('@containerkit/core');
 const importMs = performance.now() - t0;
 
 const require = createRequire(import.meta.url);
@@ -48,26 +40,11 @@ const koffiLoaded = () => Object.keys(require.cache).some((k) => k.includes('/ko
 const bundle = o.bundle;
 const base = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
 if (!base.linux?.seccomp) fail(`${bundle}/config.json has no linux.seccomp`);
-const drivers = { cgroups: [cgroupsV1()], namespaces: namespaces(), capabilities: capabilities() };
 const repeat = Number(o.repeat);
 
-let seq = 0;
-/** A new factory's compiler and the profile as the library parsed it; the container is destroyed again. */
-async function compilerOf(seccompCacheDir) {
-  const factory = createFactory({ root: o.root, ...drivers, seccompCacheDir });
-  const id = `${o.prefix}-${seq++}`;
-  const config = structuredClone(base);
-  config.linux.cgroupsPath = `${o['cgroup-parent']}/${id}`;
-  const container = await factory.create(id, config, { bundle });
-  try {
-    const compiler = /** @type {any} */ (container).ctx?.seccomp;
-    if (typeof compiler?.compile !== 'function') {
-      fail('a container no longer carries its factory\'s seccomp compiler as ctx.seccomp: this measurement needs updating');
-    }
-    return { compiler, profile: container.spec.linux.seccomp };
-  } finally {
-    await container.destroy();
-  }
+/** A new compiler, as a new process's factory makes it; the profile as a client wrote it. */
+function compilerOf(cacheDir) {
+  return { compiler: seccompCompiler({ cacheDir }), profile: structuredClone(base.linux.seccomp) };
 }
 
 /** Wall ms (performance.now) and CPU ms (every thread of this process) of one compile. */

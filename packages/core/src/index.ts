@@ -18,6 +18,7 @@ export type { Sys } from './sys/sys.js';
 export { recordingSys, type RecordedCall } from './sys/fake.js';
 export { buildInitPlan, type PlanInputs } from './plan/build.js';
 export { seccompFeatures } from './seccomp/features.js';
+export { seccompCompiler, type SeccompCompiler, type SeccompCompilerOptions } from './seccomp/cache.js';
 export type { CompiledFilter } from './seccomp/compile.js';
 export { namespaceTypeOfFd } from './sys/nsfs.js';
 export { loadKoffi, type Koffi } from './sys/koffi.js';

@@ -161,7 +161,7 @@ function libraryCompileCost(ctx) {
     const r = ctx.timer.run([
       process.execPath, join(ctx.driver, '..', 'seccomp-cost.mjs'),
       '--root', ctx.ws.stateRoot('library-seccomp-cost'), '--bundle', bundle,
-      '--cgroup-parent', ctx.ws.cgroupParent, '--prefix', nextId('lib-sc-cost'), '--repeat', String(repeat), '--out', out,
+      '--repeat', String(repeat), '--out', out,
     ], { reapAll: true });
     if (!r.ok) {
       const why = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')).why : r.why;
