@@ -26,7 +26,7 @@ async function failureOf(edit: (c: any) => void): Promise<string> {
   throw new Error('the container ran');
 }
 
-describe.skipIf(!isRoot)(`LSM labels on a host without the LSM (${isRoot ? 'as root' : NEEDS_ROOT})`, () => {
+describe.skipIf(!isRoot)(`LSM labels (${isRoot ? 'as root' : NEEDS_ROOT})`, () => {
   it.skipIf(apparmor)(`refuses process.apparmorProfile, naming the field, and leaves nothing behind${apparmor ? ' [skipped: AppArmor is enabled here]' : ''}`, async () => {
     expect(await failureOf((c) => (c.process.apparmorProfile = 'ck-test'))).toBe('config.json: process.apparmorProfile: AppArmor is not enabled on this host');
   });
@@ -34,6 +34,14 @@ describe.skipIf(!isRoot)(`LSM labels on a host without the LSM (${isRoot ? 'as r
   it.skipIf(selinux)(`refuses process.selinuxLabel and linux.mountLabel, naming the field${selinux ? ' [skipped: SELinux is enabled here]' : ''}`, async () => {
     expect(await failureOf((c) => (c.process.selinuxLabel = 'system_u:system_r:container_t:s0'))).toBe('config.json: process.selinuxLabel: SELinux is not enabled on this host');
     expect(await failureOf((c) => (c.linux.mountLabel = 'system_u:object_r:container_file_t:s0'))).toBe('config.json: linux.mountLabel: SELinux is not enabled on this host');
+  });
+
+  it.skipIf(!apparmor)(`applies process.apparmorProfile where AppArmor is enabled (the VM lab's kernel)${apparmor ? '' : ' [skipped: AppArmor is not enabled here]'}`, async () => {
+    // "unconfined" is the one profile every AppArmor host has, loaded or not.
+    const r = await world.sh('cat /proc/self/attr/apparmor/current', (c) => (c.process.apparmorProfile = 'unconfined'));
+    expect(r).toMatchObject({ exitCode: 0, stdout: 'unconfined\n' });
+    // A profile AppArmor does not have fails the start, before the process is ready.
+    expect(await failureOf((c) => (c.process.apparmorProfile = 'ck-no-such-profile'))).toBe('lsm_label: write /proc/thread-self/attr/apparmor/exec: ENOENT');
   });
 
   it('runs a config whose label fields are empty strings', async () => {

@@ -30,7 +30,9 @@ describe('ckrun features', () => {
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ ociVersionMin: '1.0.0', ociVersionMax: '1.2.0', hooks: [] });
-    expect(doc.linux.seccomp).toEqual({ enabled: false });
+    expect(doc.linux.seccomp).toMatchObject({ enabled: true, operators: expect.arrayContaining(['SCMP_CMP_MASKED_EQ']) });
+    expect(doc.linux.apparmor).toEqual({ enabled: true });
+    expect(doc.linux.selinux).toEqual({ enabled: true });
     expect(doc.linux.cgroup).toMatchObject({ v1: true, systemd: false });
     expect(doc.linux.namespaces).toEqual(['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts']);
     expect(doc.linux.capabilities).toContain('CAP_SYS_ADMIN');

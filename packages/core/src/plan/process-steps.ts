@@ -125,12 +125,13 @@ export function execSteps(spec: Spec, caps: CapabilityMasks, process: ProcessInp
   const noNewPrivileges = spec.process?.noNewPrivileges === true;
   const seccomp: PlanStep[] = confinement.seccomp ? [{ op: 'SECCOMP', args: [confinement.seccomp.bpf, confinement.seccomp.flags] }] : [];
   const steps: PlanStep[] = [
+    // Before READY, as runc applies them: a label the LSM refuses fails the create, not the exec.
+    ...(confinement.labels ?? []),
     { op: 'CHDIR', args: [process.cwd] },
     { op: 'CHECK_EXEC', args: [process.args, process.env] },
     { op: 'READY', args: [] },
   ];
   if (useExecFifo) steps.push({ op: 'WAIT_EXEC_FIFO', args: [] });
-  steps.push(...(confinement.labels ?? []));
   if (noNewPrivileges) steps.push({ op: 'NO_NEW_PRIVS', args: [] });
   else steps.push(...seccomp);
   steps.push(

@@ -31,8 +31,9 @@ export const features: Command = {
         capabilities: [...CAPABILITY_NAMES],
         cgroup: { ...CGROUP_SUPPORT, systemd: false, systemdUser: false },
         seccomp: seccompFeatures(),
-        apparmor: { enabled: false },
-        selinux: { enabled: false },
+        // As the spec defines them: this build applies the labels, whatever this host has enabled.
+        apparmor: { enabled: true },
+        selinux: { enabled: true },
         intelRdt: { enabled: false },
         mountExtensions: { idmap: { enabled: false } },
       },
