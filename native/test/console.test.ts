@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { FRAME } from '../../packages/core/src/plan/protocol.js';
 import { decodeExitFrame, type PlanStep } from '../../packages/core/src/plan/encoder.js';
 import { makeRootfs, MS_NOEXEC, MS_NOSUID, runContainer, S_IFCHR, type ContainerPlan } from './container.js';
 import { failure, type PlanRun } from './run-plan.js';
+import { buildCProgram } from '../../test/support/c-program.js';
 
 const notRoot = process.getuid?.() !== 0;
 const EPERM = 1;
@@ -61,8 +62,7 @@ describe.skipIf(notRoot)('ck-init terminal, pty master sent to a console socket 
   beforeAll(() => {
     recvttyDir = mkdtempSync(join(tmpdir(), 'ck-recvtty-'));
     recvtty = join(recvttyDir, 'recvtty');
-    const src = fileURLToPath(new URL('./recvtty.c', import.meta.url));
-    execFileSync(process.env.CC ?? 'cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', recvtty, src]);
+    buildCProgram(fileURLToPath(new URL('./recvtty.c', import.meta.url)), recvtty);
   });
   afterAll(() => rmSync(recvttyDir, { recursive: true, force: true }));
   beforeEach(() => {

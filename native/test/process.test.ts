@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PlanStep } from '../../packages/core/src/plan/encoder.js';
 import { CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWPID, containerSteps, makeRootfs, runContainer, type ContainerPlan } from './container.js';
 import { runPlan, succeeded, type PlanRun } from './run-plan.js';
+import { BPF_JEQ_K, BPF_LD_W_ABS, BPF_RET_K, insn } from './bpf.js';
 
 const notRoot = process.getuid?.() !== 0;
 
@@ -72,20 +73,12 @@ describe.skipIf(notRoot)('ck-init process steps (needs root)', () => {
 
   it('loads a seccomp filter that the exec\'d process runs under', async () => {
     // ld [nr]; mkdir(83) or mkdirat(258) ? ret ERRNO(EPERM) : ret ALLOW
-    const insn = (code: number, jt: number, jf: number, k: number) => {
-      const b = Buffer.alloc(8);
-      b.writeUInt16LE(code, 0);
-      b.writeUInt8(jt, 2);
-      b.writeUInt8(jf, 3);
-      b.writeUInt32LE(k, 4);
-      return b;
-    };
     const filter = Buffer.concat([
-      insn(0x20, 0, 0, 0),
-      insn(0x15, 2, 0, 83),
-      insn(0x15, 1, 0, 258),
-      insn(0x06, 0, 0, 0x7fff0000),
-      insn(0x06, 0, 0, 0x00050001),
+      insn(BPF_LD_W_ABS, 0, 0, 0),
+      insn(BPF_JEQ_K, 2, 0, 83),
+      insn(BPF_JEQ_K, 1, 0, 258),
+      insn(BPF_RET_K, 0, 0, 0x7fff0000),
+      insn(BPF_RET_K, 0, 0, 0x00050001),
     ]);
     const late: PlanStep[] = [
       { op: 'NO_NEW_PRIVS', args: [] },

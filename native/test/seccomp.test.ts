@@ -1,12 +1,13 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PlanStep } from '../../packages/core/src/plan/encoder.js';
 import { containerSteps, makeRootfs, runContainer, type ContainerPlan } from './container.js';
 import { failure, frameTypes, succeeded, type PlanRun } from './run-plan.js';
+import { buildCProgram, supportSource } from '../../test/support/c-program.js';
+import { BPF_JEQ_K, BPF_LD_W_ABS, BPF_RET_K, insn } from './bpf.js';
 
 const notRoot = process.getuid?.() !== 0;
 // The filter below is assembled for x86_64 syscall numbers.
@@ -21,18 +22,6 @@ const NR_MKDIR = 83;
 const SECCOMP_RET_USER_NOTIF = 0x7fc00000;
 const SECCOMP_RET_ALLOW = 0x7fff0000;
 
-/** One struct sock_filter. */
-const insn = (code: number, jt: number, jf: number, k: number) => {
-  const b = Buffer.alloc(8);
-  b.writeUInt16LE(code, 0);
-  b.writeUInt8(jt, 2);
-  b.writeUInt8(jf, 3);
-  b.writeUInt32LE(k, 4);
-  return b;
-};
-const BPF_LD_W_ABS = 0x20;
-const BPF_JEQ_K = 0x15;
-const BPF_RET_K = 0x06;
 
 /** arch == x86_64 && nr == mkdir ? USER_NOTIF : ALLOW */
 const NOTIFY_MKDIR = Buffer.concat([
@@ -91,8 +80,7 @@ describe.skipIf(notRoot || notX64)('ck-init seccomp notify, the fd sent to a lis
   beforeAll(() => {
     listenerDir = mkdtempSync(join(tmpdir(), 'ck-seccomp-listener-'));
     listenerBin = join(listenerDir, 'seccomp-listener');
-    const src = fileURLToPath(new URL('../../test/support/seccomp-listener.c', import.meta.url));
-    execFileSync(process.env.CC ?? 'cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', listenerBin, src]);
+    buildCProgram(supportSource('seccomp-listener.c'), listenerBin);
   });
   afterAll(() => rmSync(listenerDir, { recursive: true, force: true }));
   beforeEach(() => {

@@ -1,14 +1,14 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { podmanConfig } from '../fixtures/podman-config.mjs';
+import { buildCProgram, supportSource } from '../support/c-program.js';
 import { isRoot, NEEDS_ROOT, TestWorld, collect } from './helpers.js';
 
 const world = new TestWorld();
-const support = new URL('../support/', import.meta.url).pathname;
 const fixtures = new URL('../fixtures/', import.meta.url).pathname;
 const podmanProfile = () => JSON.parse(readFileSync(join(fixtures, 'podman-default-seccomp.json'), 'utf8'));
 let tools = '';
@@ -24,8 +24,8 @@ beforeAll(async () => {
   await world.setUp();
   // Built for this run (never shipped): the probe into the shared rootfs, the listener beside it.
   tools = mkdtempSync(join(tmpdir(), 'ck-seccomp-tools-'));
-  execFileSync('cc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-o', join(world.rootfs, 'bin/syscall-probe'), join(support, 'syscall-probe.c')]);
-  execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', join(tools, 'seccomp-listener'), join(support, 'seccomp-listener.c')]);
+  buildCProgram(supportSource('syscall-probe.c'), join(world.rootfs, 'bin/syscall-probe'), { static: true });
+  buildCProgram(supportSource('seccomp-listener.c'), join(tools, 'seccomp-listener'));
 });
 afterAll(async () => {
   if (!isRoot || !onX86_64) return;
