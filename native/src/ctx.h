@@ -41,6 +41,8 @@ struct ck_ctx {
 
 /* Sets ctx->detail (the ERROR frame's detail) and returns -1, preserving errno. */
 int ck_fail(struct ck_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Writes all of data to fd (a short write is EIO) and closes it; on failure "write <what>". */
+int ck_write_and_close(struct ck_ctx *ctx, int fd, const char *data, size_t len, const char *what);
 
 typedef int (*ck_step_fn)(struct ck_ctx *ctx, const struct ck_step *step);
 

@@ -79,14 +79,9 @@ int ck_procfs_open(struct ck_ctx *ctx, const char *rel, int flags) {
 int ck_procfs_write(struct ck_ctx *ctx, const char *rel, const char *data, size_t len) {
   int fd = ck_procfs_open(ctx, rel, O_WRONLY);
   if (fd < 0) return -1;
-  ssize_t w = write(fd, data, len);
-  int saved = errno;
-  close(fd);
-  if (w < 0 || (size_t)w != len) {
-    errno = w < 0 ? saved : EIO;
-    return ck_fail(ctx, "write /proc/%s", rel);
-  }
-  return 0;
+  char what[CK_MAX_STRING + 8];
+  snprintf(what, sizeof what, "/proc/%s", rel);
+  return ck_write_and_close(ctx, fd, data, len, what);
 }
 
 int ck_lsm_label(struct ck_ctx *ctx, const struct ck_step *s) {

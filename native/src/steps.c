@@ -43,18 +43,22 @@ int ck_fail(struct ck_ctx *ctx, const char *fmt, ...) {
   return -1;
 }
 
-static int write_file_at(struct ck_ctx *ctx, int dirfd, const char *path, const char *data, size_t len, uint64_t resolve) {
-  struct open_how how = { .flags = O_WRONLY | O_CLOEXEC, .resolve = resolve };
-  int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
-  if (fd < 0) return ck_fail(ctx, "open %s", path);
+int ck_write_and_close(struct ck_ctx *ctx, int fd, const char *data, size_t len, const char *what) {
   ssize_t w = write(fd, data, len);
   int saved = errno;
   close(fd);
   if (w < 0 || (size_t)w != len) {
     errno = w < 0 ? saved : EIO;
-    return ck_fail(ctx, "write %s", path);
+    return ck_fail(ctx, "write %s", what);
   }
   return 0;
+}
+
+static int write_file_at(struct ck_ctx *ctx, int dirfd, const char *path, const char *data, size_t len, uint64_t resolve) {
+  struct open_how how = { .flags = O_WRONLY | O_CLOEXEC, .resolve = resolve };
+  int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+  if (fd < 0) return ck_fail(ctx, "open %s", path);
+  return ck_write_and_close(ctx, fd, data, len, path);
 }
 
 static int open_exec_fifo(struct ck_ctx *ctx, const struct ck_step *s) {
