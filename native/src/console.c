@@ -37,7 +37,7 @@ static void close_saving_errno(int fd) {
 }
 
 int ck_console_socket(struct ck_ctx *ctx, const struct ck_step *s) {
-  int fd = ck_unix_connect(ctx, &s->args[0], "console socket");
+  int fd = ck_unix_connect(ctx, &s->args[0], "console socket", 0);
   if (fd < 0) return -1;
   if (ctx->consolefd >= 0) close(ctx->consolefd);
   ctx->consolefd = fd;

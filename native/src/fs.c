@@ -94,9 +94,11 @@ static int open_pseudo_fs_target(struct ck_ctx *ctx, const char *target, const c
   errno = saved;
   if (fd < 0) return ck_fail(ctx, "create %s", target);
   struct stat st;
-  if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+  int unreadable = fstat(fd, &st) < 0;
+  if (unreadable || !S_ISDIR(st.st_mode)) {
+    int why = unreadable ? errno : ENOTDIR;
     close(fd);
-    errno = ENOTDIR;
+    errno = why;
     return ck_fail(ctx, "%s must be mounted on an ordinary directory: %s", name, target);
   }
   return fd;

@@ -63,7 +63,7 @@ static int open_proc_root(struct ck_ctx *ctx, const char *rel) {
   return fd;
 }
 
-int ck_procfs_open(struct ck_ctx *ctx, const char *rel, int flags) {
+static int procfs_open(struct ck_ctx *ctx, const char *rel, int flags) {
   int root = open_proc_root(ctx, rel);
   if (root < 0) return -1;
   int fd = openat2_fd(root, rel, flags | O_NOCTTY, RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS);
@@ -77,7 +77,7 @@ int ck_procfs_open(struct ck_ctx *ctx, const char *rel, int flags) {
 }
 
 int ck_procfs_write(struct ck_ctx *ctx, const char *rel, const char *data, size_t len) {
-  int fd = ck_procfs_open(ctx, rel, O_WRONLY);
+  int fd = procfs_open(ctx, rel, O_WRONLY);
   if (fd < 0) return -1;
   char what[CK_MAX_STRING + 8];
   snprintf(what, sizeof what, "/proc/%s", rel);

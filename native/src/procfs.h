@@ -6,10 +6,8 @@
 
 #include "ctx.h"
 
-/* Opens /proc/<rel> (rel relative, e.g. "sys/kernel/domainname") in the current root with flags,
- * only if /proc is the root of a procfs and no mount is crossed on the way. */
-int ck_procfs_open(struct ck_ctx *ctx, const char *rel, int flags);
-/* Writes all of data to /proc/<rel>, opened with ck_procfs_open. */
+/* Writes all of data to /proc/<rel> (rel relative, e.g. "sys/kernel/domainname") in the current
+ * root, only if /proc is the root of a procfs and no mount is crossed on the way to the file. */
 int ck_procfs_write(struct ck_ctx *ctx, const char *rel, const char *data, size_t len);
 /* LSM_LABEL: the value to /proc/thread-self/attr/<attr>. */
 int ck_lsm_label(struct ck_ctx *ctx, const struct ck_step *s);

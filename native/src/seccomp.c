@@ -4,9 +4,9 @@
  * linux.seccomp.listenerPath as runc does: one message, the container state (GO's payload) as the
  * data and the fd by SCM_RIGHTS.
  *
- * The filter is in force from the seccomp() call on, so the sendmsg and close that follow run
- * under it: a filter that notifies on them would wait for a listener that has no fd yet. Keeping
- * such syscalls out of SCMP_ACT_NOTIFY is the planner's policy (runc refuses `write`).
+ * The filter is in force from the seccomp() call on, so the sendmsg that follows runs under it: a
+ * filter that notifies on it would wait for a listener that has no fd yet. Keeping sendmsg out of
+ * SCMP_ACT_NOTIFY is the planner's policy (runc refuses `write`, which its init sends with).
  */
 #define _GNU_SOURCE
 #include "seccomp.h"
@@ -24,8 +24,12 @@
 #define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
 #endif
 
+/* C sends with its filter already loaded and the container not yet running: a listener that
+ * accepts but never reads must fail the start, not hold it forever. */
+#define LISTENER_SEND_TIMEOUT 10
+
 int ck_seccomp_listener(struct ck_ctx *ctx, const struct ck_step *s) {
-  int fd = ck_unix_connect(ctx, &s->args[0], "seccomp listener");
+  int fd = ck_unix_connect(ctx, &s->args[0], "seccomp listener", LISTENER_SEND_TIMEOUT);
   if (fd < 0) return -1;
   if (ctx->listenerfd >= 0) close(ctx->listenerfd);
   ctx->listenerfd = fd;

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -95,6 +95,25 @@ describe('seccomp filters reused across processes (cache dir)', () => {
     const file = await stat(fileOf(profileA()));
     expect(file.mode & 0o777).toBe(0o600);
     expect(file.uid).toBe(process.geteuid!());
+  });
+
+  it("never takes one profile's file for another's, even renamed to its key", async () => {
+    await newProcess().compiler.compile(profileA());
+    await rename(fileOf(profileA()), fileOf(profileB()));
+    const next = newProcess();
+    const compiled = await next.compiler.compile(profileB());
+    expect(next.counts.compiles).toBe(1);
+    expect(compiled.bpf).toEqual((await newProcess().compiler.compile(profileB())).bpf);
+  });
+
+  it('neither reads nor writes a cache dir that others may write', async () => {
+    await newProcess().compiler.compile(profileA());
+    await chmod(dir, 0o777);
+    const next = newProcess();
+    await next.compiler.compile(profileA());
+    expect(next.counts.compiles).toBe(1);
+    await next.compiler.compile(profileB());
+    await expect(stat(fileOf(profileB()))).rejects.toThrow(/ENOENT/);
   });
 
   it('hands a new process the filter without compiling it', async () => {

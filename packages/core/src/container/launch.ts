@@ -97,10 +97,10 @@ export async function launchInit(options: LaunchOptions): Promise<LaunchedInit> 
       for (const frame of frames) {
         if (frame.type === FRAME.PID) {
           pid = frame.payload.readUInt32LE(0);
-          options.onPid(pid).then(
-            () => sync.write(encodeFrame(FRAME.GO, options.goPayload?.(pid) ?? Buffer.alloc(0))),
-            (e: Error) => fail(e),
-          );
+          options
+            .onPid(pid)
+            .then(() => sync.write(encodeFrame(FRAME.GO, options.goPayload?.(pid) ?? Buffer.alloc(0))))
+            .catch((e: Error) => fail(e));
         } else if (frame.type === FRAME.READY) {
           settled = true;
           // Detached, P exits now: closing the socket reaps it (see 'close').

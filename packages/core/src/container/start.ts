@@ -4,6 +4,7 @@ import { ContainerError } from '../errors.js';
 import { effectiveResources } from '../cgroups/device-rules.js';
 import { cgroupOwnerUid } from '../cgroups/owner.js';
 import { buildInitPlan } from '../plan/build.js';
+import { LIMITS } from '../plan/protocol.js';
 import { encodePlan } from '../plan/encoder.js';
 import { processInputs } from '../plan/process-steps.js';
 import { readProcStat } from '../state/proc-stat.js';
@@ -25,12 +26,15 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
   const { state, drivers } = ctx;
   const spec = state.spec;
   if (state.pid !== 0) throw new ContainerError('SystemError', `container "${state.id}" has already been started`);
-  // Compiled while the namespaces and cgroups are planned: the first compile of a profile loads libseccomp.
-  const seccomp = spec.linux?.seccomp ? ctx.seccomp.compile(spec.linux.seccomp) : undefined;
-  seccomp?.catch(() => undefined);
+  // Before any cgroup is made: a profile that does not compile leaves nothing to undo.
+  const seccomp = spec.linux?.seccomp ? await ctx.seccomp.compile(spec.linux.seccomp) : undefined;
   const namespaces = await drivers.namespaces.plan(spec);
   if ((namespaces.cloneFlags & CLONE_NEWNS) === 0n && !namespaces.join.some((j) => j.type === CLONE_NEWNS)) {
     throw new ContainerError('ConfigInvalid', 'config.json: linux.namespaces: a mount namespace is required');
+  }
+  // --no-pivot detaches the host's procfs and sysfs from the mount namespace: only a new one is C's alone.
+  if (noPivot && (namespaces.cloneFlags & CLONE_NEWNS) === 0n) {
+    throw new ContainerError('ConfigInvalid', '--no-pivot: needs a new mount namespace, not one joined by path');
   }
   const capabilities = drivers.capabilities.masks(spec.process?.capabilities);
   const resources = effectiveResources(spec);
@@ -54,7 +58,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
     monitor: !options.detached,
     consoleSocket: options.consoleSocket,
     noPivot,
-    seccomp: await seccomp,
+    seccomp,
     lsms: ctx.sys.enabledLsms(),
   });
   const plan = encodePlan(steps);
@@ -108,7 +112,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
  * runtime-spec runtime.md, the container's state inside it.
  */
 function listenerState(state: SavedState, pid: number): Buffer {
-  return Buffer.from(
+  const payload = Buffer.from(
     JSON.stringify({
       ociVersion: state.ociVersion,
       fds: ['seccompFd'],
@@ -117,6 +121,10 @@ function listenerState(state: SavedState, pid: number): Buffer {
       state: { ociVersion: state.ociVersion, id: state.id, status: 'creating', pid, bundle: state.bundle, annotations: state.annotations ?? {} },
     }),
   );
+  if (payload.length > LIMITS.MAX_BYTES) {
+    throw new ContainerError('ConfigInvalid', `config.json: annotations: the state for linux.seccomp.listenerPath is ${payload.length} bytes, over ${LIMITS.MAX_BYTES}`);
+  }
+  return payload;
 }
 
 function stdioOptions(stdio: ProcessOptions['stdio']): StdioMode[] {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LinuxSeccomp } from '../config/schema.js';
 import { compileSeccomp, type CompiledFilter } from './compile.js';
@@ -17,12 +18,13 @@ export interface SeccompCompiler {
 }
 
 /** Changes whenever what is compiled, or how a cache file is laid out, does. */
-const FORMAT = 1;
+const FORMAT = 2;
 const MAGIC = 'CKSC';
-// magic | u32 format | u64 flags | u8 notify | 32-byte sha256 of flags, notify and BPF | BPF
-const FIELDS = 8;
-const DIGEST = 17;
-const HEADER = DIGEST + 32;
+// magic | u32 format | u64 flags | u8 notify | sha256 of the key, flags, notify and BPF | BPF
+const FLAGS_AT = 8;
+const NOTIFY_AT = 16;
+const DIGEST_AT = 17;
+const BPF_AT = DIGEST_AT + 32;
 
 export interface SeccompCompilerOptions {
   /** Where compiled filters are kept across processes; absent: in this process only. */
@@ -35,11 +37,12 @@ export function seccompCompiler(options: SeccompCompilerOptions = {}): SeccompCo
   const lib = options.lib ?? libseccomp;
   const byKey = new Map<string, Promise<CompiledFilter>>();
   const fromDisk = async (key: string, profile: LinuxSeccomp): Promise<CompiledFilter> => {
-    const file = options.cacheDir && join(options.cacheDir, `${key}.bpf`);
-    const cached = file ? await readCacheFile(file) : undefined;
+    const dir = options.cacheDir;
+    const cached = dir ? await readCacheFile(dir, key) : undefined;
     if (cached) return cached;
     const compiled = compileSeccomp(profile, lib());
-    if (file) await writeCacheFile(options.cacheDir!, file, compiled).catch(() => undefined);
+    // Awaited (once per profile and cache dir): a CLI call may exit as soon as its container runs.
+    if (dir) await writeCacheFile(dir, key, compiled).catch(() => undefined);
     return compiled;
   };
   return {
@@ -63,41 +66,53 @@ export function profileKey(profile: LinuxSeccomp, libseccompVersion: string): st
   return createHash('sha256').update(`${FORMAT}\n${process.arch}\n${libseccompVersion}\n${text}`).digest('hex');
 }
 
-/** What a cache file's digest covers: everything it holds but the magic and the format. */
-function digestOf(fields: Buffer, bpf: Buffer): Buffer {
-  return createHash('sha256').update(fields).update(bpf).digest();
+/**
+ * What a cache file's digest covers: the key it was written under too, so that a file is never
+ * taken for another profile's. Only the owner may write the directory (checked on read), so the
+ * digest guards against damage, not against another user.
+ */
+function digestOf(key: string, fields: Buffer, bpf: Buffer): Buffer {
+  return createHash('sha256').update(key).update(fields).update(bpf).digest();
 }
 
-/** The filter in a cache file, or undefined when it is absent, not root-only or not intact. */
-async function readCacheFile(file: string): Promise<CompiledFilter | undefined> {
+/** Owned by this user, a real directory and writable by nobody else: what may be loaded from it. */
+async function trustedDir(dir: string): Promise<boolean> {
+  const stat = await lstat(dir).catch(() => undefined);
+  return stat !== undefined && stat.isDirectory() && stat.uid === process.geteuid?.() && (stat.mode & 0o022) === 0;
+}
+
+/** The filter in a cache file, or undefined when it is absent, not this user's alone or not intact. */
+async function readCacheFile(dir: string, key: string): Promise<CompiledFilter | undefined> {
+  if (!(await trustedDir(dir))) return undefined;
   let handle;
   try {
-    handle = await open(file, 'r');
+    handle = await open(join(dir, `${key}.bpf`), constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch {
     return undefined;
   }
   try {
     const stat = await handle.stat();
-    // Written by this user and by nobody else: a file another user could write is not loaded into a container.
     if (!stat.isFile() || stat.uid !== process.geteuid?.() || (stat.mode & 0o077) !== 0) return undefined;
     const data = await handle.readFile();
-    if (data.length <= HEADER || data.toString('latin1', 0, 4) !== MAGIC || data.readUInt32LE(4) !== FORMAT) return undefined;
-    const bpf = data.subarray(HEADER);
-    if (bpf.length % 8 !== 0 || !digestOf(data.subarray(FIELDS, DIGEST), bpf).equals(data.subarray(DIGEST, HEADER))) return undefined;
-    return { flags: data.readBigUInt64LE(FIELDS), notify: data[FIELDS + 8] === 1, bpf: Buffer.from(bpf) };
+    if (data.length <= BPF_AT || data.toString('latin1', 0, 4) !== MAGIC || data.readUInt32LE(4) !== FORMAT) return undefined;
+    const bpf = data.subarray(BPF_AT);
+    if (bpf.length % 8 !== 0 || !digestOf(key, data.subarray(FLAGS_AT, DIGEST_AT), bpf).equals(data.subarray(DIGEST_AT, BPF_AT))) return undefined;
+    return { flags: data.readBigUInt64LE(FLAGS_AT), notify: data[NOTIFY_AT] === 1, bpf: Buffer.from(bpf) };
   } finally {
     await handle.close();
   }
 }
 
-async function writeCacheFile(dir: string, file: string, compiled: CompiledFilter): Promise<void> {
+async function writeCacheFile(dir: string, key: string, compiled: CompiledFilter): Promise<void> {
   await mkdir(dir, { mode: 0o700, recursive: true });
-  const header = Buffer.alloc(HEADER);
+  if (!(await trustedDir(dir))) return;
+  const header = Buffer.alloc(BPF_AT);
   header.write(MAGIC, 0, 'latin1');
   header.writeUInt32LE(FORMAT, 4);
-  header.writeBigUInt64LE(compiled.flags, FIELDS);
-  header[FIELDS + 8] = compiled.notify ? 1 : 0;
-  digestOf(header.subarray(FIELDS, DIGEST), compiled.bpf).copy(header, DIGEST);
+  header.writeBigUInt64LE(compiled.flags, FLAGS_AT);
+  header[NOTIFY_AT] = compiled.notify ? 1 : 0;
+  digestOf(key, header.subarray(FLAGS_AT, DIGEST_AT), compiled.bpf).copy(header, DIGEST_AT);
+  const file = join(dir, `${key}.bpf`);
   const temp = `${file}.${process.pid}.tmp`;
   try {
     const handle = await open(temp, 'wx', 0o600);
@@ -112,4 +127,3 @@ async function writeCacheFile(dir: string, file: string, compiled: CompiledFilte
     throw e;
   }
 }
-

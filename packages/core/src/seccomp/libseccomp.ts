@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import { ContainerError } from '../errors.js';
 import { loadKoffi } from '../sys/koffi.js';
-import { errnoName } from '../sys/libc-calls.js';
+import { errnoName, libcFunction } from '../sys/libc-calls.js';
 
 /** One comparison of a rule: struct scmp_arg_cmp. */
 export interface ArgComparison {
@@ -70,7 +70,6 @@ function bind(): Libseccomp {
   }
   const version = koffi.struct('scmp_version', { major: 'uint', minor: 'uint', micro: 'uint' });
   koffi.struct('scmp_arg_cmp', { arg: 'uint', op: 'int', datum_a: 'uint64', datum_b: 'uint64' });
-  const libc = koffi.load('libc.so.6');
   const f: Functions = {
     version: lib.func('const scmp_version *seccomp_version(void)') as unknown as Functions['version'],
     init: lib.func('void *seccomp_init(uint32_t action)'),
@@ -82,7 +81,7 @@ function bind(): Libseccomp {
     resolveNameArch: lib.func('int seccomp_syscall_resolve_name_arch(uint32_t arch, const char *name)'),
     ruleAdd: lib.func('int seccomp_rule_add_array(void *ctx, uint32_t action, int syscall, unsigned int count, const scmp_arg_cmp *args)'),
     exportBpf: lib.func('int seccomp_export_bpf(void *ctx, int fd)'),
-    memfdCreate: libc.func('int memfd_create(const char *name, unsigned int flags)'),
+    memfdCreate: libcFunction('int memfd_create(const char *name, unsigned int flags)'),
   };
   const v = koffi.decode(f.version(), version) as { major: number; minor: number; micro: number };
   const known = (n: number) => (n === NR_SCMP_ERROR ? undefined : n);
@@ -135,7 +134,8 @@ export function libseccompError(call: string, rc: number): ContainerError {
   return new ContainerError('SystemError', `linux.seccomp: ${call}: ${errno}`, { syscall: call, errno });
 }
 
-/** The memfd read back: a few KB in memory, where a synchronous read is cheaper than the thread pool. */function readAll(fd: number): Buffer {
+/** The memfd read back: a few KB in memory, where a synchronous read is cheaper than the thread pool. */
+function readAll(fd: number): Buffer {
   const size = fstatSync(fd).size;
   const out = Buffer.alloc(size);
   let got = 0;

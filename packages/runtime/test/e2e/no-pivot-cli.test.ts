@@ -2,7 +2,7 @@
 // namespace; none of the host's procfs or sysfs may stay fully visible there.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CliWorld, SKIP_REASON, useCliWorld } from './cli-world.js';
+import { CliWorld, expectOneLineError, SKIP_REASON, useCliWorld } from './cli-world.js';
 
 const world = new CliWorld();
 
@@ -24,6 +24,14 @@ describe.skipIf(SKIP_REASON !== '')(`ckrun run --no-pivot (${SKIP_REASON || 'as 
     expect(r.stdout).not.toContain('mounted');
     expect(r.stdout).toContain('status=1');
     expect(r.stderr).toMatch(/permission denied/i);
+  });
+
+  it('refuses a mount namespace joined by path, whose procfs and sysfs are not the container\'s to detach', async () => {
+    const { id, bundle } = await world.bundle((c) => {
+      c.linux.namespaces = c.linux.namespaces.map((ns: any) => (ns.type === 'mount' ? { type: 'mount', path: `/proc/${process.pid}/ns/mnt` } : ns));
+    });
+    const r = world.ckrun(['run', '--no-pivot', '--bundle', bundle, id]);
+    expectOneLineError(r, /--no-pivot: needs a new mount namespace, not one joined by path/);
   });
 
   it('still runs the container with its own /proc', async () => {
