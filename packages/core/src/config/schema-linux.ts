@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { absolutePath, keysOneOf, named, noDuplicates, oneOf, oneOfString, stringMap } from './fields.js';
 import { INT, narrow, wide } from './integers.js';
+import { SECCOMP_ACTIONS, SECCOMP_FLAGS, SECCOMP_OPERATORS } from './seccomp-names.js';
 
 /* The `linux` object of config.json (runtime-spec config-linux.md, v1.2 plus the later
  * memoryPolicy and intelRdt.schemata). Unknown keys are dropped, as the spec requires runtimes to
@@ -122,18 +123,6 @@ export const linuxResources = z.object({
   rdma: z.record(z.string(), linuxRdma).optional(),
   unified: stringMap().optional(),
 });
-
-export const SECCOMP_ACTIONS = [
-  'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_TRAP', 'SCMP_ACT_ERRNO',
-  'SCMP_ACT_TRACE', 'SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_NOTIFY',
-] as const;
-export const SECCOMP_OPERATORS = [
-  'SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_MASKED_EQ',
-] as const;
-export const SECCOMP_FLAGS = [
-  'SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW',
-  'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV',
-] as const;
 
 const seccompAction = oneOf('seccomp action', SECCOMP_ACTIONS);
 

@@ -1,4 +1,4 @@
-import { SECCOMP_ACTIONS, SECCOMP_FLAGS, SECCOMP_OPERATORS } from '../config/schema-linux.js';
+import { SECCOMP_ACTIONS, SECCOMP_FLAGS, SECCOMP_OPERATORS } from '../config/seccomp-names.js';
 import { lastErrnoName, libcFunction } from '../sys/libc-calls.js';
 import { archName, FILTER_FLAG } from './compile.js';
 import { libseccomp } from './libseccomp.js';
