@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -61,9 +60,14 @@ export function seccompCompiler(options: SeccompCompilerOptions = {}): SeccompCo
   };
 }
 
+/** node:crypto on first use: a ckrun call that compiles nothing (state, list) does not load it. */
+function sha256() {
+  return process.getBuiltinModule('node:crypto').createHash('sha256');
+}
+
 export function profileKey(profile: LinuxSeccomp, libseccompVersion: string): string {
   const text = JSON.stringify(profile, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-  return createHash('sha256').update(`${FORMAT}\n${process.arch}\n${libseccompVersion}\n${text}`).digest('hex');
+  return sha256().update(`${FORMAT}\n${process.arch}\n${libseccompVersion}\n${text}`).digest('hex');
 }
 
 /**
@@ -72,7 +76,7 @@ export function profileKey(profile: LinuxSeccomp, libseccompVersion: string): st
  * digest guards against damage, not against another user.
  */
 function digestOf(key: string, fields: Buffer, bpf: Buffer): Buffer {
-  return createHash('sha256').update(key).update(fields).update(bpf).digest();
+  return sha256().update(key).update(fields).update(bpf).digest();
 }
 
 /** Owned by this user, a real directory and writable by nobody else: what may be loaded from it. */
