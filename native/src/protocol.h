@@ -92,6 +92,8 @@
 #define CK_ARGS_SECCOMP_LISTENER "s"
 #define CK_OP_LSM_LABEL 41
 #define CK_ARGS_LSM_LABEL "ss"
+#define CK_OP_JOIN_INIT 42
+#define CK_ARGS_JOIN_INIT "usu"
 
 /* Frame: u32 length (LE, of the type byte and the payload) | u8 type | payload. */
 #define CK_FRAME_PLAN 1

@@ -20,6 +20,7 @@
 #include "console.h"
 #include "ctx.h"
 #include "fs.h"
+#include "join_init.h"
 #include "procfs.h"
 #include "seccomp.h"
 #include "sync.h"
@@ -313,6 +314,7 @@ ck_step_fn ck_step_for(uint16_t op) {
   case CK_OP_OPEN_EXEC_FIFO: return open_exec_fifo;
   case CK_OP_JOIN_NAMESPACE: return join_namespace;
   case CK_OP_JOIN_CGROUP: return ck_join_cgroup;
+  case CK_OP_JOIN_INIT: return ck_join_init;
   case CK_OP_NEW_TIME_NAMESPACE: return new_time_namespace;
   case CK_OP_SET_ROOT_PROPAGATION: return ck_set_root_propagation;
   case CK_OP_ENTER_ROOTFS: return ck_enter_rootfs;

@@ -7,9 +7,10 @@ import { destroyContainer } from './destroy.js';
 import { mergeResources } from './merge-resources.js';
 import { releaseInit } from './release.js';
 import { signalInit } from './signal.js';
+import { spawnProcess } from './spawn.js';
 import { startInit } from './start.js';
 import { deriveStatus } from './status.js';
-import type { ContainerProcess, ContainerState, ContainerStatus, ProcessOptions } from './types.js';
+import type { ContainerProcess, ContainerState, ContainerStatus, ProcessOptions, SpawnOptions } from './types.js';
 
 /**
  * One container, as libcontainer's Container: every operation is a small function over the
@@ -83,6 +84,15 @@ export class Container {
    */
   run(process: ProcessOptions = {}): Promise<ContainerProcess> {
     return this.locked(() => this.startOrDestroy(process, false));
+  }
+
+  /**
+   * Starts another process in the container (runc exec; libcontainer's Start/Run of a process
+   * that is not the init): it joins the init's namespaces and the container's cgroup, and
+   * resolves once it is ready, with the same ContainerProcess the init has.
+   */
+  spawn(process: SpawnOptions = {}): Promise<ContainerProcess> {
+    return spawnProcess(this.ctx, process);
   }
 
   async signal(signal: NodeJS.Signals | number | string): Promise<void> {

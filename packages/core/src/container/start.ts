@@ -1,5 +1,4 @@
 import { chmod } from 'node:fs/promises';
-import { PassThrough, type Readable } from 'node:stream';
 import { ContainerError } from '../errors.js';
 import { effectiveResources } from '../cgroups/device-rules.js';
 import { cgroupOwnerUid } from '../cgroups/owner.js';
@@ -11,8 +10,9 @@ import { readProcStat } from '../state/proc-stat.js';
 import type { SavedState } from '../state/store.js';
 import type { ContainerContext } from './context.js';
 import { launchInit } from './launch.js';
+import { containerProcess, stdioOptions } from './process-handle.js';
 import { signalInit } from './signal.js';
-import type { ContainerProcess, ProcessOptions, StdioMode } from './types.js';
+import type { ContainerProcess, ProcessOptions } from './types.js';
 
 const CLONE_NEWNS = 0x20000n;
 
@@ -86,20 +86,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
     state.cgroupPaths = cgroupPaths;
     state.namespacePaths = drivers.namespaces.namespacePaths(launched.pid, spec);
     await ctx.store.save(state);
-    const child = launched.child;
-    return {
-      pid: launched.pid,
-      stdin: child.stdin,
-      stdout: retained(child.stdout),
-      stderr: retained(child.stderr),
-      signal: (signal) => signalInit(ctx, signal),
-      wait: () => {
-        if (options.detached) {
-          return Promise.reject(new ContainerError('NoProcessOps', 'a detached process has no exit status to wait for'));
-        }
-        return launched.exit;
-      },
-    };
+    return containerProcess(launched, options.detached ?? false, (signal) => signalInit(ctx, signal));
   } catch (error) {
     // The caller (Container.start) destroys the cgroups and the state directory.
     if (fifo) await ctx.store.removeFifo(state.id);
@@ -111,7 +98,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
  * What a seccomp notify listener receives with the fd: the container process state of
  * runtime-spec runtime.md, the container's state inside it.
  */
-function listenerState(state: SavedState, pid: number): Buffer {
+export function listenerState(state: SavedState, pid: number): Buffer {
   const payload = Buffer.from(
     JSON.stringify({
       ociVersion: state.ociVersion,
@@ -125,17 +112,4 @@ function listenerState(state: SavedState, pid: number): Buffer {
     throw new ContainerError('ConfigInvalid', `config.json: annotations: the state for linux.seccomp.listenerPath is ${payload.length} bytes, over ${LIMITS.MAX_BYTES}`);
   }
   return payload;
-}
-
-function stdioOptions(stdio: ProcessOptions['stdio']): StdioMode[] {
-  return Array.isArray(stdio) ? [...stdio] : [stdio ?? 'pipe', stdio ?? 'pipe', stdio ?? 'pipe'];
-}
-
-/**
- * Node discards a child's unread output when the child exits (child_process flushStdio), and
- * the monitor exits as soon as the container's process does, often before the caller reads:
- * piping into a PassThrough at once keeps every byte until it is read.
- */
-function retained(stream: Readable | null): Readable | null {
-  return stream ? stream.pipe(new PassThrough()) : null;
 }

@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import type { Spec } from '../config/schema.js';
+import type { LinuxSeccomp, Process, Spec } from '../config/schema.js';
 
 /** OCI statuses plus runc's "paused". */
 export type ContainerStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
@@ -36,6 +36,22 @@ export interface ProcessOptions {
    * --console-socket). Without one, the pty is relayed to this process's stdio.
    */
   consoleSocket?: string;
+}
+
+/**
+ * A process that is not the container's init (runc exec; libcontainer's Start/Run of a non-init
+ * process). It starts from the config's `process` (user, capabilities, noNewPrivileges, rlimits,
+ * labels, oomScoreAdj, env…), as runc exec does; `process` replaces any of its fields, and args,
+ * env and cwd above replace those again. It has no terminal unless `process.terminal` says so.
+ */
+export interface SpawnOptions extends ProcessOptions {
+  process?: Partial<Process>;
+  /** Run it in a paused container too; it starts (and spawn resolves) once the container resumes. */
+  ignorePaused?: boolean;
+  /** A cgroup below the container's, relative, that it runs in (runc exec --cgroup); it must exist. */
+  cgroup?: string;
+  /** The seccomp profile: the container's unless given; null runs it without one. */
+  seccomp?: LinuxSeccomp | null;
 }
 
 export interface ExitStatus {

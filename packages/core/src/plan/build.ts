@@ -85,7 +85,7 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
  * (podman's conmon, containerd's shim); in the foreground the monitor relays its own stdio to the
  * pty; a detached container without a socket would have nobody to hold the master.
  */
-function terminalPlan(spec: Spec, inputs: PlanInputs): { monitor: number; console?: PlanStep } {
+export function terminalPlan(spec: Spec, inputs: Pick<PlanInputs, 'consoleSocket' | 'monitor'>): { monitor: number; console?: PlanStep } {
   const monitor = inputs.monitor ? CLONE_MONITOR.MONITOR : CLONE_MONITOR.DETACH;
   if (!spec.process?.terminal) {
     if (inputs.consoleSocket) {

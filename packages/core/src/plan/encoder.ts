@@ -49,6 +49,7 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
   NEW_CGROUP_NAMESPACE: [],
   SECCOMP_LISTENER: ['path'],
   LSM_LABEL: ['attr', 'value'],
+  JOIN_INIT: ['pid', 'start time', 'flags'],
 };
 
 const U64_MIN = -(1n << 63n);

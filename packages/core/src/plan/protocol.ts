@@ -185,6 +185,12 @@ export const OPS = {
    *  neither a fake procfs nor a bind mount over an attr file can take the write (runc
    *  CVE-2019-16884, CVE-2025-52881). (attr: "apparmor/exec" or "exec", value) */
   LSM_LABEL: { code: 41, args: ['str', 'str'] },
+  /** P (a process in a running container: after the JOIN_CGROUP steps, before CLONE): pidfd_open the
+   *  container's init, check that its /proc/<pid>/stat start time is the one given (not a later
+   *  process with its pid; ESRCH when it has exited), and join all these namespaces of it at once with
+   *  setns(pidfd, flags) (Linux 5.8). A pid namespace joined so applies to C, which is why P clones.
+   *  (init pid, its start time, CLONE_NEW* flags) */
+  JOIN_INIT: { code: 42, args: ['u64', 'str', 'u64'] },
 } as const satisfies Record<string, { code: number; args: readonly FieldKind[] }>;
 
 export type OpName = keyof typeof OPS;

@@ -1,0 +1,86 @@
+import { readFileSync, readlinkSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Container } from '@containerkit/core';
+import { collect, isRoot, NEEDS_ROOT, TestWorld } from './helpers.js';
+
+const world = new TestWorld();
+beforeAll(() => isRoot && world.setUp());
+afterAll(async () => {
+  if (isRoot) expect(await world.tearDown()).toEqual([]);
+});
+
+const running: Container[] = [];
+afterEach(async () => {
+  for (const c of running.splice(0)) await c.destroy();
+});
+
+/** A container whose init sleeps, running, as exec's target. */
+async function sleeper(edit?: (c: any) => void): Promise<{ container: Container; initPid: number }> {
+  const { id, bundle, config } = await world.bundle((c) => {
+    c.process.args = ['sleep', '1000'];
+    edit?.(c);
+  });
+  const container = await world.factory.create(id, config, { bundle });
+  running.push(container);
+  const init = await container.run({ stdio: 'ignore' });
+  return { container, initPid: init.pid };
+}
+
+async function spawnSh(container: Container, script: string, options: Parameters<Container['spawn']>[0] = {}) {
+  const proc = await container.spawn({ args: ['sh', '-c', script], stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  const [stdout, stderr, status] = await Promise.all([collect(proc.stdout), collect(proc.stderr), proc.wait()]);
+  return { stdout, stderr, ...status, pid: proc.pid };
+}
+
+const nsOf = (pid: number | string, type: string) => readlinkSync(`/proc/${pid}/ns/${type}`);
+
+describe.skipIf(!isRoot)(`a process spawned in a running container (${isRoot ? 'as root' : NEEDS_ROOT})`, () => {
+  it("joins every namespace of the init and runs in the container's pid namespace", async () => {
+    const { container, initPid } = await sleeper();
+    const proc = await container.spawn({ args: ['sleep', '30'], stdio: 'ignore' });
+    try {
+      for (const type of ['mnt', 'pid', 'net', 'ipc', 'uts', 'cgroup']) expect(nsOf(proc.pid, type), type).toBe(nsOf(initPid, type));
+      const status = readFileSync(`/proc/${proc.pid}/status`, 'utf8');
+      expect(status.match(/^NSpid:\s+\d+\s+(\d+)$/m)?.[1]).not.toBe('1');
+      expect(readFileSync(`/proc/${proc.pid}/cgroup`, 'utf8')).toBe(readFileSync(`/proc/${initPid}/cgroup`, 'utf8'));
+    } finally {
+      await proc.signal('SIGKILL');
+      expect(await proc.wait()).toEqual({ exitCode: null, signal: 'SIGKILL' });
+    }
+  });
+
+  it('returns the exit code and output of the process', async () => {
+    const { container } = await sleeper();
+    const r = await spawnSh(container, 'echo "in $(hostname)"; ls /proc | grep -c "^[0-9]"; exit 3');
+    expect(r.exitCode).toBe(3);
+    expect(r.stdout).toMatch(/^in .+\n/);
+  });
+
+  it("takes the config's process (env, user) with overrides, as runc exec does", async () => {
+    const { container } = await sleeper((c) => c.process.env.push('FROM_CONFIG=yes'));
+    const r = await spawnSh(container, 'echo $FROM_CONFIG; id -u; id -g', { process: { user: { uid: 1, gid: 2 } } });
+    expect(r.stdout).toBe('yes\n1\n2\n');
+  });
+
+  it('refuses a paused container unless asked to ignore it', async () => {
+    const { container } = await sleeper();
+    await container.pause();
+    await expect(container.spawn({ args: ['true'] })).rejects.toThrow(/is paused/);
+    await container.resume();
+  });
+
+  it('fails clearly when the init has exited, and leaves nothing behind', async () => {
+    const { container } = await sleeper();
+    await container.signal('SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    await expect(container.spawn({ args: ['true'] })).rejects.toThrow(/stopped/);
+  });
+
+  it('closes stdin once the process has exited, as a ChildProcess does', async () => {
+    const { container } = await sleeper();
+    const proc = await container.spawn({ args: ['true'] });
+    await proc.wait();
+    await new Promise((r) => setImmediate(r));
+    expect(proc.stdin?.destroyed).toBe(true);
+  });
+});
