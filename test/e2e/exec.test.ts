@@ -76,6 +76,50 @@ describe.skipIf(!isRoot)(`a process spawned in a running container (${isRoot ? '
     await expect(container.spawn({ args: ['true'] })).rejects.toThrow(/stopped/);
   });
 
+  it("joins the container's user namespace, as its root", async () => {
+    const { container, initPid } = await sleeper((c) => {
+      c.linux.namespaces.push({ type: 'user' });
+      c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    });
+    const r = await spawnSh(container, 'id -u; cat /proc/self/uid_map');
+    expect(r.stdout.split('\n')[0]).toBe('0');
+    expect(r.stdout).toMatch(/^\s*0\s+100000\s+65536$/m);
+    expect(r.exitCode).toBe(0);
+    const proc = await container.spawn({ args: ['sleep', '30'], stdio: 'ignore' });
+    expect(nsOf(proc.pid, 'user')).toBe(nsOf(initPid, 'user'));
+    await proc.signal('SIGKILL');
+    await proc.wait();
+  });
+
+  it("runs under the container's seccomp profile unless given another, or none", async () => {
+    const { container } = await sleeper((c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }] }));
+    expect((await spawnSh(container, 'mkdir /dev/shm/a 2>&1; grep ^Seccomp: /proc/self/status')).stdout).toBe('mkdir: can\'t create directory \'/dev/shm/a\': Permission denied\nSeccomp:\t2\n');
+    expect((await spawnSh(container, 'mkdir /dev/shm/b && echo made', { seccomp: null })).stdout).toBe('made\n');
+  });
+
+  it('starts in a paused container with ignorePaused once it is resumed', async () => {
+    const { container } = await sleeper();
+    await container.pause();
+    const spawned = container.spawn({ args: ['sh', '-c', 'echo resumed'], stdio: ['ignore', 'pipe', 'ignore'], ignorePaused: true });
+    let settled = false;
+    void spawned.then(() => (settled = true), () => (settled = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(settled).toBe(false);
+    await container.resume();
+    const proc = await spawned;
+    expect(await collect(proc.stdout)).toBe('resumed\n');
+    expect(await proc.wait()).toEqual({ exitCode: 0, signal: null });
+  });
+
+  it('runs detached: no monitor stays, and the process lives on in the container', async () => {
+    const { container } = await sleeper();
+    const proc = await container.spawn({ args: ['sleep', '30'], stdio: 'ignore', detached: true });
+    expect(readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8')).toBe('sleep\u000030\u0000');
+    expect(await container.processes()).toContain(proc.pid);
+    await expect(proc.wait()).rejects.toThrow(/detached/);
+  });
+
   it('closes stdin once the process has exited, as a ChildProcess does', async () => {
     const { container } = await sleeper();
     const proc = await container.spawn({ args: ['true'] });
