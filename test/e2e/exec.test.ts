@@ -120,6 +120,15 @@ describe.skipIf(!isRoot)(`a process spawned in a running container (${isRoot ? '
     await expect(proc.wait()).rejects.toThrow(/detached/);
   });
 
+  it('gives the process a terminal of its own with process.terminal, relayed to its stdio', async () => {
+    const { container } = await sleeper();
+    const proc = await container.spawn({ args: ['sh', '-c', 'tty; stty size'], process: { terminal: true, consoleSize: { height: 30, width: 100 } } });
+    proc.stdin?.end();
+    const [stdout, status] = await Promise.all([collect(proc.stdout), proc.wait()]);
+    expect(status).toEqual({ exitCode: 0, signal: null });
+    expect(stdout.replace(/\r/g, '')).toMatch(/^\/dev\/pts\/\d+\n30 100\n$/);
+  });
+
   it('closes stdin once the process has exited, as a ChildProcess does', async () => {
     const { container } = await sleeper();
     const proc = await container.spawn({ args: ['true'] });

@@ -57,7 +57,8 @@ export function buildSpawnPlan(inputs: SpawnPlanInputs): PlanStep[] {
   steps.push(...resourceLimitSteps(spec));
   steps.push({ op: 'JOIN_INIT', args: [BigInt(inputs.init.pid), inputs.init.startTime, initNamespaceFlags(spec)] });
   steps.push({ op: 'CLONE', args: [0n, BigInt(terminal.monitor)] });
-  if (terminal.console) steps.push(terminal.console);
+  // Its own pty, not bound over /dev/console, which stays the init's (runc exec does the same).
+  if (terminal.console) steps.push({ op: 'CREATE_CONSOLE', args: [...terminal.console.args.slice(0, 4), 0n] });
   steps.push(...execSteps(spec, inputs.capabilities, inputs.process, false, { seccomp: inputs.seccomp, labels: lsmLabelSteps(spec, inputs.lsms) }));
   return steps;
 }
