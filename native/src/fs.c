@@ -14,6 +14,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "copyup.h"
 #include "ctx.h"
 #include "fs.h"
 
@@ -109,25 +110,53 @@ static int open_pseudo_fs_target(struct ck_ctx *ctx, const char *target, const c
  * MS_BIND|MS_REC — the MS_REMOUNT|MS_BIND pass that applies them (a bind ignores them), then
  * the propagation flags, which mount(2) only accepts on their own.
  */
+/* tmpcopyup: below (closed here) copied into the mount now on target. */
+static int copy_up_into(struct ck_ctx *ctx, int below, const char *target) {
+  int mounted = ck_resolve(ctx, target, -1, 0);
+  int top = mounted < 0 ? -1 : openat(mounted, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int rc = top < 0 ? -1 : ck_copy_up(below, top);
+  int saved = errno;
+  close(below);
+  if (mounted >= 0) close(mounted);
+  if (top >= 0) close(top);
+  errno = saved;
+  return rc < 0 ? ck_fail(ctx, "tmpcopyup %s", target) : 0;
+}
+
 int ck_mount(struct ck_ctx *ctx, const struct ck_step *s) {
   const char *src = s->args[0].s, *target = s->args[1].s, *fstype = s->args[2].s, *data = s->args[4].s;
   unsigned long flags = (unsigned long)s->args[3].u;
   uint64_t kind = s->args[5].u;
-  if (kind != CK_MOUNT_TARGET_DIR && kind != CK_MOUNT_TARGET_FILE) {
+  if (kind != CK_MOUNT_TARGET_DIR && kind != CK_MOUNT_TARGET_FILE && kind != CK_MOUNT_TARGET_DIR_COPY_UP) {
     errno = EINVAL;
     return ck_fail(ctx, "mount %s: target kind %llu", target, (unsigned long long)kind);
   }
+  int copy_up = kind == CK_MOUNT_TARGET_DIR_COPY_UP;
+  if (copy_up) kind = CK_MOUNT_TARGET_DIR;
   char fdp[32];
   int pseudo = fstype && (strcmp(fstype, "proc") == 0 || strcmp(fstype, "sysfs") == 0);
   int fd = pseudo ? open_pseudo_fs_target(ctx, target, fstype)
                   : ck_resolve(ctx, target, (int)kind, kind == CK_MOUNT_TARGET_DIR ? 0755 : 0644);
   if (fd < 0) return -1;
+  /* The directory as it is before the mount hides it: what tmpcopyup copies from. */
+  int below = copy_up ? openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+  if (copy_up && below < 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return ck_fail(ctx, "mount %s: open the directory to copy up", target);
+  }
   unsigned long base = flags & ~(unsigned long)PROPAGATION;
   int rc = mount(opt(src), ck_fd_path(fd, fdp), opt(fstype), base, opt(data));
   int saved = errno;
   close(fd);
   errno = saved;
-  if (rc < 0) return ck_fail(ctx, "mount %s", target);
+  if (rc < 0) {
+    if (below >= 0) close(below);
+    errno = saved;
+    return ck_fail(ctx, "mount %s", target);
+  }
+  if (copy_up && copy_up_into(ctx, below, target) < 0) return -1;
   if ((base & MS_BIND) && (base & ~(unsigned long)(MS_BIND | MS_REC | MS_REMOUNT)))
     if (remount_in_root(ctx, target, base | MS_REMOUNT | MS_BIND, 0) < 0) return -1;
   if (flags & PROPAGATION)

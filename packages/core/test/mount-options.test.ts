@@ -33,6 +33,10 @@ describe('mount options', () => {
   });
 
   it('reports options it recognises but does not implement', () => {
-    expect(parseMountOptions(['tmpcopyup', 'idmap']).unsupported).toEqual(['tmpcopyup', 'idmap']);
+    expect(parseMountOptions(['idmap', 'ridmap']).unsupported).toEqual(['idmap', 'ridmap']);
+  });
+
+  it('takes tmpcopyup as a request, not as filesystem data', () => {
+    expect(parseMountOptions(['tmpcopyup', 'mode=755'])).toMatchObject({ copyUp: true, data: 'mode=755', unsupported: [] });
   });
 });

@@ -42,6 +42,7 @@ describe('native/src/protocol.h matches protocol.ts', () => {
     expect(num('CK_NO_STEP')).toBe(NO_STEP);
     expect(num('CK_MOUNT_TARGET_DIR')).toBe(MOUNT_TARGET_KIND.DIR);
     expect(num('CK_MOUNT_TARGET_FILE')).toBe(MOUNT_TARGET_KIND.FILE);
+    expect(num('CK_MOUNT_TARGET_DIR_COPY_UP')).toBe(MOUNT_TARGET_KIND.DIR_COPY_UP);
   });
 
   it('has the same console targets and CLONE monitor values', () => {

@@ -114,7 +114,7 @@ const RECURSIVE_OPTIONS: Record<string, [set: number, clear: number]> = {
 };
 
 /** Options a runtime may understand that containerkit does not implement yet. */
-const UNSUPPORTED_OPTIONS = new Set(['tmpcopyup', 'idmap', 'ridmap']);
+const UNSUPPORTED_OPTIONS = new Set(['idmap', 'ridmap']);
 
 export interface ParsedMountOptions {
   flags: number;
@@ -126,6 +126,8 @@ export interface ParsedMountOptions {
   data: string;
   /** Options that are recognised but not implemented. */
   unsupported: string[];
+  /** tmpcopyup (crun's, which podman uses): the new tmpfs starts with what the directory held. */
+  copyUp: boolean;
 }
 
 export function parseMountOptions(options: readonly string[] = []): ParsedMountOptions {
@@ -135,7 +137,12 @@ export function parseMountOptions(options: readonly string[] = []): ParsedMountO
   const propagation: number[] = [];
   const data: string[] = [];
   const unsupported: string[] = [];
+  let copyUp = false;
   for (const option of options) {
+    if (option === 'tmpcopyup') {
+      copyUp = true;
+      continue;
+    }
     const flag = FLAG_OPTIONS[option];
     if (flag) {
       flags = (flags | flag[0]) & ~flag[1];
@@ -165,7 +172,7 @@ export function parseMountOptions(options: readonly string[] = []): ParsedMountO
     if (UNSUPPORTED_OPTIONS.has(option)) unsupported.push(option);
     else data.push(option);
   }
-  return { flags, propagation, attrSet, attrClear, data: data.join(','), unsupported };
+  return { flags, propagation, attrSet, attrClear, data: data.join(','), unsupported, copyUp };
 }
 
 /** Propagation option name → flags, for linux.rootfsPropagation. */

@@ -113,7 +113,8 @@ export const OPS = {
   SET_ROOT_PROPAGATION: { code: 10, args: ['u64'] },
   /** C: bind the rootfs onto itself and hold an fd to it; later paths are resolved inside it. (host path) */
   ENTER_ROOTFS: { code: 11, args: ['str'] },
-  /** C: mount onto a target inside the rootfs, created first as a dir (kind 0) or file (kind 1).
+  /** C: mount onto a target inside the rootfs, created first as a dir (kind 0 or 2) or file (kind 1);
+   *  kind 2 copies the directory's contents into the new mount (tmpcopyup).
    *  Bind sources are host paths. (source, target, fstype, flags, data, target kind) */
   MOUNT: { code: 12, args: ['str', 'str', 'str', 'u64', 'str', 'u64'] },
   /** C: mount(NULL, target, NULL, flags) for MS_REMOUNT or propagation changes of a mount in the rootfs. (target, flags) */
@@ -209,7 +210,9 @@ export type FrameType = (typeof FRAME)[keyof typeof FRAME];
 /** Step index that ERROR uses for a failure outside any step (decoding, the sync socket). */
 export const NO_STEP = 0xffffffff;
 
-export const MOUNT_TARGET_KIND = { DIR: 0, FILE: 1 } as const;
+/** MOUNT's target kind. DIR_COPY_UP: a directory whose contents are copied into what is mounted
+ *  over it (crun's tmpcopyup, for a tmpfs). */
+export const MOUNT_TARGET_KIND = { DIR: 0, FILE: 1, DIR_COPY_UP: 2 } as const;
 
 /** Where CREATE_CONSOLE sends the pty master: the CONSOLE_SOCKET (which it then closes), or the
  *  monitor P, which must have been cloned with monitor 2. */

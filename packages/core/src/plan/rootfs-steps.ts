@@ -161,7 +161,9 @@ async function mountSteps(mount: Mount, index: number, inputs: MountContext): Pr
     if (!mount.type) throw new ContainerError('ConfigInvalid', `config.json: ${field}.type: required for a non-bind mount`);
     const source = mount.source ?? mount.type;
     const data = takesMountLabel(mount.type) ? withMountLabel(options.data, inputs.label) : options.data;
-    steps.push({ op: 'MOUNT', args: [source, target, mount.type, BigInt(options.flags), data, BigInt(MOUNT_TARGET_KIND.DIR)] });
+    // tmpcopyup means something for a tmpfs only; crun ignores it elsewhere too.
+    const kind = options.copyUp && mount.type === 'tmpfs' ? MOUNT_TARGET_KIND.DIR_COPY_UP : MOUNT_TARGET_KIND.DIR;
+    steps.push({ op: 'MOUNT', args: [source, target, mount.type, BigInt(options.flags), data, BigInt(kind)] });
   }
   for (const flags of options.propagation) steps.push({ op: 'REMOUNT', args: [target, BigInt(flags)] });
   if (options.attrSet !== 0 || options.attrClear !== 0) {
