@@ -85,7 +85,7 @@ pid_t ck_clone(struct ck_ctx *ctx, uint64_t flags, uint32_t clone_step, uint32_t
     struct ck_clone_args args = { .flags = flags | CK_CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)ctx->clone_into.fd };
     pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
     if (pid >= 0) return pid;
-    char dir[CK_MAX_STRING];
+    char dir[PATH_MAX];
     fd_target(ctx->clone_into.fd, dir, sizeof dir);
     if (errno != ENOSYS && errno != E2BIG) {
       ck_fail(ctx, "clone into the cgroup %s", dir);
@@ -145,7 +145,7 @@ int ck_cgroup_await(struct ck_ctx *ctx, uint32_t *failed_step) {
     *failed_step = ctx->cgroups[0].step;
     rc = ck_fail(ctx, "read C's cgroup report");
   } else if (n == (ssize_t)sizeof refusal && refusal.index >= 0 && refusal.index < ctx->ncgroups) {
-    char path[CK_MAX_STRING + 32];
+    char path[PATH_MAX];
     fd_target(ctx->cgroups[refusal.index].fd, path, sizeof path);
     errno = refusal.err;
     *failed_step = ctx->cgroups[refusal.index].step;

@@ -36,7 +36,7 @@ struct ck_ctx {
     int fd;        /* a cgroup2 directory C is cloned into, -1 if none */
     uint32_t step; /* its JOIN_CGROUP step */
   } clone_into;
-  char detail[CK_MAX_STRING];
+  char detail[CK_MAX_DETAIL]; /* ERROR's detail: a message, cut at CK_MAX_DETAIL, never a 128 KiB argument */
 };
 
 /* Sets ctx->detail (the ERROR frame's detail) and returns -1, preserving errno. */

@@ -85,7 +85,7 @@ int ck_enter_rootfs(struct ck_ctx *ctx, const struct ck_step *s) {
  */
 static int open_pseudo_fs_target(struct ck_ctx *ctx, const char *target, const char *fstype) {
   const char *base, *name = strcmp(fstype, "proc") == 0 ? "procfs" : fstype;
-  char buf[CK_MAX_STRING + 1];
+  char buf[PATH_MAX];
   int dirfd = ck_resolve_parent(ctx, target, buf, sizeof buf, &base);
   if (dirfd < 0) return -1;
   int fd = -1;
@@ -189,7 +189,7 @@ int ck_mkdir(struct ck_ctx *ctx, const struct ck_step *s) {
 int ck_mknod(struct ck_ctx *ctx, const struct ck_step *s) {
   const char *path = s->args[0].s, *base;
   mode_t mode = (mode_t)s->args[1].u;
-  char buf[CK_MAX_STRING + 1], fdp[32];
+  char buf[PATH_MAX], fdp[32];
   int dirfd = ck_resolve_parent(ctx, path, buf, sizeof buf, &base);
   if (dirfd < 0) return -1;
   int rc = mknodat(dirfd, base, mode, makedev((unsigned)s->args[2].u, (unsigned)s->args[3].u));
@@ -228,7 +228,7 @@ int ck_mknod(struct ck_ctx *ctx, const struct ck_step *s) {
 
 int ck_symlink(struct ck_ctx *ctx, const struct ck_step *s) {
   const char *target = s->args[0].s, *path = s->args[1].s, *base;
-  char buf[CK_MAX_STRING + 1];
+  char buf[PATH_MAX];
   int dirfd = ck_resolve_parent(ctx, path, buf, sizeof buf, &base);
   if (dirfd < 0) return -1;
   int rc = symlinkat(target, dirfd, base);

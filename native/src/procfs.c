@@ -79,7 +79,7 @@ static int procfs_open(struct ck_ctx *ctx, const char *rel, int flags) {
 int ck_procfs_write(struct ck_ctx *ctx, const char *rel, const char *data, size_t len) {
   int fd = procfs_open(ctx, rel, O_WRONLY);
   if (fd < 0) return -1;
-  char what[CK_MAX_STRING + 8];
+  char what[PATH_MAX + 8];
   snprintf(what, sizeof what, "/proc/%s", rel);
   return ck_write_and_close(ctx, fd, data, len, what);
 }

@@ -9,11 +9,12 @@
 #define CK_PLAN_MAGIC "CKPL"
 #define CK_PLAN_VERSION 1
 
-#define CK_MAX_PLAN 1048576
-#define CK_MAX_STEPS 4096
-#define CK_MAX_STRING 4096
-#define CK_MAX_LIST 4096
+#define CK_MAX_PLAN 16777216
+#define CK_MAX_STEPS 65536
+#define CK_MAX_STRING 131072
+#define CK_MAX_LIST 4194304
 #define CK_MAX_BYTES 524288
+#define CK_MAX_DETAIL 4096
 
 /* Argument kinds, one letter per argument: u = u64, s = str, l = strs, b = bytes. */
 #define CK_OP_OPEN_EXEC_FIFO 1

@@ -35,7 +35,8 @@ int ck_resolve(struct ck_ctx *ctx, const char *path, int create, unsigned mode) 
   if (fd >= 0) return fd;
   if (errno != ENOENT || create < 0) return ck_fail(ctx, "open %s", path);
 
-  char prefix[CK_MAX_STRING + 2];
+  /* Path buffers are PATH_MAX, not MAX_STRING: the kernel takes no longer path (ENAMETOOLONG). */
+  char prefix[PATH_MAX + 1];
   size_t plen = 0;
   int parent = -1; /* -1 stands for rootfd itself, which is not ours to close */
   const char *p = path;
@@ -44,7 +45,7 @@ int ck_resolve(struct ck_ctx *ctx, const char *path, int create, unsigned mode) 
     const char *end = strchrnul(p, '/');
     size_t n = (size_t)(end - p);
     if (n == 0) break;
-    if (plen + n + 2 > sizeof prefix) {
+    if (plen + n + 2 > sizeof prefix || n > NAME_MAX) {
       errno = ENAMETOOLONG;
       goto fail;
     }
@@ -58,7 +59,7 @@ int ck_resolve(struct ck_ctx *ctx, const char *path, int create, unsigned mode) 
 
     fd = open_in_root(ctx->rootfd, prefix);
     if (fd < 0 && errno == ENOENT) {
-      char name[CK_MAX_STRING + 1];
+      char name[NAME_MAX + 1];
       memcpy(name, p, n);
       name[n] = 0;
       int dirfd = parent >= 0 ? parent : ctx->rootfd;

@@ -106,8 +106,11 @@ static int set_domainname(struct ck_ctx *ctx, const struct ck_step *s) {
 }
 
 static int sysctl(struct ck_ctx *ctx, const struct ck_step *s) {
-  char rel[CK_MAX_STRING + 5];
-  snprintf(rel, sizeof rel, "sys/%s", s->args[0].s);
+  char rel[PATH_MAX];
+  if (snprintf(rel, sizeof rel, "sys/%s", s->args[0].s) >= (int)sizeof rel) {
+    errno = ENAMETOOLONG;
+    return ck_fail(ctx, "sysctl %.64s...: key too long", s->args[0].s);
+  }
   for (char *p = rel + 4; *p; p++)
     if (*p == '.') *p = '/';
     else if (*p == '/') {
@@ -288,6 +291,43 @@ static int resolve_exec(struct ck_ctx *ctx, const struct ck_step *s) {
   return ck_fail(ctx, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
+/*
+ * What execve would refuse with E2BIG, refused before READY (fs/exec.c, bprm_stack_limits): one
+ * string longer than MAX_ARG_STRLEN (32 pages) with its NUL, or all of them, the path and a
+ * pointer each, over a quarter of RLIMIT_STACK (at most 6 MiB, at least ARG_MAX). The plan's
+ * bounds are the wire's; this is the kernel's, which depends on the rlimits set before.
+ */
+static int check_exec_size(struct ck_ctx *ctx, const struct ck_step *s) {
+  const size_t strmax = (size_t)sysconf(_SC_PAGESIZE) * 32, arg_max = 131072;
+  size_t limit = (size_t)(8 << 20) / 4 * 3;
+  struct rlimit r;
+  if (getrlimit(RLIMIT_STACK, &r) == 0 && r.rlim_cur != RLIM_INFINITY && r.rlim_cur / 4 < limit) limit = r.rlim_cur / 4;
+  if (limit < arg_max) limit = arg_max;
+  size_t total = strlen(ctx->exec_path) + 1;
+  for (int k = 0; k < 2; k++)
+    for (uint32_t i = 0; i < s->args[k].count; i++) {
+      size_t n = strlen(s->args[k].list[i]) + 1;
+      if (n > strmax) {
+        errno = E2BIG;
+        return ck_fail(ctx, "exec: %s[%u] is %zu bytes, more than the %zu execve takes", k ? "env" : "args", i, n - 1, strmax - 1);
+      }
+      total += n;
+    }
+  size_t pointers = ((s->args[0].count ? s->args[0].count : 1) + (size_t)s->args[1].count) * sizeof(char *);
+  if (total + pointers > limit) {
+    errno = E2BIG;
+    return ck_fail(ctx, "exec: args and env take %zu bytes with their pointers, more than the %zu execve takes (a quarter of RLIMIT_STACK)",
+                   total + pointers, limit);
+  }
+  return 0;
+}
+
+/* CHECK_EXEC: resolve args[0] now, and refuse what execve would. */
+static int check_exec(struct ck_ctx *ctx, const struct ck_step *s) {
+  if (resolve_exec(ctx, s) < 0) return -1;
+  return check_exec_size(ctx, s);
+}
+
 static int mark_fds_cloexec(void) {
   if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return 0;
   /* Kernels before 5.11 have no CLOSE_RANGE_CLOEXEC. */
@@ -342,7 +382,7 @@ ck_step_fn ck_step_for(uint16_t op) {
   case CK_OP_NO_NEW_PRIVS: return no_new_privs;
   case CK_OP_SECCOMP: return ck_seccomp;
   case CK_OP_CHDIR: return change_dir;
-  case CK_OP_CHECK_EXEC: return resolve_exec;
+  case CK_OP_CHECK_EXEC: return check_exec;
   case CK_OP_EXEC: return do_exec;
   case CK_OP_CONSOLE_SOCKET: return ck_console_socket;
   case CK_OP_SECCOMP_LISTENER: return ck_seccomp_listener;

@@ -84,8 +84,8 @@ int ck_send_pid(int fd, uint32_t pid) {
 }
 
 int ck_send_error(int fd, uint32_t step, int err, const char *detail) {
-  size_t dlen = detail ? strnlen(detail, CK_MAX_STRING) : 0;
-  uint8_t p[12 + CK_MAX_STRING];
+  size_t dlen = detail ? strnlen(detail, CK_MAX_DETAIL) : 0;
+  uint8_t p[12 + CK_MAX_DETAIL];
   put32(p, step);
   put32(p + 4, (uint32_t)err);
   put32(p + 8, (uint32_t)dlen);

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { OPS } from '../../packages/core/src/plan/protocol.js';
+import { encodePlan, type PlanStep } from '../../packages/core/src/plan/encoder.js';
+import { LIMITS, OPS } from '../../packages/core/src/plan/protocol.js';
 import { ckInit } from './run-plan.js';
 import { badVectors, goodVectors } from './vectors.js';
 
@@ -42,10 +43,25 @@ describe('ck-init --print-plan on the golden vectors', () => {
     });
   }
 
-  it('rejects a 70 KB string instead of truncating or wrapping its length (CVE-2021-43784)', () => {
-    const r = printPlan(read('string-70k.bin'));
-    expect(r.status).toBe(2);
-    expect(r.stdout).toMatch(/^error: .*71680 bytes exceeds MAX_STRING/);
+  it('decodes a string of MAX_STRING bytes whole, and rejects a longer one or a 4 GiB length instead of truncating or wrapping it (CVE-2021-43784)', () => {
+    const whole = printPlan(read('edge-values.bin'));
+    expect(whole.status).toBe(0);
+    expect(whole.stdout).toContain(`CHDIR "${'x'.repeat(LIMITS.MAX_STRING)}"`);
+    expect(printPlan(read('oversize-string.bin')).stdout).toMatch(/^error: .*131073 bytes exceeds MAX_STRING 131072/);
+    expect(printPlan(read('string-length-4g.bin')).stdout).toMatch(/^error: .*4294967295 bytes exceeds MAX_STRING/);
+  });
+
+  it('decodes a plan of 5000 mounts, more than the 4096 steps it once allowed', () => {
+    const mount: PlanStep = { op: 'MOUNT', args: ['tmpfs', '/mnt/m', 'tmpfs', 0n, '', 0n] };
+    const r = printPlan(encodePlan(Array.from({ length: 5000 }, () => mount)));
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(5000);
+  });
+
+  it('rejects a plan over MAX_PLAN bytes before decoding a step of it', () => {
+    const big = Buffer.alloc(LIMITS.MAX_PLAN + 1);
+    Buffer.from('CKPL').copy(big);
+    expect(printPlan(big).stdout).toBe(`error: plan of ${LIMITS.MAX_PLAN + 1} bytes exceeds MAX_PLAN ${LIMITS.MAX_PLAN}\n`);
   });
 
   it('never crashes on randomly corrupted plans: it prints them or rejects them', () => {

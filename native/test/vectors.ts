@@ -83,7 +83,8 @@ const edgeValues: PlanStep[] = [
   { op: 'SET_USER', args: [0n, 0n, []] },
   { op: 'SECCOMP', args: [new Uint8Array(0), 1n] },
   { op: 'EXEC', args: [[''], []] },
-  { op: 'CHDIR', args: ['x'.repeat(4096)] },
+  // The longest string: MAX_STRING, the kernel's MAX_ARG_STRLEN.
+  { op: 'CHDIR', args: ['x'.repeat(131072)] },
 ];
 
 /** A foreground container with a terminal: P relays the pty that C hands it. */
@@ -138,12 +139,14 @@ export const badVectors: Record<string, { bytes: () => Buffer; error: string }> 
     error: 'step 1: unknown opcode 99',
   },
   'oversize-string': {
-    bytes: () => Buffer.concat([header(1), step(22, str('h'.repeat(4097)))]),
-    error: 'step 0 (SET_HOSTNAME) field 0: string of 4097 bytes exceeds MAX_STRING 4096',
+    bytes: () => Buffer.concat([header(1), step(22, str('h'.repeat(131073)))]),
+    error: 'step 0 (SET_HOSTNAME) field 0: string of 131073 bytes exceeds MAX_STRING 131072',
   },
-  'string-70k': {
-    bytes: () => Buffer.concat([header(1), step(35, str('/'.repeat(70 * 1024)))]),
-    error: 'step 0 (CHDIR) field 0: string of 71680 bytes exceeds MAX_STRING 4096',
+  // A length at the top of its u32 (runc CVE-2021-43784 was a length that wrapped): refused
+  // before anything is read or allocated for it.
+  'string-length-4g': {
+    bytes: () => Buffer.concat([header(1), step(35, Buffer.concat([u32(0xffffffff), Buffer.from('/tmp')]))]),
+    error: 'step 0 (CHDIR) field 0: string of 4294967295 bytes exceeds MAX_STRING 131072',
   },
   'nul-in-string': {
     bytes: () => Buffer.concat([header(1), step(35, str(Buffer.from('/tmp\0/etc')))]),
@@ -166,10 +169,10 @@ export const badVectors: Record<string, { bytes: () => Buffer; error: string }> 
     bytes: () => Buffer.concat([header(1), READY, Buffer.from([0, 0])]),
     error: '2 bytes left over after the last step',
   },
-  'too-many-steps': { bytes: () => header(4097), error: '4097 steps exceed MAX_STEPS 4096' },
+  'too-many-steps': { bytes: () => header(65537), error: '65537 steps exceed MAX_STEPS 65536' },
   'list-too-long': {
-    bytes: () => Buffer.concat([header(1), step(37, Buffer.concat([u32(4097), u32(0)]))]),
-    error: 'step 0 (EXEC) field 0: list of 4097 items exceeds MAX_LIST 4096',
+    bytes: () => Buffer.concat([header(1), step(37, Buffer.concat([u32(4194305), u32(0)]))]),
+    error: 'step 0 (EXEC) field 0: list of 4194305 items exceeds MAX_LIST 4194304',
   },
   'bytes-too-long': {
     bytes: () => Buffer.concat([header(1), step(34, Buffer.concat([u32((1 << 19) + 1), u32(0)]))]),

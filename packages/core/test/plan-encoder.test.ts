@@ -60,8 +60,15 @@ describe('encodePlan', () => {
     expect(configInvalid([{ op: 'EXEC', args: [['sh'], ['A=1', 'B=\0']] }])).toContain('step 0 (EXEC) field env[1]');
   });
 
+  it('takes what execve takes: a 10 KB script, a 100 KB environment value, 5000 mounts', () => {
+    const script = 'echo hi; '.repeat(1200);
+    expect(encodePlan([{ op: 'EXEC', args: [['sh', '-c', script], [`BIG=${'v'.repeat(100_000)}`]] }]).length).toBeGreaterThan(110_000);
+    const mounts: PlanStep[] = Array.from({ length: 5000 }, (_, i) => ({ op: 'MOUNT', args: ['tmpfs', `/mnt/${i}`, 'tmpfs', 0n, '', 0n] }));
+    expect(() => encodePlan(mounts)).not.toThrow();
+  });
+
   it('rejects a list over MAX_LIST', () => {
-    const env = Array.from({ length: LIMITS.MAX_LIST + 1 }, (_, i) => `V${i}=1`);
+    const env = new Array<string>(LIMITS.MAX_LIST + 1).fill('V=1');
     expect(configInvalid([{ op: 'EXEC', args: [['sh'], env] }])).toMatch(/step 0 \(EXEC\) field env: .*MAX_LIST/);
   });
 

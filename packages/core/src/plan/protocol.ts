@@ -33,7 +33,7 @@
  *                           ◀── C   READY{}  (at the READY step)
  *                                   … blocks at WAIT_EXEC_FIFO until `start` reads the fifo …
  *                                   execve (EXEC)
- *   any failing step:       ◀── P/C ERROR{u32 step index, i32 errno, str detail}, then exit 1
+ *   any failing step:       ◀── P/C ERROR{u32 step index, i32 errno, str detail (≤ MAX_DETAIL)}, then exit 1
  *   monitor mode, C ended:  ◀── P   EXIT{u32 kind (0 exited, 1 signaled), i32 code or signal}
  *
  * The parent never writes after GO; C closes the socket (CLOEXEC) when it execs.
@@ -72,11 +72,20 @@ export const PLAN_MAGIC = 'CKPL';
 export const PLAN_VERSION = 1;
 
 export const LIMITS = {
-  MAX_PLAN: 1 << 20,
-  MAX_STEPS: 4096,
-  MAX_STRING: 4096,
-  MAX_LIST: 4096,
+  /** The whole plan: ck-init reads the PLAN frame into memory, so it stays bounded (16 MiB). */
+  MAX_PLAN: 1 << 24,
+  /** Thousands of mounts, each a step or three. */
+  MAX_STEPS: 65536,
+  /** The kernel's MAX_ARG_STRLEN (128 KiB): a long `sh -c` script or environment value passes.
+   *  execve counts the NUL too, so an argument may be one byte shorter (CHECK_EXEC says so); a
+   *  path longer than PATH_MAX still gets ENAMETOOLONG from the kernel. */
+  MAX_STRING: 131072,
+  /** No bound of its own: execve bounds args and env by their total size (CHECK_EXEC checks it), so
+   *  the plan bounds a list. This is as many items as MAX_PLAN holds (each takes at least 4 bytes). */
+  MAX_LIST: (1 << 24) / 4,
   MAX_BYTES: 1 << 19,
+  /** ERROR's detail, a message for a person: ck-init cuts a longer one (it is never data). */
+  MAX_DETAIL: 4096,
 } as const;
 
 export type FieldKind = 'u64' | 'str' | 'strs' | 'bytes';
@@ -160,7 +169,8 @@ export const OPS = {
    *  the SECCOMP_LISTENER socket, then closes both. (filter bytes, SECCOMP_FILTER_FLAG_*) */
   SECCOMP: { code: 34, args: ['bytes', 'u64'] },
   CHDIR: { code: 35, args: ['str'] },
-  /** C: find args[0] (PATH from env when it has no slash) and fail now if it is not executable. (args, env) */
+  /** C: find args[0] (PATH from env when it has no slash) and fail now if it is not executable, or if
+   *  execve would refuse args and env as too long (E2BIG: the kernel's bound, from RLIMIT_STACK). (args, env) */
   CHECK_EXEC: { code: 36, args: ['strs', 'strs'] },
   /** C: close every fd above 2 on exec, then execve. (args, env) */
   EXEC: { code: 37, args: ['strs', 'strs'] },
