@@ -38,12 +38,15 @@ export async function thaw(dir: string, timeoutMs = 5000): Promise<void> {
   }
 }
 
-/** FROZEN only when this cgroup itself is frozen: a frozen ancestor makes it read FROZEN too. */
+/**
+ * FROZEN only when this cgroup itself is frozen: a frozen ancestor makes it read FROZEN too. A
+ * cgroup that does not exist (yet) is THAWED, as runc's freezer reads it (undefined).
+ */
 export async function freezerState(dir: string, timeoutMs = 1000): Promise<FreezerState> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const state = (await readCg(dir, 'freezer.state')).trim();
-    if (state === 'THAWED') return 'THAWED';
+    const state = (await readCgOptional(dir, 'freezer.state'))?.trim();
+    if (state === undefined || state === 'THAWED') return 'THAWED';
     if (state === 'FROZEN') {
       const self = (await readCgOptional(dir, 'freezer.self_freezing'))?.trim();
       return self === '0' ? 'THAWED' : 'FROZEN';

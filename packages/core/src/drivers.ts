@@ -54,6 +54,8 @@ export interface CgroupManager {
   stats(): Promise<CgroupStats>;
   freeze(): Promise<void>;
   thaw(): Promise<void>;
+  /** THAWED for a cgroup that does not exist (yet), as runc reads it; start refuses a cgroup that
+   *  exists frozen (an init joining it would freeze there). */
   freezerState(): Promise<FreezerState>;
   /** Removes every cgroup this manager created. Succeeds if they are already gone. */
   destroy(): Promise<void>;

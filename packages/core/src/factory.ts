@@ -37,6 +37,11 @@ export interface FactoryOptions {
    * under its root, so the second container with one profile pays no compile.
    */
   seccompCacheDir?: string;
+  /**
+   * Receives what runc logs as a warning and goes on after (a container started in a cgroup that
+   * holds other processes). Default: process.emitWarning.
+   */
+  onWarning?: (message: string) => void;
 }
 
 export interface Factory {
@@ -58,7 +63,8 @@ export function createFactory(options: FactoryOptions): Factory {
 
   const zygote = options.zygote ?? true;
   const seccomp = seccompCompiler({ cacheDir: options.seccompCacheDir });
-  const context = async (state: SavedState): Promise<ContainerContext> => ({ store, sys, zygote, seccomp, drivers: await pickDrivers(), state });
+  const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, 'ContainerWarning'));
+  const context = async (state: SavedState): Promise<ContainerContext> => ({ store, sys, zygote, seccomp, warn, drivers: await pickDrivers(), state });
 
   return {
     root,

@@ -4,6 +4,7 @@ import type { LinuxResources, Spec } from '../config/schema.js';
 import type { ContainerContext } from './context.js';
 import { cgroupManager } from './context.js';
 import { destroyContainer } from './destroy.js';
+import { checkExistingCgroup } from './existing-cgroup.js';
 import { mergeResources } from './merge-resources.js';
 import { releaseInit } from './release.js';
 import { signalInit } from './signal.js';
@@ -160,6 +161,15 @@ export class Container {
   }
 
   private async startOrDestroy(process: ProcessOptions, holdForExec: boolean): Promise<ContainerProcess> {
+    if (this.ctx.state.pid === 0) {
+      try {
+        await checkExistingCgroup(this.ctx);
+      } catch (error) {
+        // Nothing is made yet, and a cgroup that was there before is not ours to remove.
+        await this.ctx.store.remove(this.id).catch(() => undefined);
+        throw error;
+      }
+    }
     try {
       return await startInit(this.ctx, process, this.noPivot, holdForExec);
     } catch (error) {

@@ -19,6 +19,8 @@ export interface ContainerContext {
   readonly zygote: boolean;
   /** Compiles linux.seccomp, reusing what it compiled before. */
   readonly seccomp: SeccompCompiler;
+  /** Where a warning goes that the operation goes on after (FactoryOptions.onWarning). */
+  readonly warn?: (message: string) => void;
   state: SavedState;
 }
 

@@ -1,6 +1,8 @@
+import type { CgroupManager } from '../drivers.js';
 import { isAlive } from '../state/proc-stat.js';
 import type { ContainerContext } from './context.js';
 import { cgroupManager } from './context.js';
+import { othersRemainInCgroup } from './existing-cgroup.js';
 import { signalInit, waitForInitGone } from './signal.js';
 
 /**
@@ -15,15 +17,19 @@ export async function destroyContainer(ctx: ContainerContext): Promise<void> {
     await manager.thaw().catch(() => undefined);
     await waitForInitGone(ctx);
   }
+  if (!(await othersRemainInCgroup(ctx, manager))) await removeCgroups(manager);
+  await ctx.store.remove(state.id);
+}
+
+async function removeCgroups(manager: CgroupManager): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       await manager.destroy();
-      break;
+      return;
     } catch (error) {
       // A process that was just killed may still be leaving its cgroup.
       if (attempt >= 50) throw error;
       await new Promise((r) => setTimeout(r, 20));
     }
   }
-  await ctx.store.remove(state.id);
 }

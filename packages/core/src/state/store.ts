@@ -22,6 +22,9 @@ export interface SavedState {
   cgroupPaths: Record<string, string>;
   namespacePaths: Record<string, string>;
   annotations?: Record<string, string>;
+  /** The cgroup held other processes when the container started: they are not the container's to
+   *  kill, nor is the cgroup its to remove while they are there (container/existing-cgroup.ts). */
+  cgroupShared?: boolean;
 }
 
 // A config may hold integers beyond 2^53 (as bigints); JSON has no bigint, so they are tagged.
