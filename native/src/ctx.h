@@ -24,6 +24,8 @@ struct ck_ctx {
   int listenerfd; /* the seccomp notify listener's socket (SECCOMP_LISTENER) */
   uint8_t *go_state;   /* GO's payload: the container state that SECCOMP sends to the listener */
   size_t go_state_len; /* 0 (and go_state NULL) when GO had none */
+  const char *chdir_denied; /* the path a CHDIR DEFER_DENIED was denied, until IF_DENIED retries it */
+  int chdir_errno;          /* and its errno */
   const char *exec_name;    /* the args[0] that exec_path was resolved from */
   char exec_path[PATH_MAX]; /* resolved by CHECK_EXEC or EXEC */
   struct {

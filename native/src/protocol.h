@@ -80,7 +80,7 @@
 #define CK_OP_SECCOMP 34
 #define CK_ARGS_SECCOMP "bu"
 #define CK_OP_CHDIR 35
-#define CK_ARGS_CHDIR "s"
+#define CK_ARGS_CHDIR "su"
 #define CK_OP_CHECK_EXEC 36
 #define CK_ARGS_CHECK_EXEC "ll"
 #define CK_OP_EXEC 37
@@ -112,6 +112,10 @@
 
 #define CK_CONSOLE_TARGET_SOCKET 0
 #define CK_CONSOLE_TARGET_MONITOR 1
+
+#define CK_CHDIR_ALWAYS 0
+#define CK_CHDIR_DEFER_DENIED 1
+#define CK_CHDIR_IF_DENIED 2
 
 #define CK_CLONE_DETACH 0
 #define CK_CLONE_MONITOR 1

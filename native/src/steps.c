@@ -243,9 +243,39 @@ static int no_new_privs(struct ck_ctx *ctx, const struct ck_step *s) {
   return 0;
 }
 
+/*
+ * runc's verifyCwd (CVE-2024-21626): a directory outside the root, reached through an fd of the
+ * host still open in C (/proc/self/fd/N), has no path from it; getcwd(2) says "(unreachable)…",
+ * which glibc turns into ENOENT.
+ */
+static int verify_cwd(struct ck_ctx *ctx, const char *path) {
+  char *cwd = getcwd(NULL, 0);
+  if (!cwd && errno != ENOENT) return ck_fail(ctx, "chdir %s: getcwd", path);
+  int inside = cwd && cwd[0] == '/';
+  free(cwd);
+  if (inside) return 0;
+  errno = EPERM;
+  return ck_fail(ctx, "chdir %s: the directory is outside the container's root (a host fd? CVE-2024-21626)", path);
+}
+
 static int change_dir(struct ck_ctx *ctx, const struct ck_step *s) {
-  if (chdir(s->args[0].s) < 0) return ck_fail(ctx, "chdir %s", s->args[0].s);
-  return 0;
+  const char *path = s->args[0].s;
+  uint64_t mode = s->args[1].u;
+  if (mode > CK_CHDIR_IF_DENIED) {
+    errno = EINVAL;
+    return ck_fail(ctx, "chdir %s: mode %llu is not 0, 1 or 2", path, (unsigned long long)mode);
+  }
+  if (mode == CK_CHDIR_IF_DENIED && !ctx->chdir_denied) return 0;
+  ctx->chdir_denied = NULL;
+  if (chdir(path) < 0) {
+    if (mode == CK_CHDIR_DEFER_DENIED && (errno == EACCES || errno == EPERM)) {
+      ctx->chdir_denied = path;
+      ctx->chdir_errno = errno;
+      return 0;
+    }
+    return ck_fail(ctx, "chdir %s", path);
+  }
+  return verify_cwd(ctx, path);
 }
 
 static int executable(const char *path) {
@@ -324,7 +354,10 @@ static int check_exec_size(struct ck_ctx *ctx, const struct ck_step *s) {
 
 /* CHECK_EXEC: resolve args[0] now, and refuse what execve would. */
 static int check_exec(struct ck_ctx *ctx, const struct ck_step *s) {
-  if (resolve_exec(ctx, s) < 0) return -1;
+  /* A name relative to a cwd that root was denied: the final user enters it later, EXEC looks it up then. */
+  const char *name = s->args[0].count ? s->args[0].list[0] : "";
+  int later = ctx->chdir_denied && name[0] != '/' && strchr(name, '/');
+  if (!later && resolve_exec(ctx, s) < 0) return -1;
   return check_exec_size(ctx, s);
 }
 
@@ -340,6 +373,10 @@ static int mark_fds_cloexec(void) {
 }
 
 static int do_exec(struct ck_ctx *ctx, const struct ck_step *s) {
+  if (ctx->chdir_denied) {
+    errno = ctx->chdir_errno;
+    return ck_fail(ctx, "chdir %s was denied and never retried as the final user (no CHDIR IF_DENIED)", ctx->chdir_denied);
+  }
   /* CHECK_EXEC resolved it earlier (before SET_USER or SECCOMP could get in the way) unless it
    * looked for another name. */
   if (s->args[0].count == 0 || !ctx->exec_name || strcmp(ctx->exec_name, s->args[0].list[0]) != 0)

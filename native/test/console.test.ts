@@ -206,7 +206,7 @@ describe.skipIf(notRoot)('ck-init terminal, relayed by the monitor in the foregr
 
   it('reports the exit of a process that failed before it had a terminal', async () => {
     const run = await runContainer(
-      { rootfs: t.rootfs, monitor: 2n, mounts: [DEVPTS], post: [{ op: 'CHDIR', args: ['/nonexistent'] }, createConsole({ target: 1n })], script: 'true' },
+      { rootfs: t.rootfs, monitor: 2n, mounts: [DEVPTS], post: [{ op: 'CHDIR', args: ['/nonexistent', 0n] }, createConsole({ target: 1n })], script: 'true' },
       undefined,
       { input: '' },
     );

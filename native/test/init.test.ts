@@ -48,7 +48,7 @@ describe.skipIf(notRoot)('ck-init running a plan (needs root for namespaces)', (
   });
 
   it('reports a failing step as ERROR with its index and errno, and the monitor reports exit 1', async () => {
-    const run = await runPlan([clone, { op: 'READY', args: [] }, { op: 'CHDIR', args: ['/nonexistent-ck-dir'] }]);
+    const run = await runPlan([clone, { op: 'READY', args: [] }, { op: 'CHDIR', args: ['/nonexistent-ck-dir', 0n] }]);
     expect(frameTypes(run)).toEqual(['PID', 'READY', 'ERROR', 'EXIT']);
     const error = decodeErrorFrame(frame(run, FRAME.ERROR));
     expect(error).toEqual({ step: 2, errno: ENOENT, detail: 'chdir /nonexistent-ck-dir' });

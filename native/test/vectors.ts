@@ -69,7 +69,7 @@ const everyOpcode: PlanStep[] = [
   { op: 'SET_CAPABILITIES', args: [0xa80425fbn, 0xa80425fbn, 0n, 0n] },
   { op: 'NO_NEW_PRIVS', args: [] },
   { op: 'SECCOMP', args: [Uint8Array.from([0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]), 0n] },
-  { op: 'CHDIR', args: ['/'] },
+  { op: 'CHDIR', args: ['/', 1n] },
   { op: 'CHECK_EXEC', args: [['sh', '-c', 'echo hi'], ['PATH=/usr/bin:/bin', 'TERM=xterm']] },
   { op: 'EXEC', args: [['sh', '-c', 'echo hi'], ['PATH=/usr/bin:/bin', 'TERM=xterm']] },
 ];
@@ -84,7 +84,7 @@ const edgeValues: PlanStep[] = [
   { op: 'SECCOMP', args: [new Uint8Array(0), 1n] },
   { op: 'EXEC', args: [[''], []] },
   // The longest string: MAX_STRING, the kernel's MAX_ARG_STRLEN.
-  { op: 'CHDIR', args: ['x'.repeat(131072)] },
+  { op: 'CHDIR', args: ['x'.repeat(131072), 2n] },
 ];
 
 /** A foreground container with a terminal: P relays the pty that C hands it. */
@@ -162,7 +162,7 @@ export const badVectors: Record<string, { bytes: () => Buffer; error: string }> 
   },
   'missing-step': { bytes: () => Buffer.concat([header(2), READY]), error: 'plan truncated: 2 steps announced' },
   'trailing-payload-bytes': {
-    bytes: () => Buffer.concat([header(1), step(35, Buffer.concat([str('/tmp'), Buffer.from([1, 2, 3])]))]),
+    bytes: () => Buffer.concat([header(1), step(35, Buffer.concat([str('/tmp'), Buffer.alloc(8), Buffer.from([1, 2, 3])]))]),
     error: 'step 0 (CHDIR): 3 bytes left over in the payload',
   },
   'trailing-plan-bytes': {

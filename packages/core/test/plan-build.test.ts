@@ -229,10 +229,10 @@ describe('seccomp', () => {
     (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath, syscalls: [{ names: ['getpriority'], action: 'SCMP_ACT_NOTIFY' }] });
   const noNewPrivileges = (value: boolean) => (c: any) => (c.process.noNewPrivileges = value);
 
-  it('loads the filter with noNewPrivileges as late as it can: after the user, capabilities and umask, right before the final chdir and exec', async () => {
+  it('loads the filter with noNewPrivileges as late as it can: after the user, capabilities and umask, right before exec', async () => {
     const steps = await plan({ spec: await defaultSpec(noNewPrivileges(true)), seccomp: filter });
     const ops = steps.map((s) => s.op);
-    expect(ops.slice(-3)).toEqual(['SECCOMP', 'CHDIR', 'EXEC']);
+    expect(ops.slice(-3)).toEqual(['UMASK', 'SECCOMP', 'EXEC']);
     expect(ops.indexOf('SECCOMP')).toBeGreaterThan(ops.indexOf('SET_USER'));
     expect(ops.indexOf('SECCOMP')).toBeGreaterThan(ops.indexOf('SET_CAPABILITIES'));
     expect(ops.indexOf('SECCOMP')).toBeGreaterThan(ops.indexOf('UMASK'));

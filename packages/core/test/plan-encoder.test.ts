@@ -53,7 +53,7 @@ describe('encodePlan', () => {
   });
 
   it('rejects a NUL character in a string', () => {
-    expect(configInvalid([{ op: 'CHDIR', args: ['/tmp\0x'] }])).toContain('step 0 (CHDIR) field path: contains a NUL');
+    expect(configInvalid([{ op: 'CHDIR', args: ['/tmp\0x', 0n] }])).toContain('step 0 (CHDIR) field path: contains a NUL');
   });
 
   it('rejects a NUL character in a list item, naming its index', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CLONE_MONITOR, CONSOLE_TARGET, FRAME, LIMITS, MOUNT_TARGET_KIND, NO_STEP, OPS, PLAN_MAGIC, PLAN_VERSION, type FieldKind } from '../src/plan/protocol.js';
+import { CHDIR_MODE, CLONE_MONITOR, CONSOLE_TARGET, FRAME, LIMITS, MOUNT_TARGET_KIND, NO_STEP, OPS, PLAN_MAGIC, PLAN_VERSION, type FieldKind } from '../src/plan/protocol.js';
 
 const header = readFileSync(new URL('../../../native/src/protocol.h', import.meta.url), 'utf8');
 const defines = new Map<string, string>();
@@ -45,8 +45,9 @@ describe('native/src/protocol.h matches protocol.ts', () => {
     expect(num('CK_MOUNT_TARGET_DIR_COPY_UP')).toBe(MOUNT_TARGET_KIND.DIR_COPY_UP);
   });
 
-  it('has the same console targets and CLONE monitor values', () => {
+  it('has the same console targets, CLONE monitor values and CHDIR modes', () => {
     for (const [name, value] of Object.entries(CONSOLE_TARGET)) expect(num(`CK_CONSOLE_TARGET_${name}`), name).toBe(value);
     for (const [name, value] of Object.entries(CLONE_MONITOR)) expect(num(`CK_CLONE_${name}`), name).toBe(value);
+    for (const [name, value] of Object.entries(CHDIR_MODE)) expect(num(`CK_CHDIR_${name}`), name).toBe(value);
   });
 });

@@ -42,7 +42,7 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
   SET_CAPABILITIES: ['effective', 'permitted', 'inheritable', 'ambient'],
   NO_NEW_PRIVS: [],
   SECCOMP: ['filter', 'flags'],
-  CHDIR: ['path'],
+  CHDIR: ['path', 'mode'],
   CHECK_EXEC: ['args', 'env'],
   EXEC: ['args', 'env'],
   CREATE_CONSOLE: ['target', 'uid', 'rows', 'cols', 'console'],

@@ -3,6 +3,7 @@ import type { CapabilityMasks, NamespacePlan } from '../drivers.js';
 import type { Spec } from '../config/schema.js';
 import type { CompiledFilter } from '../seccomp/compile.js';
 import type { PlanStep } from './encoder.js';
+import { CHDIR_MODE } from './protocol.js';
 
 const RLIMITS: Record<string, number> = {
   RLIMIT_CPU: 0,
@@ -127,7 +128,9 @@ export function execSteps(spec: Spec, caps: CapabilityMasks, process: ProcessInp
   const steps: PlanStep[] = [
     // Before READY, as runc applies them: a label the LSM refuses fails the create, not the exec.
     ...(confinement.labels ?? []),
-    { op: 'CHDIR', args: [process.cwd] },
+    // runc's order: the runtime's root enters the cwd, which the final user might not be allowed
+    // to; only if root was denied does the final user try, after SET_USER (below).
+    { op: 'CHDIR', args: [process.cwd, BigInt(CHDIR_MODE.DEFER_DENIED)] },
     { op: 'CHECK_EXEC', args: [process.args, process.env] },
     { op: 'READY', args: [] },
   ];
@@ -137,16 +140,14 @@ export function execSteps(spec: Spec, caps: CapabilityMasks, process: ProcessInp
   steps.push(
     { op: 'DROP_BOUNDING', args: [caps.bounding] },
     { op: 'SET_USER', args: [BigInt(user.uid ?? 0), BigInt(user.gid ?? 0), (user.additionalGids ?? []).map(String)] },
+    // Where runc retries: as the final user, before its capabilities are set.
+    { op: 'CHDIR', args: [process.cwd, BigInt(CHDIR_MODE.IF_DENIED)] },
     // The kernel raises an ambient capability only if it is permitted and inheritable too; runc
     // drops the others with a warning, so the default config (no inheritable set) runs.
     { op: 'SET_CAPABILITIES', args: [caps.effective, caps.permitted, caps.inheritable, caps.ambient & caps.permitted & caps.inheritable] },
     { op: 'UMASK', args: [BigInt(user.umask ?? 0o022)] },
   );
   if (noNewPrivileges) steps.push(...seccomp);
-  steps.push(
-    // chdir again as the final user: a cwd it cannot enter must fail here, not be kept from root.
-    { op: 'CHDIR', args: [process.cwd] },
-    { op: 'EXEC', args: [process.args, process.env] },
-  );
+  steps.push({ op: 'EXEC', args: [process.args, process.env] });
   return steps;
 }

@@ -168,7 +168,14 @@ export const OPS = {
    *  the kernel returns a notify fd: C sends it with SCM_RIGHTS, and GO's payload as the data, on
    *  the SECCOMP_LISTENER socket, then closes both. (filter bytes, SECCOMP_FILTER_FLAG_*) */
   SECCOMP: { code: 34, args: ['bytes', 'u64'] },
-  CHDIR: { code: 35, args: ['str'] },
+  /** C: chdir, then check with getcwd that the directory is inside the root: an fd of the host
+   *  still open in C (/proc/self/fd/N) is a directory outside it (runc CVE-2024-21626). The mode
+   *  (CHDIR_MODE) is runc's order: the runtime's root tries first (DEFER_DENIED, before READY), as
+   *  the final user might not enter the directory; if root was denied (EACCES or EPERM, say on a
+   *  root-squashed or user-namespaced volume), the final user tries again (IF_DENIED, after
+   *  SET_USER), and must succeed. EXEC refuses to run after a denial that was not retried.
+   *  (path, mode) */
+  CHDIR: { code: 35, args: ['str', 'u64'] },
   /** C: find args[0] (PATH from env when it has no slash) and fail now if it is not executable, or if
    *  execve would refuse args and env as too long (E2BIG: the kernel's bound, from RLIMIT_STACK). (args, env) */
   CHECK_EXEC: { code: 36, args: ['strs', 'strs'] },
@@ -227,6 +234,11 @@ export const MOUNT_TARGET_KIND = { DIR: 0, FILE: 1, DIR_COPY_UP: 2 } as const;
 /** Where CREATE_CONSOLE sends the pty master: the CONSOLE_SOCKET (which it then closes), or the
  *  monitor P, which must have been cloned with monitor 2. */
 export const CONSOLE_TARGET = { SOCKET: 0, MONITOR: 1 } as const;
+
+/** CHDIR's mode: ALWAYS, any failure fails the step; DEFER_DENIED, EACCES or EPERM is kept for an
+ *  IF_DENIED step instead; IF_DENIED, nothing unless the last DEFER_DENIED was denied, then a chdir
+ *  that must succeed. */
+export const CHDIR_MODE = { ALWAYS: 0, DEFER_DENIED: 1, IF_DENIED: 2 } as const;
 
 /** CLONE's monitor argument. */
 export const CLONE_MONITOR = { DETACH: 0, MONITOR: 1, MONITOR_TERMINAL: 2 } as const;
