@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1 DEBIAN_FRONTEND=noninteractive
 
 packages=(gcc libc6-dev make busybox-static libseccomp-dev util-linux procps jq runc crun)
+# The real clients for test/clients: podman (its conmon; netavark and iptables for its default
+# bridge network, set up in a private network namespace) and containerd (ctr and the runc v2 shim).
+# The suites start private instances of their own; no machine-wide daemon is started (below).
+packages+=(podman conmon netavark iptables iproute2 containerd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -13,7 +17,21 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Where systemd runs, containerd's and podman's packages enable their units (containerd.service,
+  # podman.socket, podman-restart.service, the auto-update timer) and start them. The suites start
+  # private instances of their own: policy-rc.d's 101 ("forbidden") keeps the install from starting
+  # any service, and the units just installed are disabled so that no boot starts them either.
+  policy_guard=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && policy_guard=1
+  fi
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || { [ -z "$policy_guard" ] || rm -f /usr/sbin/policy-rc.d; exit 1; }
+  [ -z "$policy_guard" ] || rm -f /usr/sbin/policy-rc.d
+  if [ -d /run/systemd/system ]; then
+    [[ " ${missing[*]} " != *" containerd "* ]] || systemctl disable containerd.service >/dev/null 2>&1 || true
+    [[ " ${missing[*]} " != *" podman "* ]] ||
+      systemctl disable podman.socket podman-restart.service podman-auto-update.timer >/dev/null 2>&1 || true
+  fi
 fi
 
 if [ "$(pnpm --version 2>/dev/null)" != "12.4.2" ]; then
