@@ -95,6 +95,8 @@
 #define CK_ARGS_LSM_LABEL "ss"
 #define CK_OP_JOIN_INIT 42
 #define CK_ARGS_JOIN_INIT "usu"
+#define CK_OP_CHECK_CAPABILITIES 43
+#define CK_ARGS_CHECK_CAPABILITIES "uuuu"
 
 /* Frame: u32 length (LE, of the type byte and the payload) | u8 type | payload. */
 #define CK_FRAME_PLAN 1

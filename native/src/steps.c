@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <linux/capability.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -16,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "cgroup.h"
 #include "console.h"
 #include "ctx.h"
@@ -177,19 +177,6 @@ static int wait_exec_fifo(struct ck_ctx *ctx, const struct ck_step *s) {
   return w != 1 ? ck_fail(ctx, "write exec fifo") : 0;
 }
 
-static int drop_bounding(struct ck_ctx *ctx, const struct ck_step *s) {
-  int last = ctx->last_cap >= 0 ? ctx->last_cap : 63;
-  for (int cap = 0; cap <= last; cap++) {
-    if (s->args[0].u & (1ULL << cap)) continue;
-    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
-      /* Without cap_last_cap, EINVAL marks the first capability this kernel does not know. */
-      if (errno == EINVAL && ctx->last_cap < 0) break;
-      return ck_fail(ctx, "drop capability %d from the bounding set", cap);
-    }
-  }
-  return 0;
-}
-
 static int parse_id(const char *s, gid_t *out) {
   char *end;
   errno = 0;
@@ -218,22 +205,6 @@ static int set_user(struct ck_ctx *ctx, const struct ck_step *s) {
   if (setresgid(gid, gid, gid) < 0) return ck_fail(ctx, "setresgid %u", gid);
   if (setresuid(uid, uid, uid) < 0) return ck_fail(ctx, "setresuid %u", uid);
   if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return ck_fail(ctx, "prctl PR_SET_KEEPCAPS");
-  return 0;
-}
-
-static int set_capabilities(struct ck_ctx *ctx, const struct ck_step *s) {
-  struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
-  struct __user_cap_data_struct data[2];
-  for (int i = 0; i < 2; i++) {
-    data[i].effective = (uint32_t)(s->args[0].u >> (32 * i));
-    data[i].permitted = (uint32_t)(s->args[1].u >> (32 * i));
-    data[i].inheritable = (uint32_t)(s->args[2].u >> (32 * i));
-  }
-  if (syscall(SYS_capset, &hdr, data) < 0) return ck_fail(ctx, "capset");
-  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) return ck_fail(ctx, "clear ambient capabilities");
-  for (int cap = 0; cap < 64; cap++)
-    if (s->args[3].u & (1ULL << cap))
-      if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0) return ck_fail(ctx, "raise ambient capability %d", cap);
   return 0;
 }
 
@@ -413,9 +384,10 @@ ck_step_fn ck_step_for(uint16_t op) {
   case CK_OP_UMASK: return set_umask;
   case CK_OP_READY: return ready;
   case CK_OP_WAIT_EXEC_FIFO: return wait_exec_fifo;
-  case CK_OP_DROP_BOUNDING: return drop_bounding;
+  case CK_OP_DROP_BOUNDING: return ck_drop_bounding;
   case CK_OP_SET_USER: return set_user;
-  case CK_OP_SET_CAPABILITIES: return set_capabilities;
+  case CK_OP_SET_CAPABILITIES: return ck_set_capabilities;
+  case CK_OP_CHECK_CAPABILITIES: return ck_check_capabilities;
   case CK_OP_NO_NEW_PRIVS: return no_new_privs;
   case CK_OP_SECCOMP: return ck_seccomp;
   case CK_OP_CHDIR: return change_dir;

@@ -62,6 +62,7 @@ const everyOpcode: PlanStep[] = [
   { op: 'SETRLIMIT', args: [7n, 1024n, (1n << 64n) - 1n] },
   { op: 'OOM_SCORE_ADJ', args: [-1000n] },
   { op: 'UMASK', args: [0o022n] },
+  { op: 'CHECK_CAPABILITIES', args: [0xa80425fbn, 0xa80425fbn, 0n, 0xa80425fbn] },
   { op: 'READY', args: [] },
   { op: 'WAIT_EXEC_FIFO', args: [] },
   { op: 'DROP_BOUNDING', args: [0xa80425fbn] },

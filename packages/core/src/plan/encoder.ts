@@ -50,6 +50,7 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
   SECCOMP_LISTENER: ['path'],
   LSM_LABEL: ['attr', 'value'],
   JOIN_INIT: ['pid', 'start time', 'flags'],
+  CHECK_CAPABILITIES: ['effective', 'permitted', 'inheritable', 'bounding'],
 };
 
 const U64_MIN = -(1n << 63n);

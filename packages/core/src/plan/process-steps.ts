@@ -132,6 +132,8 @@ export function execSteps(spec: Spec, caps: CapabilityMasks, process: ProcessInp
     // to; only if root was denied does the final user try, after SET_USER (below).
     { op: 'CHDIR', args: [process.cwd, BigInt(CHDIR_MODE.DEFER_DENIED)] },
     { op: 'CHECK_EXEC', args: [process.args, process.env] },
+    // The capabilities are set after the fifo wait; what the kernel would refuse then fails here.
+    { op: 'CHECK_CAPABILITIES', args: [caps.effective, caps.permitted, caps.inheritable, caps.bounding] },
     { op: 'READY', args: [] },
   ];
   if (useExecFifo) steps.push({ op: 'WAIT_EXEC_FIFO', args: [] });

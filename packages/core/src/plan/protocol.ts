@@ -209,6 +209,14 @@ export const OPS = {
    *  setns(pidfd, flags) (Linux 5.8). A pid namespace joined so applies to C, which is why P clones.
    *  (init pid, its start time, CLONE_NEW* flags) */
   JOIN_INIT: { code: 42, args: ['u64', 'str', 'u64'] },
+  /** C (before READY): fail now, with EPERM and the capability's name, where SET_CAPABILITIES after
+   *  READY would surely be refused: a permitted capability C does not have (outside the bounding
+   *  set the runtime runs with), an effective one not permitted, an inheritable one neither
+   *  inheritable now nor in the bounding mask; EINVAL for one past cap_last_cap. runc sets the
+   *  capabilities before its exec fifo wait, so its `create` fails there; ck-init sets them after,
+   *  where a refusal would end a container that `create` and `start` reported fine.
+   *  (effective, permitted, inheritable, bounding) */
+  CHECK_CAPABILITIES: { code: 43, args: ['u64', 'u64', 'u64', 'u64'] },
 } as const satisfies Record<string, { code: number; args: readonly FieldKind[] }>;
 
 export type OpName = keyof typeof OPS;
