@@ -204,11 +204,12 @@ int ck_mknod(struct ck_ctx *ctx, const struct ck_step *s) {
     errno = saved;
     return rc < 0 ? ck_fail(ctx, "bind %s", path) : 0;
   }
-  if (rc < 0 && errno != EEXIST) {
+  if (rc < 0) {
     int saved = errno;
     close(dirfd);
     errno = saved;
-    return ck_fail(ctx, "mknod %s", path);
+    /* Something is there already (the image's own node): left as it is, as runc leaves it. */
+    return errno == EEXIST ? 0 : ck_fail(ctx, "mknod %s", path);
   }
   /* chown/chmod through an O_PATH|O_NOFOLLOW fd, so a symlink put there is not followed. */
   int fd = openat(dirfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -218,7 +219,7 @@ int ck_mknod(struct ck_ctx *ctx, const struct ck_step *s) {
     errno = saved;
     return ck_fail(ctx, "open %s", path);
   }
-  if (rc == 0) rc = chmod(ck_fd_path(fd, fdp), mode & 07777);
+  rc = chmod(ck_fd_path(fd, fdp), mode & 07777);
   if (rc == 0) rc = fchownat(fd, "", (uid_t)s->args[4].u, (gid_t)s->args[5].u, AT_EMPTY_PATH);
   saved = errno;
   close(fd);

@@ -132,7 +132,8 @@ export const OPS = {
   MOUNT_SETATTR: { code: 14, args: ['str', 'u64', 'u64', 'u64'] },
   /** C: mkdir -p inside the rootfs. (path, mode) */
   MKDIR: { code: 15, args: ['str', 'u64'] },
-  /** C: mknod inside the rootfs and chown it; if mknod is not permitted, bind the host node. (path, mode incl. type, major, minor, uid, gid) */
+  /** C: mknod inside the rootfs and chown it; if mknod is not permitted, bind the host node; an
+   *  existing entry is left alone, as runc leaves it. (path, mode incl. type, major, minor, uid, gid) */
   MKNOD: { code: 16, args: ['str', 'u64', 'u64', 'u64', 'u64', 'u64'] },
   /** C: symlink inside the rootfs; an existing entry is left alone. (link target, path) */
   SYMLINK: { code: 17, args: ['str', 'str'] },

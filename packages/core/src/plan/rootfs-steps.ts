@@ -52,6 +52,8 @@ interface MountContext extends RootfsInputs {
   label?: string;
   /** The cgroup filesystem must be read-only whatever its options say (CVE-2023-25809). */
   cgroupReadOnly: boolean;
+  /** Mounts made read-write that turn read-only after PIVOT_ROOT (mountSteps fills it). */
+  readOnlyLater: { target: string; flags: number }[];
 }
 
 /** Absolute host path of the rootfs; it must be an existing directory. */
@@ -71,6 +73,7 @@ export async function rootfsSteps(inputs: RootfsInputs): Promise<PlanStep[]> {
     ...inputs,
     label: mountLabel(spec, inputs.lsms),
     cgroupReadOnly: cgroupMustBeReadOnly(spec),
+    readOnlyLater: [],
   };
   const steps: PlanStep[] = [];
   const rootPropagation = rootfsPropagation(spec);
@@ -84,13 +87,20 @@ export async function rootfsSteps(inputs: RootfsInputs): Promise<PlanStep[]> {
   }
   const devBound = mounts.some((m) => normalize(m.destination) === '/dev' && isBind(m));
   if (!devBound) {
-    for (const device of [...DEFAULT_DEVICES, ...(spec.linux?.devices ?? [])]) steps.push(mknodStep(device));
+    // A device of the config replaces the default one at its path (/dev/tty with its own mode or owner), as in runc.
+    const devices = spec.linux?.devices ?? [];
+    const configured = new Set(devices.map((d) => normalize(d.path)));
+    for (const device of [...DEFAULT_DEVICES.filter((d) => !configured.has(d.path)), ...devices]) steps.push(mknodStep(device));
     for (const [target, path] of DEFAULT_SYMLINKS) steps.push({ op: 'SYMLINK', args: [target, path] });
     if (mounts.some((m) => normalize(m.destination) === '/dev/pts')) steps.push({ op: 'SYMLINK', args: ['pts/ptmx', '/dev/ptmx'] });
   }
   steps.push({ op: 'PIVOT_ROOT', args: [inputs.noPivot ? 1n : 0n] });
   if (rootPropagation !== undefined) steps.push({ op: 'REMOUNT', args: ['/', BigInt(rootPropagation)] });
   steps.push(...(inputs.afterPivot ?? []));
+  // runc's finalizeRootfs: what mountSteps left read-write for the mounts, devices and console below it.
+  for (const { target, flags } of context.readOnlyLater) {
+    steps.push({ op: 'REMOUNT', args: [target, BigInt(flags | MS.REMOUNT | MS.BIND | MS.RDONLY)] });
+  }
   if (spec.root?.readonly) steps.push({ op: 'READONLY_ROOT', args: [] });
   for (const path of spec.linux?.readonlyPaths ?? []) steps.push({ op: 'READONLY_PATH', args: [path] });
   for (const path of spec.linux?.maskedPaths ?? []) steps.push({ op: 'MASK_PATH', args: [path] });
@@ -163,7 +173,14 @@ async function mountSteps(mount: Mount, index: number, inputs: MountContext): Pr
     const data = takesMountLabel(mount.type) ? withMountLabel(options.data, inputs.label) : options.data;
     // tmpcopyup means something for a tmpfs only; crun ignores it elsewhere too.
     const kind = options.copyUp && mount.type === 'tmpfs' ? MOUNT_TARGET_KIND.DIR_COPY_UP : MOUNT_TARGET_KIND.DIR;
-    steps.push({ op: 'MOUNT', args: [source, target, mount.type, BigInt(options.flags), data, BigInt(kind)] });
+    // runc's mountPropagate: a tmpfs (and /dev) is mounted read-write and made read-only after
+    // pivot_root, so that the mounts, devices and console below it can still be made.
+    let flags = options.flags;
+    if ((flags & MS.RDONLY) !== 0 && (mount.type === 'tmpfs' || target === '/dev')) {
+      flags &= ~MS.RDONLY;
+      inputs.readOnlyLater.push({ target, flags });
+    }
+    steps.push({ op: 'MOUNT', args: [source, target, mount.type, BigInt(flags), data, BigInt(kind)] });
   }
   for (const flags of options.propagation) steps.push({ op: 'REMOUNT', args: [target, BigInt(flags)] });
   if (options.attrSet !== 0 || options.attrClear !== 0) {

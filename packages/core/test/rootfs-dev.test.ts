@@ -1,0 +1,48 @@
+import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSpec } from '../src/config/load.js';
+import { MS } from '../src/plan/mount-options.js';
+import { rootfsSteps } from '../src/plan/rootfs-steps.js';
+
+let bundle: string;
+beforeAll(async () => {
+  bundle = await mkdtemp(join(tmpdir(), 'ck-rootfs-dev-'));
+  await mkdir(join(bundle, 'rootfs'));
+});
+afterAll(() => rm(bundle, { recursive: true, force: true }));
+
+async function steps(edit: (config: any) => void) {
+  const config = JSON.parse(await readFile(new URL('../../../test/fixtures/runc-default-config.json', import.meta.url), 'utf8'));
+  edit(config);
+  return rootfsSteps({ spec: parseSpec(config), bundle, noPivot: false, cgroupPaths: { '': '/sys/fs/cgroup/ck/x' }, cgroupPath: '/ck/x', lsms: new Set() });
+}
+
+describe('/dev in the plan', () => {
+  it('makes a device of linux.devices in place of the default one at its path (/dev/tty), once', async () => {
+    const plan = await steps((c) => (c.linux.devices = [{ path: '/dev/tty', type: 'c', major: 5, minor: 0, fileMode: 0o620, uid: 0, gid: 5 }]));
+    const ttys = plan.filter((s) => s.op === 'MKNOD' && s.args[0] === '/dev/tty');
+    expect(ttys.map((s) => s.args)).toEqual([['/dev/tty', BigInt(0o020620), 5n, 0n, 0n, 5n]]);
+    expect(plan.filter((s) => s.op === 'MKNOD').map((s) => s.args[0])).toContain('/dev/null');
+  });
+
+  it('mounts a read-only /dev tmpfs read-write and makes it read-only after pivot_root, once what is below it is made', async () => {
+    const plan = await steps((c) => c.mounts.find((m: any) => m.destination === '/dev').options.push('ro'));
+    const ops = plan.map((s) => `${s.op} ${s.args[1] ?? s.args[0]}`);
+    const dev = plan.find((s) => s.op === 'MOUNT' && s.args[1] === '/dev')!;
+    expect(Number(dev.args[3]) & MS.RDONLY).toBe(0);
+    const remount = plan.findIndex((s) => s.op === 'REMOUNT' && s.args[0] === '/dev');
+    expect(Number(plan[remount]!.args[1]) & (MS.REMOUNT | MS.BIND | MS.RDONLY | MS.NOSUID)).toBe(MS.REMOUNT | MS.BIND | MS.RDONLY | MS.NOSUID);
+    expect(remount).toBeGreaterThan(ops.indexOf('PIVOT_ROOT 0'));
+    expect(remount).toBeGreaterThan(ops.indexOf('MOUNT /dev/pts'));
+    expect(remount).toBeGreaterThan(ops.indexOf('MKNOD /dev/null'));
+  });
+
+  it('mounts any other read-only filesystem read-only at once (/sys)', async () => {
+    const plan = await steps(() => undefined);
+    const sys = plan.find((s) => s.op === 'MOUNT' && s.args[1] === '/sys')!;
+    expect(Number(sys.args[3]) & MS.RDONLY).toBe(MS.RDONLY);
+    expect(plan.some((s) => s.op === 'REMOUNT' && s.args[0] === '/sys')).toBe(false);
+  });
+});
