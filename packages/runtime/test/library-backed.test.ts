@@ -37,7 +37,8 @@ describe('ckrun features', () => {
     expect(doc.linux.namespaces).toEqual(['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts']);
     expect(doc.linux.capabilities).toContain('CAP_SYS_ADMIN');
     expect(doc.mountOptions).toContain('rbind');
-    expect(doc.mountOptions).not.toContain('tmpcopyup');
+    expect(doc.mountOptions).toContain('tmpcopyup');
+    expect(doc.mountOptions).not.toContain('idmap');
   });
 });
 
