@@ -24,14 +24,19 @@ export interface BundleConfig {
   consoleSocket?: string;
 }
 
+/** --preserve-fds: ckrun cannot pass extra file descriptors yet, so only 0 is accepted. */
+export function checkPreserveFds(command: string, flags: FlagValues): void {
+  const preserve = flags['preserve-fds'] as string | undefined;
+  if (preserve !== undefined && !/^\d+$/.test(preserve)) throw new CliError(command, `--preserve-fds: "${preserve}" is not a number`);
+  if (preserve !== undefined && Number(preserve) !== 0) throw new CliError(command, '--preserve-fds: passing extra file descriptors is not supported yet');
+}
+
 /**
  * Reads <bundle>/config.json through the library, after refusing the flag ckrun cannot honour
  * yet: extra file descriptors.
  */
 export async function loadBundle(command: string, flags: FlagValues): Promise<BundleConfig> {
-  const preserve = flags['preserve-fds'] as string | undefined;
-  if (preserve !== undefined && !/^\d+$/.test(preserve)) throw new CliError(command, `--preserve-fds: "${preserve}" is not a number`);
-  if (preserve !== undefined && Number(preserve) !== 0) throw new CliError(command, '--preserve-fds: passing extra file descriptors is not supported yet');
+  checkPreserveFds(command, flags);
   const bundle = resolve((flags.bundle as string | undefined) ?? process.cwd());
   const { loadSpecFile } = await import('./factory.js');
   const socket = flags['console-socket'] as string | undefined;

@@ -5,12 +5,14 @@ import type { GlobalOptions } from './globals.js';
 export interface FlagSpec {
   type: 'string' | 'boolean';
   short?: string;
+  /** A string flag that may be given more than once (urfave/cli's StringSlice): its value is a list. */
+  multiple?: boolean;
   /** The value's name in help, e.g. "value" (string flags only). */
   help: string;
 }
 
 export type Flags = Record<string, FlagSpec>;
-export type FlagValues = Record<string, string | boolean | undefined>;
+export type FlagValues = Record<string, string | string[] | boolean | undefined>;
 
 export interface CommandContext {
   globals: GlobalOptions;

@@ -14,7 +14,7 @@ export function parseFlags(
 ): { values: FlagValues; positionals: string[] } {
   const options: NonNullable<ParseArgsConfig['options']> = {};
   for (const [name, flag] of Object.entries(flags)) {
-    options[name] = flag.short ? { type: flag.type, short: flag.short } : { type: flag.type };
+    options[name] = { type: flag.type, ...(flag.short ? { short: flag.short } : {}), ...(flag.multiple ? { multiple: true } : {}) };
   }
   try {
     const { values, positionals } = parseArgs({ args, options, allowPositionals, strict: true });
@@ -59,9 +59,11 @@ export function parseFlagsBeforeArgs(
       return { values, positionals: args.slice(i + 1) };
     }
     if (!arg.startsWith('-') || arg === '-') break;
-    const name = arg.startsWith('--') ? arg.slice(2) : (byShort.get(arg.slice(1)) ?? '');
-    // A string flag's value is the next word unless given as --flag=value.
-    if (!arg.includes('=') && flags[name]?.type === 'string') i++;
+    // A string flag's value is the next word unless given as --flag=value or -fvalue; in a group
+    // of short flags (-tu 0), the last one may take it.
+    const name = arg.startsWith('--') ? arg.slice(2) : (byShort.get(arg.at(-1)!) ?? '');
+    const group = !arg.startsWith('--') && [...arg.slice(1)].every((c) => byShort.has(c));
+    if (!arg.includes('=') && (arg.startsWith('--') || group) && flags[name]?.type === 'string') i++;
   }
   const { values } = parseFlags(command, flags, args.slice(0, Math.min(i, args.length)), false);
   return { values, positionals: args.slice(i) };

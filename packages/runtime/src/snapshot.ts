@@ -1,4 +1,4 @@
-// Entry of ckrun's V8 startup snapshot for create and run (dist/ckrun.blob, written by
+// Entry of ckrun's V8 startup snapshot for create, run and exec (dist/ckrun.blob, written by
 // scripts/build-startup.mjs). Node's start-up is most of a ckrun call, and compiling and
 // initialising the CLI, the library and the zod schema was most of the rest: here they are
 // loaded, and the snapshot is written once the warm-up (src/warm-up-run.ts) has walked a `run`

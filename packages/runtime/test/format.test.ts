@@ -2,7 +2,7 @@ import type { ContainerState } from '@containerkit/core';
 import { describe, expect, it } from 'vitest';
 import { formatListJson, formatListQuiet, formatListTable, formatEvent, formatState, tabulate } from '../src/format.js';
 import { formatLogLine } from '../src/log.js';
-import { exitStatusCode } from '../src/commands/run.js';
+import { exitStatusCode } from '../src/foreground.js';
 
 const state: ContainerState = {
   ociVersion: '1.2.0',

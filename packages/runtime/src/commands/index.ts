@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { create } from './create.js';
 import { del } from './delete.js';
 import { events } from './events.js';
+import { exec } from './exec.js';
 import { features } from './features.js';
 import { kill } from './kill.js';
 import { list } from './list.js';
@@ -15,4 +16,4 @@ import { state } from './state.js';
 import { update } from './update.js';
 
 /** In the order of runc's help. Each module is light: run() imports the library when called. */
-export const COMMANDS: readonly Command[] = [create, del, events, kill, list, pause, ps, resume, run, spec, start, state, update, features];
+export const COMMANDS: readonly Command[] = [create, del, events, exec, kill, list, pause, ps, resume, run, spec, start, state, update, features];
