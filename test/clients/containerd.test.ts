@@ -1,6 +1,6 @@
 // containerd 1.6 drives the runtime through its io.containerd.runc.v2 shim (`ctr run
 // --runc-binary`): run, exec, ps, pause/resume, metrics, kill, delete, an id used again. Each
-// scenario runs once with runc and once with ckrun (CK_CLIENTS_CKRUN=1); they all pass with runc
+// scenario runs once with runc and once with ckrun; they all pass with runc
 // on this host, so a scenario that fails only with ckrun is ckrun's bug. ctr's error output
 // carries the runtime's own message, and the daemon's log (shown on failure) the shim's.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

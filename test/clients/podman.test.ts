@@ -1,6 +1,6 @@
 // podman 4 drives the runtime as users meet it: run, exec, top, stats, pause, kill, stop, start,
 // rm, resource flags, capabilities, a read-only rootfs, another user, a terminal. Each scenario
-// runs once with runc and once with ckrun (CK_CLIENTS_CKRUN=1); they all pass with runc on this
+// runs once with runc and once with ckrun; they all pass with runc on this
 // host, so a scenario that fails only with ckrun is ckrun's bug. podman's error output carries
 // the runtime's own message (conmon relays its stderr / its --log JSON).
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -31,19 +31,14 @@ export function clientSkipReason(commands: string[]): string {
 const RUNC = which('runc');
 
 /**
- * runc always: the same scenarios pass with runc on this host, so a scenario that fails only
- * with ckrun is ckrun's bug. ckrun only with CK_CLIENTS_CKRUN=1, until it passes them.
+ * Both, always: the same scenarios pass with runc on this host, so a scenario that fails only
+ * with ckrun is ckrun's bug.
  */
 export const RUNTIMES: RuntimeUnderTest[] = [
   { name: 'runc', path: RUNC, skip: RUNC ? '' : 'needs runc (scripts/setup.sh installs it)' },
   {
     name: 'ckrun',
     path: CKRUN,
-    skip:
-      process.env.CK_CLIENTS_CKRUN !== '1'
-        ? 'set CK_CLIENTS_CKRUN=1 to drive ckrun (off by default until ckrun passes these scenarios)'
-        : !CKRUN_BUILT
-          ? 'needs the built ckrun: run `pnpm build` first'
-          : '',
+    skip: CKRUN_BUILT ? '' : 'needs the built ckrun: run `pnpm build` first',
   },
 ];
