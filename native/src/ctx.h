@@ -38,6 +38,11 @@ struct ck_ctx {
     int fd;        /* a cgroup2 directory C is cloned into, -1 if none */
     uint32_t step; /* its JOIN_CGROUP step */
   } clone_into;
+  struct {
+    const char *path; /* the source as the plan names it (points into the plan) */
+    int fd;           /* O_PATH, opened by P as the runtime (OPEN_MOUNT_SOURCE) */
+  } *mount_sources;
+  uint32_t nmount_sources;
   char detail[CK_MAX_DETAIL]; /* ERROR's detail: a message, cut at CK_MAX_DETAIL, never a 128 KiB argument */
 };
 

@@ -20,6 +20,25 @@
 
 #define PROPAGATION (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)
 
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef MOVE_MOUNT_T_EMPTY_PATH
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+
 /* linux/mount.h clashes with glibc's sys/mount.h, so the few pieces needed are here. */
 struct ck_mount_attr {
   uint64_t attr_set, attr_clr, propagation, userns_fd;
@@ -110,6 +129,31 @@ static int open_pseudo_fs_target(struct ck_ctx *ctx, const char *target, const c
  * MS_BIND|MS_REC — the MS_REMOUNT|MS_BIND pass that applies them (a bind ignores them), then
  * the propagation flags, which mount(2) only accepts on their own.
  */
+int ck_open_mount_source(struct ck_ctx *ctx, const struct ck_step *s) {
+  void *grown = realloc(ctx->mount_sources, (ctx->nmount_sources + 1) * sizeof *ctx->mount_sources);
+  if (!grown) return ck_fail(ctx, "open mount source %s: no memory", s->args[0].s);
+  ctx->mount_sources = grown;
+  unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (s->args[1].u ? AT_RECURSIVE : 0);
+  int fd = (int)syscall(SYS_open_tree, AT_FDCWD, s->args[0].s, flags);
+  if (fd < 0) return ck_fail(ctx, "open_tree %s", s->args[0].s);
+  ctx->mount_sources[ctx->nmount_sources].path = s->args[0].s;
+  ctx->mount_sources[ctx->nmount_sources].fd = fd;
+  ctx->nmount_sources++;
+  return 0;
+}
+
+/* The detached mount P cloned of a bind's source (the first not yet attached), or -1. */
+static int take_mount_source(struct ck_ctx *ctx, const char *src) {
+  for (uint32_t i = 0; src && i < ctx->nmount_sources; i++) {
+    if (ctx->mount_sources[i].fd >= 0 && strcmp(ctx->mount_sources[i].path, src) == 0) {
+      int fd = ctx->mount_sources[i].fd;
+      ctx->mount_sources[i].fd = -1;
+      return fd;
+    }
+  }
+  return -1;
+}
+
 /* tmpcopyup: below (closed here) copied into the mount now on target. */
 static int copy_up_into(struct ck_ctx *ctx, int below, const char *target) {
   int mounted = ck_resolve(ctx, target, -1, 0);
@@ -147,7 +191,14 @@ int ck_mount(struct ck_ctx *ctx, const struct ck_step *s) {
     return ck_fail(ctx, "mount %s: open the directory to copy up", target);
   }
   unsigned long base = flags & ~(unsigned long)PROPAGATION;
-  int rc = mount(opt(src), ck_fd_path(fd, fdp), opt(fstype), base, opt(data));
+  int detached = (base & MS_BIND) ? take_mount_source(ctx, src) : -1;
+  int rc = detached >= 0 ? (int)syscall(SYS_move_mount, detached, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+                         : mount(opt(src), ck_fd_path(fd, fdp), opt(fstype), base, opt(data));
+  if (detached >= 0) {
+    int moved = errno;
+    close(detached);
+    errno = moved;
+  }
   int saved = errno;
   close(fd);
   errno = saved;
@@ -362,6 +413,12 @@ int ck_pivot_root(struct ck_ctx *ctx, const struct ck_step *s) {
     errno = EBADF;
     return ck_fail(ctx, "pivot_root: no rootfs entered");
   }
+  /* Every bind is made by now: no fd of a host path stays in the container's init. */
+  for (uint32_t i = 0; i < ctx->nmount_sources; i++)
+    if (ctx->mount_sources[i].fd >= 0) close(ctx->mount_sources[i].fd);
+  free(ctx->mount_sources);
+  ctx->mount_sources = NULL;
+  ctx->nmount_sources = 0;
   if (fchdir(ctx->rootfd) < 0) return ck_fail(ctx, "chdir rootfs");
   if (s->args[0].u == 0) {
     /* After pivot_root(".", ".") the old root is stacked on the new one; only an fd taken

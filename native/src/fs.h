@@ -6,6 +6,8 @@
 int ck_set_root_propagation(struct ck_ctx *ctx, const struct ck_step *s);
 int ck_enter_rootfs(struct ck_ctx *ctx, const struct ck_step *s);
 int ck_mount(struct ck_ctx *ctx, const struct ck_step *s);
+/* OPEN_MOUNT_SOURCE: a bind's host source cloned by P as a detached mount, for C's MOUNT. */
+int ck_open_mount_source(struct ck_ctx *ctx, const struct ck_step *s);
 int ck_remount(struct ck_ctx *ctx, const struct ck_step *s);
 int ck_mount_setattr(struct ck_ctx *ctx, const struct ck_step *s);
 int ck_mkdir(struct ck_ctx *ctx, const struct ck_step *s);

@@ -97,6 +97,8 @@
 #define CK_ARGS_JOIN_INIT "usu"
 #define CK_OP_CHECK_CAPABILITIES 43
 #define CK_ARGS_CHECK_CAPABILITIES "uuuu"
+#define CK_OP_OPEN_MOUNT_SOURCE 44
+#define CK_ARGS_OPEN_MOUNT_SOURCE "su"
 
 /* Frame: u32 length (LE, of the type byte and the payload) | u8 type | payload. */
 #define CK_FRAME_PLAN 1

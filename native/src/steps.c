@@ -363,6 +363,7 @@ ck_step_fn ck_step_for(uint16_t op) {
   case CK_OP_JOIN_NAMESPACE: return join_namespace;
   case CK_OP_JOIN_CGROUP: return ck_join_cgroup;
   case CK_OP_JOIN_INIT: return ck_join_init;
+  case CK_OP_OPEN_MOUNT_SOURCE: return ck_open_mount_source;
   case CK_OP_NEW_TIME_NAMESPACE: return new_time_namespace;
   case CK_OP_SET_ROOT_PROPAGATION: return ck_set_root_propagation;
   case CK_OP_ENTER_ROOTFS: return ck_enter_rootfs;

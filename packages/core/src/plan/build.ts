@@ -7,7 +7,7 @@ import type { CompiledFilter } from '../seccomp/compile.js';
 import type { Lsm } from '../sys/sys.js';
 import { lsmLabelSteps } from './lsm-steps.js';
 import { environmentSteps, execSteps, resourceLimitSteps, type ProcessInputs } from './process-steps.js';
-import { rootfsSteps } from './rootfs-steps.js';
+import { bindSources, rootfsSteps } from './rootfs-steps.js';
 
 const CLONE_NEWCGROUP = 0x02000000n;
 
@@ -46,6 +46,10 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
   // Before any join: the socket path is the caller's, resolved in the caller's mount namespace.
   if (inputs.consoleSocket) steps.push({ op: 'CONSOLE_SOCKET', args: [inputs.consoleSocket] });
   if (inputs.seccomp?.notify) steps.push({ op: 'SECCOMP_LISTENER', args: [spec.linux!.seccomp!.listenerPath!] });
+  // A new user namespace's root may not reach them: P opens the bind sources as the runtime (runc does too).
+  if (namespaces.newUserNamespace) {
+    for (const { path, recursive } of bindSources(spec, inputs.bundle)) steps.push({ op: 'OPEN_MOUNT_SOURCE', args: [path, recursive ? 1n : 0n] });
+  }
   // Before any join, for the same reason: cgroupfs paths are the caller's.
   for (const dir of inputs.cgroupJoins ?? []) steps.push({ op: 'JOIN_CGROUP', args: [dir] });
   for (const join of namespaces.join) steps.push({ op: 'JOIN_NAMESPACE', args: [join.type, join.path] });

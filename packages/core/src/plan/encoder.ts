@@ -51,6 +51,7 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
   LSM_LABEL: ['attr', 'value'],
   JOIN_INIT: ['pid', 'start time', 'flags'],
   CHECK_CAPABILITIES: ['effective', 'permitted', 'inheritable', 'bounding'],
+  OPEN_MOUNT_SOURCE: ['path', 'recursive'],
 };
 
 const U64_MIN = -(1n << 63n);

@@ -218,6 +218,13 @@ export const OPS = {
    *  where a refusal would end a container that `create` and `start` reported fine.
    *  (effective, permitted, inheritable, bounding) */
   CHECK_CAPABILITIES: { code: 43, args: ['u64', 'u64', 'u64', 'u64'] },
+  /** P (before CLONE and any JOIN_NAMESPACE of a mount namespace): clone a bind mount's source, a
+   *  host path, as a detached mount (open_tree OPEN_TREE_CLONE, AT_RECURSIVE for rbind) as the
+   *  runtime; the next MOUNT of a bind from that path in C attaches it with move_mount instead of
+   *  resolving the path as the container's root, who may not reach it (a user namespace). One per
+   *  bind, in the order of the MOUNTs: a detached mount is attached once. runc does the same. (host
+   *  path, recursive) */
+  OPEN_MOUNT_SOURCE: { code: 44, args: ['str', 'u64'] },
 } as const satisfies Record<string, { code: number; args: readonly FieldKind[] }>;
 
 export type OpName = keyof typeof OPS;

@@ -138,6 +138,13 @@ function normalize(destination: string): string {
   return resolve('/', destination);
 }
 
+/** The config's bind mounts in order: their host paths as MOUNT steps name them, and whether recursive. */
+export function bindSources(spec: Spec, bundle: string): { path: string; recursive: boolean }[] {
+  return (spec.mounts ?? [])
+    .filter((m) => isBind(m) && m.source)
+    .map((m) => ({ path: resolve(bundle, m.source!), recursive: (m.options ?? []).includes('rbind') }));
+}
+
 function isBind(mount: Mount): boolean {
   return mount.type === 'bind' || (mount.options ?? []).some((o: string) => o === 'bind' || o === 'rbind');
 }
