@@ -22,6 +22,7 @@ struct ck_ctx {
   int consolefd;  /* the caller's console socket (CONSOLE_SOCKET) */
   int monitorfd;  /* C's end of the socketpair to a monitor P that relays the terminal */
   int listenerfd; /* the seccomp notify listener's socket (SECCOMP_LISTENER) */
+  int preserved_fds; /* how many fds the parent passed at 4, 5, … for the process (PRESERVE_FDS) */
   uint8_t *go_state;   /* GO's payload: the container state that SECCOMP sends to the listener */
   size_t go_state_len; /* 0 (and go_state NULL) when GO had none */
   const char *chdir_denied; /* the path a CHDIR DEFER_DENIED was denied, until IF_DENIED retries it */

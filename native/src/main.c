@@ -27,6 +27,7 @@
 #include "cgroup.h"
 #include "console.h"
 #include "ctx.h"
+#include "fds.h"
 #include "sync.h"
 #include "zygote.h"
 
@@ -117,6 +118,7 @@ static __attribute__((noreturn)) void run_parent(struct ck_ctx *ctx, pid_t child
    * when C is done with them. */
   if (ctx->consolefd >= 0) close(ctx->consolefd);
   if (ctx->listenerfd >= 0) close(ctx->listenerfd);
+  ck_close_preserved_fds(ctx);
   uint32_t failed_step;
   if (ck_cgroup_await(ctx, &failed_step) < 0) {
     /* C waits for GO, which will never come: it must not outlive the failure. */

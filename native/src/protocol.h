@@ -99,6 +99,10 @@
 #define CK_ARGS_CHECK_CAPABILITIES "uuuu"
 #define CK_OP_OPEN_MOUNT_SOURCE 44
 #define CK_ARGS_OPEN_MOUNT_SOURCE "su"
+#define CK_OP_PRESERVE_FDS 45
+#define CK_ARGS_PRESERVE_FDS "u"
+#define CK_OP_NEW_SESSION_KEYRING 46
+#define CK_ARGS_NEW_SESSION_KEYRING "su"
 
 /* Frame: u32 length (LE, of the type byte and the payload) | u8 type | payload. */
 #define CK_FRAME_PLAN 1

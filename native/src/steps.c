@@ -19,17 +19,16 @@
 #include "cgroup.h"
 #include "console.h"
 #include "ctx.h"
+#include "fds.h"
 #include "fs.h"
 #include "join_init.h"
+#include "keyring.h"
 #include "procfs.h"
 #include "seccomp.h"
 #include "sync.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
-#endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -332,17 +331,6 @@ static int check_exec(struct ck_ctx *ctx, const struct ck_step *s) {
   return check_exec_size(ctx, s);
 }
 
-static int mark_fds_cloexec(void) {
-  if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return 0;
-  /* Kernels before 5.11 have no CLOSE_RANGE_CLOEXEC. */
-  int last = (int)sysconf(_SC_OPEN_MAX);
-  for (int fd = 3; fd < last && fd < 65536; fd++) {
-    int f = fcntl(fd, F_GETFD);
-    if (f >= 0) fcntl(fd, F_SETFD, f | FD_CLOEXEC);
-  }
-  return 0;
-}
-
 static int do_exec(struct ck_ctx *ctx, const struct ck_step *s) {
   if (ctx->chdir_denied) {
     errno = ctx->chdir_errno;
@@ -352,7 +340,7 @@ static int do_exec(struct ck_ctx *ctx, const struct ck_step *s) {
    * looked for another name. */
   if (s->args[0].count == 0 || !ctx->exec_name || strcmp(ctx->exec_name, s->args[0].list[0]) != 0)
     if (resolve_exec(ctx, s) < 0) return -1;
-  mark_fds_cloexec();
+  if (ck_exec_fds(ctx) < 0) return -1;
   execve(ctx->exec_path, s->args[0].list, s->args[1].list);
   return ck_fail(ctx, "exec: \"%s\": %s", ctx->exec_path, strerror(errno));
 }
@@ -399,6 +387,8 @@ ck_step_fn ck_step_for(uint16_t op) {
   case CK_OP_CREATE_CONSOLE: return ck_create_console;
   case CK_OP_NEW_CGROUP_NAMESPACE: return new_cgroup_namespace;
   case CK_OP_LSM_LABEL: return ck_lsm_label;
+  case CK_OP_PRESERVE_FDS: return ck_preserve_fds;
+  case CK_OP_NEW_SESSION_KEYRING: return ck_new_session_keyring;
   }
   return NULL;
 }

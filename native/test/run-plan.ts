@@ -18,8 +18,9 @@ export const ckInit = fileURLToPath(new URL('../dist/ck-init', import.meta.url))
 export type PlanRun = { frames: Frame[]; stdout: string; stderr: string; exitCode: number | null };
 
 /** input: written to ck-init's stdin (a pipe then), which is closed after it. go: GO's payload
- *  (the container state for a seccomp notify listener); empty unless given. */
-export type RunOptions = { input?: string; go?: string | Uint8Array };
+ *  (the container state for a seccomp notify listener); empty unless given. extraFds: fds of this
+ *  process passed as ck-init's 4, 5, … (behind the sync socket), as the launcher passes them. */
+export type RunOptions = { input?: string; go?: string | Uint8Array; extraFds?: number[] };
 
 /**
  * Sends plan (steps, or raw plan bytes) on fd 3, answers PID with GO after onPid, and
@@ -32,7 +33,7 @@ export function runPlan(
 ): Promise<PlanRun> {
   const stdin = options.input === undefined ? 'ignore' : 'pipe';
   const go = typeof options.go === 'string' ? Buffer.from(options.go) : options.go;
-  const child = spawn(ckInit, [], { stdio: [stdin, 'pipe', 'pipe', 'pipe'], env: {} });
+  const child = spawn(ckInit, [], { stdio: [stdin, 'pipe', 'pipe', 'pipe', ...(options.extraFds ?? [])], env: {} });
   if (options.input !== undefined) {
     child.stdin!.on('error', () => undefined);
     child.stdin!.end(options.input);

@@ -90,6 +90,7 @@ export function createFactory(options: FactoryOptions): Factory {
         cgroupPaths: {},
         namespacePaths: {},
         annotations: spec.annotations,
+        ...(createOptions.noNewKeyring ? { noNewKeyring: true } : {}),
       };
       const ctx = await context(state);
       await store.claim(id);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -66,6 +66,23 @@ describe('startInitProcess (posix_spawn, no fork of the caller)', () => {
     child.kill();
     await child.reaped();
     expect(() => process.kill(child.pid, 0)).toThrow(/ESRCH/);
+  });
+
+  it('passes extra fds as 4, 5, … behind the sync socket, also a number the child gets another fd at first (the caller\'s 0 behind piped stdio)', async () => {
+    const lister = join(dir, 'lister.sh');
+    writeFileSync(lister, '#!/bin/sh\nfor fd in 4 5; do /bin/readlink /proc/$$/fd/$fd; done >&3\n');
+    chmodSync(lister, 0o755);
+    const file = join(dir, 'extra');
+    writeFileSync(file, '');
+    const fd = openSync(file, 'r');
+    try {
+      const child = startInitProcess(lister, lister, ['pipe', 'pipe', 'pipe'], false, [fd, 0]);
+      const sync = await readAll(child.sync);
+      await child.reaped();
+      expect(sync).toBe(`${file}\n${readlinkSync('/proc/self/fd/0')}\n`);
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it('names the path and the errno when it cannot start', () => {

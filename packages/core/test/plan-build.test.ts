@@ -279,6 +279,24 @@ describe('seccomp', () => {
     expect(ops).not.toContain('SECCOMP_LISTENER');
   });
 
+  it('joins a session keyring of the container\'s own right after the clone (and the cgroup namespace), as runc\'s init first thing', async () => {
+    const CLONE_NEWCGROUP = 0x02000000n;
+    const steps = await plan({ spec: await defaultSpec(), sessionKeyring: '_ses.x', namespaces: { ...ns, cloneFlags: ns.cloneFlags | CLONE_NEWCGROUP } });
+    const ops = steps.map((s) => s.op);
+    expect(ops.slice(ops.indexOf('CLONE'), ops.indexOf('CLONE') + 3)).toEqual(['CLONE', 'NEW_CGROUP_NAMESPACE', 'NEW_SESSION_KEYRING']);
+    expect(steps.find((s) => s.op === 'NEW_SESSION_KEYRING')!.args).toEqual(['_ses.x', 0x080000n]);
+  });
+
+  it('keeps the runtime\'s keyring when given none (--no-new-keyring)', async () => {
+    expect((await plan({ spec: await defaultSpec() })).map((s) => s.op)).not.toContain('NEW_SESSION_KEYRING');
+  });
+
+  it('tells P how many extra fds it was given, right before the clone', async () => {
+    const ops = (await plan({ spec: await defaultSpec(), extraFds: 3 })).map((s) => s.op);
+    expect(ops.indexOf('PRESERVE_FDS')).toBe(ops.indexOf('CLONE') - 1);
+    expect((await plan({ spec: await defaultSpec() })).map((s) => s.op)).not.toContain('PRESERVE_FDS');
+  });
+
   it('loads no filter without linux.seccomp', async () => {
     const ops = (await plan({ spec: await defaultSpec() })).map((s) => s.op);
     expect(ops).not.toContain('SECCOMP');

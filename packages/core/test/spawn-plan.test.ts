@@ -58,6 +58,29 @@ describe('the plan of a process in a running container', () => {
     expect(ops(steps).slice(0, 5)).toEqual(['JOIN_CGROUP', 'JOIN_CGROUP', 'SETRLIMIT', 'OOM_SCORE_ADJ', 'JOIN_INIT']);
   });
 
+  it('joins the container\'s session keyring first thing after the clone, searchable by others in a user namespace', () => {
+    const steps = spawnPlan(() => {}, { sessionKeyring: '_ses.x' });
+    expect(ops(steps).indexOf('NEW_SESSION_KEYRING')).toBe(ops(steps).indexOf('CLONE') + 1);
+    expect(steps.find((s) => s.op === 'NEW_SESSION_KEYRING')!.args).toEqual(['_ses.x', 0x080000n]);
+    const userns = spawnPlan(
+      (c) => {
+        c.linux.namespaces.push({ type: 'user' });
+        c.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+        c.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+      },
+      { sessionKeyring: '_ses.x' },
+    );
+    expect(userns.find((s) => s.op === 'NEW_SESSION_KEYRING')!.args).toEqual(['_ses.x', 0x08n]);
+    expect(ops(spawnPlan())).not.toContain('NEW_SESSION_KEYRING');
+  });
+
+  it('tells P how many extra fds it was given, before the clone', () => {
+    const steps = spawnPlan(() => {}, { extraFds: 2 });
+    expect(ops(steps).indexOf('PRESERVE_FDS')).toBe(ops(steps).indexOf('CLONE') - 1);
+    expect(steps.find((s) => s.op === 'PRESERVE_FDS')!.args).toEqual([2n]);
+    expect(ops(spawnPlan(() => {}, { extraFds: 0 }))).not.toContain('PRESERVE_FDS');
+  });
+
   it('connects a console socket before joining, and takes a pty without /dev/console', () => {
     const steps = spawnPlan((c) => (c.process.terminal = true), { consoleSocket: '/run/console.sock', monitor: false });
     expect(ops(steps)[0]).toBe('CONSOLE_SOCKET');

@@ -22,12 +22,12 @@ export interface InitProcess {
 }
 
 /**
- * Starts ck-init (path; argv0 names it) with stdio as asked and the sync socket as fd 3, in a
- * session of its own: forked by the zygote (sys/zygote.ts) if asked and one serves, else
- * spawned. Node does not see this child (libuv reaps only the children it started), so
- * reaped() does.
+ * Starts ck-init (path; argv0 names it) with stdio as asked, the sync socket as fd 3 and
+ * extraFds as 4, 5, …, in a session of its own: forked by the zygote (sys/zygote.ts) if asked,
+ * one serves and no extra fd is passed (it takes four), else spawned. Node does not see this
+ * child (libuv reaps only the children it started), so reaped() does.
  */
-export function startInitProcess(path: string, argv0: string, stdio: readonly StdioMode[], zygote: boolean): InitProcess {
+export function startInitProcess(path: string, argv0: string, stdio: readonly StdioMode[], zygote: boolean, extraFds: readonly number[] = []): InitProcess {
   const childFds: number[] = [];
   const parentEnds: (Socket | null)[] = [];
   // The child's ends, closed here once the child has its copies (or was never started).
@@ -55,7 +55,8 @@ export function startInitProcess(path: string, argv0: string, stdio: readonly St
     childFds.push(syncChild);
     const sync = new Socket({ fd: syncParent, readable: true, writable: true });
     parentEnds.push(sync);
-    const forked = zygote ? forkFromZygote(path, argv0, childFds) : undefined;
+    childFds.push(...extraFds);
+    const forked = zygote && extraFds.length === 0 ? forkFromZygote(path, argv0, childFds) : undefined;
     return initProcess(forked ?? spawnedChild(spawnProcess(path, argv0, childFds, { newSession: true })), sync, parentEnds.slice(0, 3));
   } catch (error) {
     for (const end of parentEnds) end?.destroy();

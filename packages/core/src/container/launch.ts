@@ -14,6 +14,8 @@ export interface LaunchOptions {
   /** The steps the plan was encoded from, to name a failing step. */
   steps: readonly PlanStep[];
   stdio: readonly StdioMode[];
+  /** Fds of this process passed to ck-init behind the sync socket, for the process (PRESERVE_FDS). */
+  extraFds?: readonly number[];
   /** Runs between the PID report and GO: cgroup placement, id maps. */
   onPid: (pid: number) => Promise<void>;
   /** GO's payload, once the pid is known: the state a seccomp notify listener receives. */
@@ -43,7 +45,7 @@ export async function launchInit(options: LaunchOptions): Promise<LaunchedInit> 
   let child: InitProcess;
   try {
     // A clean environment: nothing of the caller's (NODE_OPTIONS, secrets) reaches the container.
-    child = startInitProcess(sealedCopyPath(ckInitPath), ckInitPath, options.stdio, options.zygote);
+    child = startInitProcess(sealedCopyPath(ckInitPath), ckInitPath, options.stdio, options.zygote, options.extraFds);
   } catch (e) {
     throw new ContainerError('SystemError', `starting ck-init (${ckInitPath}): ${(e as Error).message}`, { cause: e });
   }

@@ -7,7 +7,7 @@ import { buildSpawnPlan } from '../plan/spawn-plan.js';
 import type { ContainerContext } from './context.js';
 import { launchInit } from './launch.js';
 import { containerProcess, stdioOptions } from './process-handle.js';
-import { listenerState } from './start.js';
+import { listenerState, sessionKeyringName } from './start.js';
 import { signalNumber } from './signals.js';
 import { deriveStatus } from './status.js';
 import type { ContainerProcess, SpawnOptions } from './types.js';
@@ -38,11 +38,14 @@ export async function spawnProcess(ctx: ContainerContext, options: SpawnOptions)
     consoleSocket: options.consoleSocket,
     seccomp,
     lsms: ctx.sys.enabledLsms(),
+    extraFds: options.extraFds?.length,
+    sessionKeyring: sessionKeyringName(state),
   });
   const launched = await launchInit({
     plan: encodePlan(steps),
     steps,
     stdio: stdioOptions(options.stdio),
+    extraFds: options.extraFds,
     detached: options.detached ?? false,
     zygote: ctx.zygote,
     goPayload: steps.some((s) => s.op === 'SECCOMP_LISTENER') ? (pid) => listenerState(state, pid) : undefined,

@@ -60,6 +60,8 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
     noPivot,
     seccomp,
     lsms: ctx.sys.enabledLsms(),
+    extraFds: options.extraFds?.length,
+    sessionKeyring: sessionKeyringName(state),
   });
   const plan = encodePlan(steps);
 
@@ -71,6 +73,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
       plan,
       steps,
       stdio: stdioOptions(options.stdio),
+      extraFds: options.extraFds,
       detached: options.detached ?? false,
       zygote: ctx.zygote,
       goPayload: steps.some((s) => s.op === 'SECCOMP_LISTENER') ? (pid) => listenerState(state, pid) : undefined,
@@ -92,6 +95,11 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
     if (fifo) await ctx.store.removeFifo(state.id);
     throw error;
   }
+}
+
+/** The session keyring the container's processes join (runc's "_ses.<id>"), unless it keeps the runtime's. */
+export function sessionKeyringName(state: SavedState): string | undefined {
+  return state.noNewKeyring ? undefined : `_ses.${state.id}`;
 }
 
 /**

@@ -36,6 +36,12 @@ export interface ProcessOptions {
    * --console-socket). Without one, the pty is relayed to this process's stdio.
    */
   consoleSocket?: string;
+  /**
+   * File descriptors of this process that the container's process gets as fds 3, 4, … in this
+   * order, open across its execve (runc's ExtraFiles: --preserve-fds, LISTEN_FDS). The caller
+   * keeps its own; nothing else above 2 reaches the process.
+   */
+  extraFds?: readonly number[];
 }
 
 /**
@@ -76,5 +82,10 @@ export interface CreateOptions {
   bundle: string;
   /** pivot_root is replaced by MS_MOVE + chroot (runc --no-pivot). */
   noPivot?: boolean;
+  /**
+   * Keep the runtime's session keyring (runc --no-new-keyring). By default the init and every
+   * process spawned later join a keyring of the container's own, "_ses.<id>", as with runc.
+   */
+  noNewKeyring?: boolean;
 }
 export type { Spec };

@@ -6,7 +6,7 @@ import type { PlanStep } from './encoder.js';
 import type { CompiledFilter } from '../seccomp/compile.js';
 import type { Lsm } from '../sys/sys.js';
 import { lsmLabelSteps } from './lsm-steps.js';
-import { environmentSteps, execSteps, resourceLimitSteps, type ProcessInputs } from './process-steps.js';
+import { environmentSteps, execSteps, preserveFdsSteps, resourceLimitSteps, sessionKeyringSteps, type ProcessInputs } from './process-steps.js';
 import { bindSources, rootfsSteps } from './rootfs-steps.js';
 
 const CLONE_NEWCGROUP = 0x02000000n;
@@ -34,6 +34,10 @@ export interface PlanInputs {
   seccomp?: CompiledFilter;
   /** The LSMs enabled on the host (Sys.enabledLsms()); none when absent, so a label asked for is refused. */
   lsms?: ReadonlySet<Lsm>;
+  /** How many fds the parent passes behind the sync socket for the process (PRESERVE_FDS). */
+  extraFds?: number;
+  /** The container's session keyring ("_ses.<id>"); absent: the runtime's is kept (--no-new-keyring). */
+  sessionKeyring?: string;
 }
 
 /** The whole init plan: everything ck-init does, computed here so ck-init knows no policy. */
@@ -64,8 +68,10 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
   steps.push(...resourceLimitSteps(spec));
   // A new cgroup namespace is made by C after GO, once it is in its cgroup (see NEW_CGROUP_NAMESPACE).
   const newCgroupNamespace = (namespaces.cloneFlags & CLONE_NEWCGROUP) !== 0n;
+  steps.push(...preserveFdsSteps(inputs.extraFds));
   steps.push({ op: 'CLONE', args: [namespaces.cloneFlags & ~CLONE_NEWCGROUP, BigInt(terminal.monitor)] });
   if (newCgroupNamespace) steps.push({ op: 'NEW_CGROUP_NAMESPACE', args: [] });
+  steps.push(...sessionKeyringSteps(inputs.sessionKeyring, namespaces.newUserNamespace));
   steps.push(
     ...(await rootfsSteps({
       spec,

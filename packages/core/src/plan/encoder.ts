@@ -52,6 +52,8 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
   JOIN_INIT: ['pid', 'start time', 'flags'],
   CHECK_CAPABILITIES: ['effective', 'permitted', 'inheritable', 'bounding'],
   OPEN_MOUNT_SOURCE: ['path', 'recursive'],
+  PRESERVE_FDS: ['count'],
+  NEW_SESSION_KEYRING: ['name', 'permissions'],
 };
 
 const U64_MIN = -(1n << 63n);

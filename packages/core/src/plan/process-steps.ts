@@ -108,6 +108,23 @@ export function processInputs(spec: Spec, overrides: Partial<ProcessInputs> = {}
   return { args, env, cwd };
 }
 
+/** PRESERVE_FDS when the parent passes fds for the process (before CLONE). */
+export function preserveFdsSteps(count: number | undefined): PlanStep[] {
+  if (count === undefined || count === 0) return [];
+  if (!Number.isSafeInteger(count) || count < 0) throw new ContainerError('ConfigInvalid', `extraFds: ${count} is not a number of fds`);
+  return [{ op: 'PRESERVE_FDS', args: [BigInt(count)] }];
+}
+
+/** runc's session keyring permissions: search for the possessor's uid, or for others in a new user namespace. */
+const KEY_USR_SEARCH = 0x080000n;
+const KEY_OTH_SEARCH = 0x08n;
+
+/** NEW_SESSION_KEYRING (first after CLONE) unless the container keeps the runtime's keyring. */
+export function sessionKeyringSteps(name: string | undefined, userNamespace: boolean): PlanStep[] {
+  if (name === undefined) return [];
+  return [{ op: 'NEW_SESSION_KEYRING', args: [name, userNamespace ? KEY_OTH_SEARCH : KEY_USR_SEARCH] }];
+}
+
 /** What confines the process besides its credentials, planned before the steps. */
 export interface Confinement {
   /** linux.seccomp, compiled. */

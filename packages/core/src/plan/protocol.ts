@@ -225,6 +225,18 @@ export const OPS = {
    *  bind, in the order of the MOUNTs: a detached mount is attached once. runc does the same. (host
    *  path, recursive) */
   OPEN_MOUNT_SOURCE: { code: 44, args: ['str', 'u64'] },
+  /** P (before CLONE): the parent passed this many fds at 4, 5, … (behind the sync socket) for the
+   *  process, as fds 3, 4, … (runc's --preserve-fds and LISTEN_FDS). P fails if one is not open, and
+   *  closes its copies after the clone; EXEC moves the sync socket above them, dups them down to 3, 4,
+   *  … and leaves them open across execve. (count) */
+  PRESERVE_FDS: { code: 45, args: ['u64'] },
+  /** C (after CLONE, before any other step): join a session keyring of this name, made if none by
+   *  that name may be joined (keyctl KEYCTL_JOIN_SESSION_KEYRING), and add these permission bits to
+   *  it, so the container's processes do not share the runtime's keyring. runc does it unless
+   *  --no-new-keyring: "_ses.<id>", search for the possessor's uid (0x080000), or for others in a
+   *  new user namespace (0x08), which lets a process exec'd later join the same keyring. A kernel
+   *  without keyrings (ENOSYS) is no failure. (name, permission bits) */
+  NEW_SESSION_KEYRING: { code: 46, args: ['str', 'u64'] },
 } as const satisfies Record<string, { code: number; args: readonly FieldKind[] }>;
 
 export type OpName = keyof typeof OPS;

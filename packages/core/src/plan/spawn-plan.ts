@@ -5,7 +5,9 @@ import type { Lsm } from '../sys/sys.js';
 import { terminalPlan } from './build.js';
 import type { PlanStep } from './encoder.js';
 import { lsmLabelSteps } from './lsm-steps.js';
-import { execSteps, resourceLimitSteps, type ProcessInputs } from './process-steps.js';
+import { execSteps, preserveFdsSteps, resourceLimitSteps, sessionKeyringSteps, type ProcessInputs } from './process-steps.js';
+
+const CLONE_NEWUSER = 0x10000000n;
 
 const NAMESPACE_FLAGS: Record<string, bigint> = {
   cgroup: 0x02000000n,
@@ -38,6 +40,10 @@ export interface SpawnPlanInputs {
   consoleSocket?: string;
   seccomp?: CompiledFilter;
   lsms: ReadonlySet<Lsm>;
+  /** How many fds the parent passes behind the sync socket for the process (PRESERVE_FDS). */
+  extraFds?: number;
+  /** The container's session keyring, joined as its init joined it; absent: the runtime's is kept. */
+  sessionKeyring?: string;
 }
 
 /**
@@ -56,7 +62,9 @@ export function buildSpawnPlan(inputs: SpawnPlanInputs): PlanStep[] {
   // Still in the host's procfs: /proc/self/oom_score_adj is P's own, inherited by C.
   steps.push(...resourceLimitSteps(spec));
   steps.push({ op: 'JOIN_INIT', args: [BigInt(inputs.init.pid), inputs.init.startTime, initNamespaceFlags(spec)] });
+  steps.push(...preserveFdsSteps(inputs.extraFds));
   steps.push({ op: 'CLONE', args: [0n, BigInt(terminal.monitor)] });
+  steps.push(...sessionKeyringSteps(inputs.sessionKeyring, (initNamespaceFlags(spec) & CLONE_NEWUSER) !== 0n));
   // Its own pty, not bound over /dev/console, which stays the init's (runc exec does the same).
   if (terminal.console) steps.push({ op: 'CREATE_CONSOLE', args: [...terminal.console.args.slice(0, 4), 0n] });
   steps.push(...execSteps(spec, inputs.capabilities, inputs.process, false, { seccomp: inputs.seccomp, labels: lsmLabelSteps(spec, inputs.lsms) }));

@@ -25,6 +25,8 @@ export interface SavedState {
   /** The cgroup held other processes when the container started: they are not the container's to
    *  kill, nor is the cgroup its to remove while they are there (container/existing-cgroup.ts). */
   cgroupShared?: boolean;
+  /** Its processes keep the runtime's session keyring instead of "_ses.<id>" (CreateOptions.noNewKeyring). */
+  noNewKeyring?: boolean;
 }
 
 // A config may hold integers beyond 2^53 (as bigints); JSON has no bigint, so they are tagged.

@@ -1,3 +1,4 @@
+import { closeSync } from 'node:fs';
 import { ContainerError } from '../errors.js';
 import { errnoName, libcFunction } from './libc-calls.js';
 import { loadKoffi } from './koffi.js';
@@ -11,6 +12,7 @@ const SOCK_STREAM = 1;
 const SOCK_SEQPACKET = 5;
 const SOCK_CLOEXEC = 0o2000000;
 const WNOHANG = 1;
+const F_DUPFD_CLOEXEC = 1030;
 // Room for posix_spawn_file_actions_t (80 bytes), posix_spawnattr_t (336) and sigset_t (128).
 const OPAQUE_BYTES = 512;
 
@@ -30,6 +32,7 @@ interface SpawnFunctions {
   sigFillSet: (set: Buffer) => number;
   socketpair: (domain: number, type: number, protocol: number, fds: Buffer) => number;
   waitpid: (pid: number, status: IntOut, options: number) => number;
+  dupAbove: (fd: number, min: number) => number;
   errno: () => number;
 }
 
@@ -39,6 +42,7 @@ function load(): SpawnFunctions {
   if (bound) return bound;
   const fn = libcFunction;
   const koffi = loadKoffi();
+  const fcntl = fn<(fd: number, cmd: number, ...variadic: unknown[]) => number>('int fcntl(int fd, int cmd, ...)');
   bound = {
     spawn: fn('int posix_spawn(_Out_ int *pid, const char *path, void *actions, void *attr, const char **argv, const char **envp)'),
     actionsInit: fn('int posix_spawn_file_actions_init(void *actions)'),
@@ -53,6 +57,7 @@ function load(): SpawnFunctions {
     sigFillSet: fn('int sigfillset(void *set)'),
     socketpair: fn('int socketpair(int domain, int type, int protocol, void *fds)'),
     waitpid: fn('int waitpid(int pid, _Out_ int *status, int options)'),
+    dupAbove: (fd, min) => fcntl(fd, F_DUPFD_CLOEXEC, 'int', min),
     errno: () => koffi.errno(),
   };
   return bound;
@@ -65,8 +70,24 @@ function check(call: string, rc: number, errno: number): void {
 }
 
 /**
+ * The dup2 file actions run in order in the child: a source that is also the target of another
+ * action (fd 3 given as the child's 4 while the sync socket becomes its 3) would be overwritten
+ * before its turn. Such sources are copied above every target first (close-on-exec, closed by
+ * the caller after the spawn).
+ */
+function sourcesClearOfTargets(f: SpawnFunctions, childFds: readonly number[], copies: number[]): number[] {
+  return childFds.map((fd, target) => {
+    if (fd === target || fd >= childFds.length) return fd;
+    const copy = f.dupAbove(fd, childFds.length);
+    check(`fcntl F_DUPFD_CLOEXEC ${fd}`, copy < 0 ? -1 : 0, f.errno());
+    copies.push(copy);
+    return copy;
+  });
+}
+
+/**
  * posix_spawn(3) of path with argv [argv0, ...args] and an empty environment, child fd i being
- * childFds[i]. glibc's posix_spawn runs the child on the parent's memory until it execs
+ * childFds[i] (any fds, in any order). glibc's posix_spawn runs the child on the parent's memory until it execs
  * (CLONE_VM | CLONE_VFORK), so nothing of the caller's heap is copied: Node's own spawn forks,
  * and for a process of a hundred megabytes the page tables are most of a container's start.
  * Every signal is unblocked and back to its default (Node ignores SIGPIPE), as Node does.
@@ -76,11 +97,12 @@ export function spawnProcess(path: string, argv0: string, childFds: readonly num
   const actions = Buffer.alloc(OPAQUE_BYTES);
   const attr = Buffer.alloc(OPAQUE_BYTES);
   const signals = Buffer.alloc(OPAQUE_BYTES);
+  const copies: number[] = [];
   check('posix_spawn_file_actions_init', f.actionsInit(actions), f.errno());
   check('posix_spawnattr_init', f.attrInit(attr), f.errno());
   try {
     // dup2 onto the same number also clears close-on-exec (glibc ≥ 2.29), which Node sets on its stdio.
-    childFds.forEach((fd, target) => check('posix_spawn_file_actions_adddup2', f.addDup2(actions, fd, target), f.errno()));
+    sourcesClearOfTargets(f, childFds, copies).forEach((fd, target) => check('posix_spawn_file_actions_adddup2', f.addDup2(actions, fd, target), f.errno()));
     f.sigEmptySet(signals);
     check('posix_spawnattr_setsigmask', f.setSigMask(attr, signals), f.errno());
     f.sigFillSet(signals);
@@ -95,6 +117,7 @@ export function spawnProcess(path: string, argv0: string, childFds: readonly num
   } finally {
     f.actionsDestroy(actions);
     f.attrDestroy(attr);
+    for (const fd of copies) closeSync(fd);
   }
 }
 
