@@ -7,7 +7,7 @@ export function signalName(signal: number): NodeJS.Signals {
   return byNumber.get(signal) ?? (`SIG${signal}` as NodeJS.Signals);
 }
 
-/** "KILL", "SIGKILL", "kill" or "9" → 9; what runc's kill accepts. */
+/** "KILL", "SIGKILL", "kill" or "9" → 9; what runc's kill accepts, 0 too (only checks that the process is there). */
 export function signalNumber(signal: NodeJS.Signals | number | string): number {
   if (typeof signal === 'number') return checkRange(signal, String(signal));
   if (/^\d+$/.test(signal)) return checkRange(Number(signal), signal);
@@ -19,6 +19,6 @@ export function signalNumber(signal: NodeJS.Signals | number | string): number {
 }
 
 function checkRange(value: number, text: string): number {
-  if (!Number.isInteger(value) || value < 1 || value > 64) throw new ContainerError('ConfigInvalid', `invalid signal "${text}"`);
+  if (!Number.isInteger(value) || value < 0 || value > 64) throw new ContainerError('ConfigInvalid', `invalid signal "${text}"`);
   return value;
 }
