@@ -1,5 +1,6 @@
 import type { Factory } from '@containerkit/core';
 import type { GlobalOptions } from './globals.js';
+import type { Log } from './log.js';
 
 /** A flag as node:util parseArgs takes it, plus the line `--help` prints for it. */
 export interface FlagSpec {
@@ -19,8 +20,8 @@ export interface CommandContext {
   /** The wired factory; loads the library on first call. */
   factory(): Promise<Factory>;
   stdout(text: string): void;
-  /** A warning the command goes on after: one `ckrun <command>: warning: …` line on stderr, and in --log. */
-  warn(command: string, message: string): void;
+  /** runc's logrus: debug lines (with --debug), warnings and errors the command goes on after. */
+  log: Log;
 }
 
 /**
@@ -41,5 +42,7 @@ export interface Command {
    * like a flag (urfave/cli's SkipArgReorder): `ps <id> -o pid,comm` hands `-o pid,comm` to ps(1).
    */
   flagsBeforeArgs?: boolean;
+  /** The exit status when run() fails (runc's exec: 255); 1 unless given. A bad flag or argument count is always 1. */
+  failureStatus?: number;
   run(ctx: CommandContext, flags: FlagValues, args: string[]): Promise<number>;
 }

@@ -3,6 +3,7 @@
 import type { Process } from '@containerkit/core';
 import type { FlagValues } from './command.js';
 import { CliError } from './cli-error.js';
+import { programName } from './program.js';
 
 const COMMAND = 'exec';
 /** uid_t and gid_t are 32 bits, and (uid_t)-1 means "unchanged" to the kernel. */
@@ -176,6 +177,7 @@ export function subCgroup(value: FlagValues[string]): string | undefined {
  */
 export function checkTerminal(options: { detach: boolean; terminal: boolean; consoleSocket?: string }): void {
   const { detach, terminal, consoleSocket } = options;
-  if (detach && terminal && consoleSocket === undefined) throw fail('cannot allocate tty if ckrun will detach without setting console socket');
-  if ((!detach || !terminal) && consoleSocket !== undefined) throw fail('cannot use console socket if ckrun will not detach or allocate tty');
+  const name = programName();
+  if (detach && terminal && consoleSocket === undefined) throw fail(`cannot allocate tty if ${name} will detach without setting console socket`);
+  if ((!detach || !terminal) && consoleSocket !== undefined) throw fail(`cannot use console socket if ${name} will not detach or allocate tty`);
 }

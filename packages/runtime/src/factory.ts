@@ -11,7 +11,8 @@ import type { GlobalOptions } from './globals.js';
 /** Beside the containers' directories; "@" is not allowed in an id, so it is never taken for one. */
 const SECCOMP_CACHE_DIR = '@seccomp';
 
-export function openFactory(globals: Pick<GlobalOptions, 'root'>): Factory {
+/** onWarning: where the library's warnings go (ckrun's log, as runc's logrus prints them). */
+export function openFactory(globals: Pick<GlobalOptions, 'root'>, onWarning?: (message: string) => void): Factory {
   return createFactory({
     root: globals.root,
     cgroups: [cgroupsV2(), cgroupsV1()],
@@ -21,6 +22,7 @@ export function openFactory(globals: Pick<GlobalOptions, 'root'>): Factory {
     zygote: false,
     // Across calls: podman's default profile in every config is compiled once per root.
     seccompCacheDir: resolve(globals.root, SECCOMP_CACHE_DIR),
+    onWarning,
   });
 }
 

@@ -17,11 +17,49 @@ export function parseFlags(
     options[name] = { type: flag.type, ...(flag.short ? { short: flag.short } : {}), ...(flag.multiple ? { multiple: true } : {}) };
   }
   try {
-    const { values, positionals } = parseArgs({ args, options, allowPositionals, strict: true });
+    const { values, positionals } = parseArgs({ args: attachValues(flags, args), options, allowPositionals, strict: true });
     return { values: values as FlagValues, positionals };
   } catch (error) {
     throw new CliError(command, describeParseError(error, args));
   }
+}
+
+/**
+ * A string flag takes the next word as its value whatever it looks like, as Go's flag package
+ * (urfave/cli) does: `--memory-swap -1`, `--cpu-quota -1`. parseArgs would take a word that
+ * starts with "-" for a flag, so such a pair is handed to it as --name=value. A short flag, or
+ * the last of a group (-tu 0), becomes its long form.
+ */
+function attachValues(flags: Flags, args: string[]): string[] {
+  const byShort = new Map(Object.entries(flags).flatMap(([name, f]) => (f.short ? [[f.short, name] as const] : [])));
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const value = args[i + 1];
+    if (arg === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    if (value === undefined || !value.startsWith('-') || !arg.startsWith('-') || arg.includes('=')) {
+      out.push(arg);
+      continue;
+    }
+    if (arg.startsWith('--') && flags[arg.slice(2)]?.type === 'string') {
+      out.push(`${arg}=${value}`);
+      i++;
+      continue;
+    }
+    const group = arg.slice(1);
+    const last = byShort.get(group.at(-1) ?? '');
+    if (!arg.startsWith('--') && last && flags[last]?.type === 'string' && [...group].every((c) => byShort.has(c))) {
+      if (group.length > 1) out.push(`-${group.slice(0, -1)}`);
+      out.push(`--${last}=${value}`);
+      i++;
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
 }
 
 function describeParseError(error: unknown, args: string[]): string {

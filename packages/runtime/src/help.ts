@@ -20,22 +20,27 @@ function splitValueName(help: string): [string, string] {
   return at > 0 ? [help.slice(0, at), help.slice(at + 2)] : ['value', help];
 }
 
-export function commandHelp(command: Command): string {
+/** The help texts say "ckrun" for the program: it names itself as it was called (program.ts). */
+function named(text: string, name: string): string {
+  return name === 'ckrun' ? text : text.replace(/\bckrun\b/g, name);
+}
+
+export function commandHelp(command: Command, name = 'ckrun'): string {
   const lines = ['NAME:', `   ckrun ${command.name} - ${command.summary}`, '', 'USAGE:'];
   const options = Object.keys(command.flags).length > 0 ? ' [command options]' : '';
   lines.push(`   ckrun ${command.name}${options}${command.usage ? ` ${command.usage}` : ''}`, '');
   if (command.description) lines.push('DESCRIPTION:', ...command.description.split('\n').map((l) => `   ${l}`), '');
   if (options) lines.push('OPTIONS:', ...flagLines(command.flags), '');
-  return lines.join('\n') + '\n';
+  return named(lines.join('\n') + '\n', name);
 }
 
-export function globalHelp(commands: readonly Command[]): string {
+export function globalHelp(commands: readonly Command[], name = 'ckrun'): string {
   const width = Math.max(...commands.map((c) => c.name.length));
-  return [
+  const text = [
     'NAME:',
     '   ckrun - Open Container Initiative runtime (containerkit)',
     '',
-    'ckrun speaks runc\'s command line: the same commands, flags, exit codes and JSON.',
+    'containerkit\'s runtime with runc\'s command line: the same commands, flags, exit codes and JSON.',
     '',
     'USAGE:',
     '   ckrun [global options] command [command options] [arguments...]',
@@ -52,4 +57,5 @@ export function globalHelp(commands: readonly Command[]): string {
     ...flagLines(GLOBAL_FLAGS),
     '',
   ].join('\n');
+  return named(text, name);
 }

@@ -4,8 +4,9 @@ import { COMMANDS } from './commands/index.js';
 import { parseFlags, parseFlagsBeforeArgs } from './flags.js';
 import { DEFAULT_ROOT, parseGlobals, splitArgv, type GlobalOptions } from './globals.js';
 import { commandHelp, globalHelp } from './help.js';
-import { writeLog } from './log.js';
+import { openLog, type Log } from './log.js';
 import { CliError } from './cli-error.js';
+import { programName } from './program.js';
 import { writeStdio } from './stdio.js';
 import { versionText } from './version.js';
 
@@ -21,28 +22,33 @@ const processIo: Io = {
 
 /** Runs one ckrun invocation and resolves to its exit status; never throws. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const name = programName();
   let globals: GlobalOptions = { root: DEFAULT_ROOT, logFormat: 'text', debug: false, rootless: 'auto', help: false, version: false };
+  let log = openLog(globals, io.stderr);
+  let failureStatus = 1;
   try {
     const split = splitArgv(argv);
     globals = parseGlobals(split.global);
-    if (globals.version) return print(io, versionText());
-    if (split.command === undefined || globals.help) return print(io, globalHelp(COMMANDS));
+    log = openLog(globals, io.stderr);
+    if (globals.version) return print(io, versionText(name));
+    if (split.command === undefined || globals.help) return print(io, globalHelp(COMMANDS, name));
     if (split.command === 'help' || split.command === 'h') {
       const topic = split.rest[0];
-      return print(io, topic === undefined ? globalHelp(COMMANDS) : commandHelp(findCommand(topic)));
+      return print(io, topic === undefined ? globalHelp(COMMANDS, name) : commandHelp(findCommand(topic, name), name));
     }
-    const command = findCommand(split.command);
+    const command = findCommand(split.command, name);
     const flags = { ...command.flags, help: { type: 'boolean', short: 'h', help: 'show help' } } as const;
     const { values, positionals } = command.flagsBeforeArgs
       ? parseFlagsBeforeArgs(command.name, flags, split.rest)
       : parseFlags(command.name, flags, split.rest, true);
-    if (values.help) return print(io, commandHelp(command));
+    if (values.help) return print(io, commandHelp(command, name));
     checkArgCount(command, positionals);
-    writeLog(globals, 'debug', `ckrun ${argv.join(' ')}`);
-    return await command.run(context(globals, io), values, positionals);
+    log.debug(`${name} ${argv.join(' ')}`);
+    failureStatus = command.failureStatus ?? 1;
+    return await command.run(context(globals, io, log), values, positionals);
   } catch (error) {
-    report(error, globals, io);
-    return 1;
+    report(error, name, log, io);
+    return failureStatus;
   }
 }
 
@@ -51,10 +57,10 @@ function print(io: Io, text: string): number {
   return 0;
 }
 
-export function findCommand(name: string): Command {
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) throw new CliError(undefined, `unknown command "${name}" (see ckrun --help)`);
-  return command;
+export function findCommand(command: string, name = programName()): Command {
+  const found = COMMANDS.find((c) => c.name === command);
+  if (!found) throw new CliError(undefined, `unknown command "${command}" (see ${name} --help)`);
+  return found;
 }
 
 function checkArgCount(command: Command, args: string[]): void {
@@ -65,36 +71,45 @@ function checkArgCount(command: Command, args: string[]): void {
   throw new CliError(command.name, `missing argument: expected ${what}`);
 }
 
-function context(globals: GlobalOptions, io: Io): CommandContext {
+function context(globals: GlobalOptions, io: Io, log: Log): CommandContext {
   let factory: Promise<Factory> | undefined;
   return {
     globals,
     stdout: io.stdout,
-    warn: (command, message) => {
-      io.stderr(`ckrun ${command}: warning: ${message}\n`);
-      writeLog(globals, 'warning', message);
-    },
-    factory: () => (factory ??= import('./factory.js').then(({ openFactory }) => openFactory(globals))),
+    log,
+    factory: () => (factory ??= import('./factory.js').then(({ openFactory }) => openFactory(globals, (message) => log.warn(message)))),
   };
 }
 
 /**
- * One line on stderr, `ckrun: <what>` (or `ckrun <command>: <what>` for a command-line
- * mistake), and the same message in the --log file as runc's logrus would write it.
+ * runc's words for the errors every command may meet, which clients match on (containerd:
+ * "does not exist"); the library's name the container too.
  */
-export function errorLine(error: unknown): string {
+const RUNC_WORDS: Record<string, string> = {
+  ContainerNotExists: 'container does not exist',
+  IdInUse: 'container with given ID already exists',
+};
+
+function runcWords(error: unknown): unknown {
+  const words = error instanceof Error ? RUNC_WORDS[(error as { code?: string }).code ?? ''] : undefined;
+  return words === undefined ? error : new Error(words, { cause: error });
+}
+
+/**
+ * One line on stderr, `ckrun: <what>` (or `ckrun <command>: <what>` for a command-line
+ * mistake; the name ckrun was called by), and the same message in the --log file as runc's
+ * logrus would write it.
+ */
+export function errorLine(error: unknown, name = programName()): string {
   const message = error instanceof Error ? error.message : String(error);
   const oneLine = message.split('\n').map((l) => l.trim()).filter(Boolean).join('; ');
-  const prefix = error instanceof CliError && error.command ? `ckrun ${error.command}` : 'ckrun';
+  const prefix = error instanceof CliError && error.command ? `${name} ${error.command}` : name;
   return `${prefix}: ${oneLine}`;
 }
 
-function report(error: unknown, globals: GlobalOptions, io: Io): void {
-  const line = errorLine(error);
+function report(error: unknown, name: string, log: Log, io: Io): void {
+  const line = errorLine(runcWords(error), name);
   io.stderr(`${line}\n`);
-  writeLog(globals, 'error', line.replace(/^ckrun[^:]*: /, ''));
-  if (globals.debug && error instanceof Error && error.stack) {
-    io.stderr(`${error.stack}\n`);
-    writeLog(globals, 'debug', error.stack);
-  }
+  log.fatal(line.slice(line.indexOf(': ') + 2));
+  if (log.debugEnabled && error instanceof Error && error.stack) log.debug(error.stack);
 }

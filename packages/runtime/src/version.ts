@@ -7,6 +7,6 @@ export const VERSION = typeof __CKRUN_VERSION__ === 'string' ? __CKRUN_VERSION__
 export const SPEC_VERSION = '1.2.0';
 
 /** runc's --version layout: a version line, then "key: value" lines. */
-export function versionText(): string {
-  return `ckrun version ${VERSION}\nspec: ${SPEC_VERSION}\n`;
+export function versionText(name = 'ckrun'): string {
+  return `${name} version ${VERSION}\nspec: ${SPEC_VERSION}\n`;
 }

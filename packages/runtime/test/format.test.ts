@@ -67,6 +67,21 @@ describe('log lines', () => {
   it('writes logrus text with a quoted msg', () => {
     expect(formatLogLine('text', 'error', 'unknown signal "FOO"', now)).toBe('time="2026-11-28T22:05:33Z" level=error msg="unknown signal \\"FOO\\""\n');
   });
+
+  it('leaves a msg bare when logrus does (letters, digits and -._/@^+ only, or nothing)', () => {
+    expect(formatLogLine('text', 'debug', 'init/ready-1.0', now)).toBe('time="2026-11-28T22:05:33Z" level=debug msg=init/ready-1.0\n');
+    expect(formatLogLine('text', 'debug', '', now)).toBe('time="2026-11-28T22:05:33Z" level=debug msg=\n');
+  });
+
+  it('quotes as Go\'s %q does: \\t and \\n, \\x01 for other control characters', () => {
+    expect(formatLogLine('text', 'warning', 'a\tb\nc\u0001', now)).toBe('time="2026-11-28T22:05:33Z" level=warning msg="a\\tb\\nc\\x01"\n');
+  });
+
+  it('escapes <, > and & in JSON, as Go\'s encoder does (logrus\'s JSONFormatter)', () => {
+    expect(formatLogLine('json', 'error', 'expected <container-id> & more', now)).toBe(
+      '{"level":"error","msg":"expected \\u003ccontainer-id\\u003e \\u0026 more","time":"2026-11-28T22:05:33Z"}\n',
+    );
+  });
 });
 
 describe('exit status of run', () => {

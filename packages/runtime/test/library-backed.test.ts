@@ -22,6 +22,13 @@ describe('kill signal argument', () => {
   it('rejects a number that is no signal', () => {
     expect(() => signalNumber('65')).toThrow(/invalid signal "65"/);
   });
+
+  it('takes 0, with or without --all, as runc does (it only checks the process is there)', async () => {
+    expect(signalNumber('0')).toBe(0);
+    for (const argv of [['kill', 'nope', '0'], ['kill', '--all', 'nope', '0'], ['kill', '-a', 'nope', '0']]) {
+      expect(await ckrun('--root', '/nonexistent-ckrun-root', ...argv)).toEqual({ code: 1, stdout: '', stderr: 'ckrun: container does not exist\n' });
+    }
+  });
 });
 
 describe('ckrun features', () => {
@@ -43,9 +50,35 @@ describe('ckrun features', () => {
 });
 
 describe('state of a missing container', () => {
-  it('reports it in one line with exit 1', async () => {
+  it("reports it in one line with exit 1, in runc's words (containerd matches \"does not exist\")", async () => {
     const r = await ckrun('--root', '/nonexistent-ckrun-root', 'state', 'nope');
-    expect(r).toEqual({ code: 1, stdout: '', stderr: 'ckrun: container "nope" does not exist\n' });
+    expect(r).toEqual({ code: 1, stdout: '', stderr: 'ckrun: container does not exist\n' });
+  });
+
+  it('exits 255 from exec, as runc does, and 1 from every other command', async () => {
+    const root = ['--root', '/nonexistent-ckrun-root'];
+    expect(await ckrun(...root, 'exec', 'nope', 'true')).toEqual({ code: 255, stdout: '', stderr: 'ckrun: container does not exist\n' });
+    for (const argv of [['start', 'nope'], ['delete', 'nope'], ['pause', 'nope'], ['ps', 'nope'], ['events', '--stats', 'nope'], ['update', '--memory', '1m', 'nope']]) {
+      expect(await ckrun(...root, ...argv)).toEqual({ code: 1, stdout: '', stderr: 'ckrun: container does not exist\n' });
+    }
+  });
+
+  it('writes its --debug lines to stderr as logrus text, the error itself as ckrun\'s line', async () => {
+    const r = await ckrun('--debug', '--root', '/nonexistent-ckrun-root', 'state', 'nope');
+    const lines = r.stderr.split('\n').filter(Boolean);
+    expect(lines[0]).toMatch(/^time="[\dT:-]+Z" level=debug msg="ckrun --debug --root \/nonexistent-ckrun-root state nope"$/);
+    expect(lines).toContain('ckrun: container does not exist');
+    expect(lines.at(-1)).toMatch(/^time="[^"]+" level=debug msg="ContainerError: container \\"nope\\" does not exist\\n +at /);
+  });
+
+  it('writes --debug lines as JSON with --log-format json', async () => {
+    const r = await ckrun('--debug', '--log-format', 'json', '--root', '/nonexistent-ckrun-root', 'list');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stderr.split('\n')[0]!)).toEqual({ level: 'debug', msg: 'ckrun --debug --log-format json --root /nonexistent-ckrun-root list', time: expect.any(String) });
+  });
+
+  it('writes no debug line without --debug', async () => {
+    expect(await ckrun('--root', '/nonexistent-ckrun-root', 'list')).toEqual({ code: 0, stdout: 'ID          PID         STATUS      BUNDLE      CREATED     OWNER\n', stderr: '' });
   });
 
   it('lists nothing as null in JSON when the root does not exist', async () => {

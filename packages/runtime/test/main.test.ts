@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../src/commands/index.js';
 import { main, type Io } from '../src/main.js';
+import { UPDATE_FLAGS } from '../src/update-resources.js';
 import { parseGlobals, splitArgv } from '../src/globals.js';
 import { parseFlags } from '../src/flags.js';
 import { CliError } from '../src/cli-error.js';
@@ -63,6 +65,16 @@ describe('command flags', () => {
     expect((error as CliError).message).toBe(message);
     expect((error as CliError).command).toBe('run');
   });
+
+  it("takes the next word as a string flag's value whatever it looks like, as Go's flag package: --memory-swap -1, --cpu-quota -1", () => {
+    expect(parseFlags('update', UPDATE_FLAGS, ['--memory-swap', '-1', '--cpu-quota', '-1', 'c1'], true)).toEqual({
+      values: { 'memory-swap': '-1', 'cpu-quota': '-1' },
+      positionals: ['c1'],
+    });
+    expect(parseFlags('run', flags, ['-b', '-odd-dir', 'c1'], true)).toEqual({ values: { bundle: '-odd-dir' }, positionals: ['c1'] });
+    expect(parseFlags('run', flags, ['-db', '-odd-dir', 'c1'], true)).toEqual({ values: { detach: true, bundle: '-odd-dir' }, positionals: ['c1'] });
+    expect(parseFlags('run', flags, ['--detach', '-b', '/b', 'c1'], true)).toEqual({ values: { detach: true, bundle: '/b' }, positionals: ['c1'] });
+  });
 });
 
 describe('ckrun without the library', () => {
@@ -112,5 +124,45 @@ describe('ckrun without the library', () => {
   it('refuses a non-numeric --preserve-fds', async () => {
     const r = await ckrun('run', '--preserve-fds', 'two', 'x');
     expect(r.stderr).toBe('ckrun run: --preserve-fds: "two" is not a number\n');
+  });
+
+  it('answers -h and --help on every command, before any argument check', async () => {
+    for (const command of COMMANDS) {
+      for (const flag of ['-h', '--help']) {
+        const r = await ckrun(command.name, flag);
+        expect(r.code, `${command.name} ${flag}`).toBe(0);
+        expect(r.stdout).toContain(`NAME:\n   ckrun ${command.name} - `);
+        expect(r.stdout).toContain(`USAGE:\n   ckrun ${command.name}`);
+      }
+    }
+  });
+});
+
+describe('the name it was called by', () => {
+  const saved = process.env.CKRUN_ARGV0;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.CKRUN_ARGV0;
+    else process.env.CKRUN_ARGV0 = saved;
+  });
+
+  it('says runc in its usage, its help, its version and its errors when installed as runc (bin/ckrun passes $0)', async () => {
+    process.env.CKRUN_ARGV0 = '/usr/local/sbin/runc';
+    const help = await ckrun('--help');
+    expect(help.stdout).toContain('NAME:\n   runc - Open Container Initiative runtime');
+    expect(help.stdout).toContain('USAGE:\n   runc [global options] command');
+    expect(help.stdout).not.toMatch(/\bckrun\b/);
+    const pause = await ckrun('pause', '--help');
+    expect(pause.stdout).toContain('runc pause - pause suspends');
+    expect(pause.stdout).toContain('Use runc list to identify');
+    expect((await ckrun('--version')).stdout).toMatch(/^runc version /);
+    expect(await ckrun('create', '--foo', 'x')).toEqual({ code: 1, stdout: '', stderr: 'runc create: unknown flag --foo\n' });
+    expect((await ckrun('frobnicate')).stderr).toBe('runc: unknown command "frobnicate" (see runc --help)\n');
+  });
+
+  it('is ckrun when the name is missing or not a plain name', async () => {
+    for (const name of ['', '/bin/', 'a b']) {
+      process.env.CKRUN_ARGV0 = name;
+      expect((await ckrun('--version')).stdout).toMatch(/^ckrun version /);
+    }
   });
 });

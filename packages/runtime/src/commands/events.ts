@@ -46,7 +46,7 @@ async function streamEvents(ctx: Parameters<Command['run']>[0], container: Conta
     container.stats().then(
       (stats) => !stop.signal.aborted && ctx.stdout(formatEvent('stats', id, stats)),
       // runc logs a failed collection and tries again at the next tick.
-      (error: unknown) => !stop.signal.aborted && ctx.warn('events', `stats: ${(error as Error).message}`),
+      (error: unknown) => !stop.signal.aborted && ctx.log.error(`stats: ${(error as Error).message}`),
     );
   }, intervalMs);
   const stopTimer = setInterval(() => {

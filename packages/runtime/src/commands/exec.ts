@@ -17,7 +17,8 @@ export const exec: Command = {
 
 The process starts from the container's config.json process (or from process.json with -p);
 the flags change it. Flags go before <container-id>; everything after it is the command.
-In the foreground the exit status is the process's, or 128 + the signal that ended it.
+In the foreground the exit status is the process's, or 128 + the signal that ended it;
+an exec that fails exits 255, as runc's.
 
 EXAMPLE:
 For example, if the container is configured to run the linux ps command the
@@ -44,6 +45,8 @@ following will output a list of processes running in the container:
   },
   args: { min: 1, max: Number.POSITIVE_INFINITY },
   flagsBeforeArgs: true,
+  // runc's exec: everything after the flags and the argument count that fails exits 255.
+  failureStatus: 255,
   async run(ctx, flags, [id, ...args]) {
     checkPreserveFds('exec', flags);
     const cgroup = subCgroup(flags.cgroup);
@@ -80,9 +83,12 @@ following will output a list of processes running in the container:
           throw error;
         }
       }
+      ctx.log.debug(`container ${id}: process ${processSpec.args?.[0] ?? ''} started, pid ${proc.pid}${detach ? ', detached' : ''}`);
       if (detach) return 0;
       signals?.to(proc);
-      return exitStatusCode(await proc.wait());
+      const code = exitStatusCode(await proc.wait());
+      ctx.log.debug(`container ${id}: process ${proc.pid} exited, status ${code}`);
+      return code;
     } finally {
       signals?.stop();
     }

@@ -17,7 +17,7 @@ A 0 leaves a value unchanged. Memory values accept units: 64m, 1g, 512k; -1 is u
     const file = flags.resources as string | undefined;
     const request = file ? resourcesFromJson(readInput(file), file) : resourcesFromFlags(flags);
     const container = await (await ctx.factory()).load(id!);
-    for (const warning of request.warnings) ctx.warn('update', warning);
+    for (const warning of request.warnings) ctx.log.warn(warning);
     const { isContainerError } = await import('../factory.js');
     try {
       await container.set(request.resources);

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, CliWorld, expectOneLineError, hasCommand, SKIP_REASON, useCliWorld } from './cli-world.js';
+import { shapeDifferences, statsValueDependent } from './json-shape.js';
 
 const world = new CliWorld();
 const runcInstalled = hasCommand('runc');
@@ -63,41 +64,6 @@ function statsOf(id: string): Record<string, any> {
   const r = world.ckrun(['events', '--stats', id]);
   expect(r).toMatchObject({ code: 0, stderr: '' });
   return JSON.parse(r.stdout).data;
-}
-
-/** path → JSON type for every value in a document ("memory.usage.limit": "number"); arrays by element type. */
-function keyTypes(value: unknown, path = '', out: Record<string, string> = {}): Record<string, string> {
-  if (Array.isArray(value)) {
-    out[path] = 'array';
-    for (const item of value) keyTypes(item, `${path}[]`, out);
-  } else if (value !== null && typeof value === 'object') {
-    out[path] = 'object';
-    for (const [k, v] of Object.entries(value)) keyTypes(v, path ? `${path}.${k}` : k, out);
-  } else {
-    out[path] = value === null ? 'null' : typeof value;
-  }
-  return out;
-}
-
-/**
- * Fields of runc's types/events.go tagged omitempty whose presence depends on the value read
- * (a page-cache charge, a throttled period, disk I/O), so two idle containers may differ there.
- */
-const VALUE_DEPENDENT_LEAVES = new Set(['cache', 'usage', 'max', 'total', 'current', 'periods', 'throttled_periods', 'throttled_time']);
-
-/**
- * Paths whose JSON type differs between ours and runc's: "path: ours-type vs runc-type", with
- * "absent" for a missing key, except a value-dependent omitempty number or blkio entry list.
- */
-function shapeDifferences(ours: unknown, runc: unknown): string[] {
-  const a = keyTypes(ours);
-  const b = keyTypes(runc);
-  const excused = (path: string, present: string) =>
-    (present === 'number' && VALUE_DEPENDENT_LEAVES.has(path.split('.').pop()!)) || /^blkio\.\w+(\[\].*)?$/.test(path);
-  return [...new Set([...Object.keys(a), ...Object.keys(b)])]
-    .filter((path) => a[path] !== b[path])
-    .filter((path) => !(a[path] === undefined && excused(path, b[path]!)) && !(b[path] === undefined && excused(path, a[path]!)))
-    .map((path) => `${path}: ${a[path] ?? 'absent'} vs ${b[path] ?? 'absent'}`);
 }
 
 describe.skipIf(SKIP_REASON !== '')(`ckrun pause, resume, ps, events, update (${SKIP_REASON || 'as root, built CLI'})`, () => {
@@ -209,7 +175,7 @@ describe.skipIf(SKIP_REASON !== '')(`ckrun pause, resume, ps, events, update (${
         const ckrunEvent = JSON.parse(world.ckrun(['events', '--stats', ours.id]).stdout);
         expect(Object.keys(ckrunEvent)).toEqual(Object.keys(runcEvent));
         expect(Object.keys(ckrunEvent.data)).toEqual(Object.keys(runcEvent.data));
-        expect(shapeDifferences(ckrunEvent.data, runcEvent.data)).toEqual([]);
+        expect(shapeDifferences(ckrunEvent.data, runcEvent.data, statsValueDependent)).toEqual([]);
       } finally {
         world.exec('runc', ['--root', runcRoot, 'delete', '--force', theirs.id]);
         world.ckrun(['delete', '--force', ours.id]);
@@ -225,6 +191,24 @@ describe.skipIf(SKIP_REASON !== '')(`ckrun pause, resume, ps, events, update (${
       const lines = events.lines();
       expect(lines.every((e) => e.type === 'stats' && e.id === id && typeof e.data === 'object')).toBe(true);
       expect(world.ckrun(['delete', id]).code).toBe(0);
+    });
+
+    it('exits 0 when the container is deleted while it streams', async () => {
+      const id = await runDetached();
+      const events = eventsStream(['--interval', '200ms', id]);
+      await waitFor('a stats event', () => (events.lines().length > 0 ? true : undefined));
+      expect(world.ckrun(['delete', '-f', id]).code).toBe(0);
+      expect(await events.done).toEqual({ code: 0, stderr: '' });
+    });
+
+    it('exits 0 when its init is gone, killed from outside ckrun, before the container is deleted', async () => {
+      const id = await runDetached();
+      const events = eventsStream(['--interval', '200ms', id]);
+      await waitFor('a stats event', () => (events.lines().length > 0 ? true : undefined));
+      const init = world.state(id).pid as number;
+      process.kill(init, 'SIGKILL');
+      expect(await events.done).toEqual({ code: 0, stderr: '' });
+      expect(world.ckrun(['delete', '-f', id]).code).toBe(0);
     });
 
     it('ends on SIGTERM, as runc does, leaving the container running', async () => {
@@ -315,11 +299,46 @@ describe.skipIf(SKIP_REASON !== '')(`ckrun pause, resume, ps, events, update (${
       expect(world.ckrun(['delete', '-f', id]).code).toBe(0);
     });
 
-    it('accepts --kernel-memory with runc\'s warning and changes nothing else', async () => {
+    it('accepts --kernel-memory with runc\'s warning, a logrus line as runc prints it, and changes nothing else', async () => {
       const id = await runDetached();
       const r = world.ckrun(['update', '--kernel-memory', '10m', id]);
       expect(r.code).toBe(0);
-      expect(r.stderr).toBe('ckrun update: warning: Kernel memory settings are ignored and will be removed\n');
+      expect(r.stderr).toMatch(/^time="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ" level=warning msg="Kernel memory settings are ignored and will be removed"\n$/);
+      const log = join(world.dir, `${id}.log`);
+      const logged = world.ckrun(['--log', log, '--log-format', 'json', 'update', '--kernel-memory', '10m', id]);
+      expect(logged).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(readFileSync(log, 'utf8'))).toEqual({ level: 'warning', msg: 'Kernel memory settings are ignored and will be removed', time: expect.any(String) });
+      expect(world.ckrun(['delete', '-f', id]).code).toBe(0);
+    });
+
+    it.skipIf(!runcInstalled)(`prints that warning as runc 1.1 does (${runcInstalled ? 'runc found' : 'runc not installed'})`, async () => {
+      const theirs = await world.bundle();
+      const runcRoot = join(world.dir, `runc-${theirs.id}`);
+      try {
+        expect(world.exec('runc', ['--root', runcRoot, 'run', '-d', '-b', theirs.bundle, theirs.id]).code).toBe(0);
+        const r = world.exec('runc', ['--root', runcRoot, 'update', '--kernel-memory', '10m', theirs.id]);
+        const id = await runDetached();
+        const ours = world.ckrun(['update', '--kernel-memory', '10m', id]);
+        const shape = (stderr: string) => stderr.replace(/time="[^"]+"/, 'time="T"');
+        expect(shape(ours.stderr)).toBe(shape(r.stderr));
+        expect(world.ckrun(['delete', '-f', id]).code).toBe(0);
+      } finally {
+        world.exec('runc', ['--root', runcRoot, 'delete', '--force', theirs.id]);
+      }
+    });
+
+    it('takes -1 as a value, as runc: --memory-swap -1 lifts the swap limit, --cpu-quota -1 the cpu one', async () => {
+      let cgroupsPath = '';
+      const id = await runDetached((c) => {
+        cgroupsPath = c.linux.cgroupsPath;
+        c.linux.resources = { ...c.linux.resources, memory: { limit: 64 * MiB, swap: 96 * MiB }, cpu: { quota: 20000, period: 100000 } };
+      });
+      expect(statsOf(id).memory.swap.limit).toBe(96 * MiB);
+      expect(world.ckrun(['update', '--memory-swap', '-1', '--cpu-quota', '-1', id])).toMatchObject({ code: 0, stderr: '' });
+      expect(statsOf(id).memory.swap.limit).toBeGreaterThan(2 ** 62);
+      const v1 = join('/sys/fs/cgroup/cpu', cgroupsPath, 'cpu.cfs_quota_us');
+      const quota = existsSync(v1) ? readFileSync(v1, 'utf8').trim() : readFileSync(join('/sys/fs/cgroup', cgroupsPath, 'cpu.max'), 'utf8').split(' ')[0];
+      expect(['-1', 'max']).toContain(quota);
       expect(world.ckrun(['delete', '-f', id]).code).toBe(0);
     });
 
@@ -344,7 +363,7 @@ describe.skipIf(SKIP_REASON !== '')(`ckrun pause, resume, ps, events, update (${
       [['events', '--interval', 'soon', 'c'], /^ckrun events: --interval: invalid duration "soon"/],
       [['ps', '-f', 'yaml', 'c'], /^ckrun ps: --format: invalid format "yaml"/],
       [['pause'], /^ckrun pause: missing argument/],
-      [['pause', 'nosuch'], /container "nosuch" does not exist/],
+      [['pause', 'nosuch'], /^ckrun: container does not exist\n$/],
     ])('ckrun %j fails with one line and exit 1', (args, message) => {
       expectOneLineError(world.ckrun(args), message);
     });

@@ -74,14 +74,15 @@ export class CliWorld {
     return this.exec(BIN, ['--root', root, ...args]);
   }
 
-  exec(file: string, args: string[]): Result {
+  /** extraFds: this process's fds the program gets as 3, 4, …; env: its whole environment. */
+  exec(file: string, args: string[], options: { extraFds?: number[]; env?: NodeJS.ProcessEnv } = {}): Result {
     const n = ++this.seq;
     const outPath = join(this.dir, `out-${n}`);
     const errPath = join(this.dir, `err-${n}`);
     const out = openSync(outPath, 'w');
     const err = openSync(errPath, 'w');
     try {
-      const r = spawnSync(file, args, { stdio: ['ignore', out, err], timeout: 60_000 });
+      const r = spawnSync(file, args, { stdio: ['ignore', out, err, ...(options.extraFds ?? [])], env: options.env, timeout: 60_000 });
       return { code: r.status, signal: r.signal, stdout: readFileSync(outPath, 'utf8'), stderr: readFileSync(errPath, 'utf8') };
     } finally {
       closeSync(out);
@@ -202,9 +203,9 @@ export function useCliWorld(world: CliWorld): void {
   });
 }
 
-/** A bad-input run: exit 1, one line on stderr that matches `names`. */
-export function expectOneLineError(r: { code: number | null; stderr: string }, names: RegExp): void {
-  expect(r.code).toBe(1);
+/** A bad-input run: exit 1 (runc's exec: 255), one line on stderr that matches `names`. */
+export function expectOneLineError(r: { code: number | null; stderr: string }, names: RegExp, code = 1): void {
+  expect(r.code).toBe(code);
   expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
   expect(r.stderr).toMatch(/^ckrun[^:]*: /);
   expect(r.stderr).toMatch(names);

@@ -26,7 +26,7 @@ describe.skipIf(SKIP_REASON !== '')(`ckrun end to end (${SKIP_REASON || 'as root
       expect(stopped).toMatchObject({ status: 'stopped', pid: 0 });
 
       expect(world.ckrun(['delete', id])).toMatchObject({ code: 0, stderr: '' });
-      expectOneLineError(world.ckrun(['state', id]), new RegExp(`container "${id}" does not exist`));
+      expectOneLineError(world.ckrun(['state', id]), /^ckrun: container does not exist\n$/);
     });
 
     it('writes the init pid to --pid-file on create', async () => {
@@ -194,7 +194,7 @@ describe.skipIf(SKIP_REASON !== '')(`ckrun end to end (${SKIP_REASON || 'as root
     it('rejects an id already in use and leaves the first container alone', async () => {
       const { id, bundle } = await world.bundle();
       expect(world.ckrun(['create', '-b', bundle, id]).code).toBe(0);
-      expectOneLineError(world.ckrun(['create', '-b', bundle, id]), new RegExp(`"${id}" already exists`));
+      expectOneLineError(world.ckrun(['create', '-b', bundle, id]), /^ckrun: container with given ID already exists\n$/);
       expect(world.state(id).status).toBe('created');
       expect(world.ckrun(['delete', id]).code).toBe(0);
     });
@@ -227,7 +227,7 @@ describe.skipIf(SKIP_REASON !== '')(`ckrun end to end (${SKIP_REASON || 'as root
       const r = world.ckrun(['--log', log, '--log-format', 'json', 'state', 'nope']);
       expectOneLineError(r, /does not exist/);
       const line = JSON.parse(readFileSync(log, 'utf8').trim().split('\n').at(-1)!);
-      expect(line).toMatchObject({ level: 'error', msg: 'container "nope" does not exist' });
+      expect(line).toMatchObject({ level: 'error', msg: 'container does not exist' });
       expect(line.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     });
   });
