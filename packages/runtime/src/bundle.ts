@@ -9,8 +9,9 @@ export const CREATE_FLAGS: Flags = {
   'console-socket': { type: 'string', help: "value  path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal" },
   'pid-file': { type: 'string', help: 'value  specify the file to write the process id to' },
   'no-pivot': { type: 'boolean', help: 'do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is on top of a ramdisk' },
-  'no-new-keyring': { type: 'boolean', help: 'do not create a new session keyring for the container (ckrun never creates one)' },
-  'preserve-fds': { type: 'string', help: 'value  Pass N additional file descriptors to the container (only 0 is supported yet) (default: 0)' },
+  'no-new-keyring': { type: 'boolean', help: 'do not create a new session keyring for the container.  This will cause the container to inherit the calling processes session key' },
+  'preserve-fds': { type: 'string', help: 'value  Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total) (default: 0)' },
+  'pidfd-socket': { type: 'string', help: "value  (runc 1.2's; not supported)" },
 };
 
 export const CREATE_DESCRIPTION = `The create command creates an instance of a container for a bundle. The bundle
@@ -24,19 +25,16 @@ export interface BundleConfig {
   consoleSocket?: string;
 }
 
-/** --preserve-fds: ckrun cannot pass extra file descriptors yet, so only 0 is accepted. */
-export function checkPreserveFds(command: string, flags: FlagValues): void {
-  const preserve = flags['preserve-fds'] as string | undefined;
-  if (preserve !== undefined && !/^\d+$/.test(preserve)) throw new CliError(command, `--preserve-fds: "${preserve}" is not a number`);
-  if (preserve !== undefined && Number(preserve) !== 0) throw new CliError(command, '--preserve-fds: passing extra file descriptors is not supported yet');
+/** --pidfd-socket is runc 1.2's: ckrun speaks runc 1.1's command line and says so. */
+export function refusePidfdSocket(command: string, flags: FlagValues): void {
+  if (flags['pidfd-socket'] !== undefined) {
+    throw new CliError(command, '--pidfd-socket: not supported (a runc 1.2 flag; the pid file or the console socket tell the pid)');
+  }
 }
 
-/**
- * Reads <bundle>/config.json through the library, after refusing the flag ckrun cannot honour
- * yet: extra file descriptors.
- */
+/** Reads <bundle>/config.json through the library. */
 export async function loadBundle(command: string, flags: FlagValues): Promise<BundleConfig> {
-  checkPreserveFds(command, flags);
+  refusePidfdSocket(command, flags);
   const bundle = resolve((flags.bundle as string | undefined) ?? process.cwd());
   const { loadSpecFile } = await import('./factory.js');
   const socket = flags['console-socket'] as string | undefined;

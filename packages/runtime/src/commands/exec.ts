@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command, FlagValues } from '../command.js';
-import { checkPreserveFds } from '../bundle.js';
+import { refusePidfdSocket } from '../bundle.js';
 import { CliError } from '../cli-error.js';
 import { checkCapabilityNames, checkTerminal, execProcess, parseProcessFile, subCgroup } from '../exec-process.js';
+import { extraFds } from '../extra-fds.js';
 import { exitStatusCode, forwardSignals } from '../foreground.js';
 import { writePidFile } from '../pid-file.js';
 
@@ -39,16 +40,19 @@ following will output a list of processes running in the container:
     apparmor: { type: 'string', help: 'value  set the apparmor profile for the process' },
     'no-new-privs': { type: 'boolean', help: 'set the no new privileges value for the process' },
     cap: { type: 'string', short: 'c', multiple: true, help: 'value  add a capability to the bounding set for the process' },
-    'preserve-fds': { type: 'string', help: 'value  Pass N additional file descriptors to the container (only 0 is supported yet) (default: 0)' },
+    'preserve-fds': { type: 'string', help: 'value  Pass N additional file descriptors to the container (stdio + N in total) (default: 0)' },
     cgroup: { type: 'string', multiple: true, help: "value  run the process in an (existing) sub-cgroup of the container's, the same path in every hierarchy (the [<controller>:] form is not supported yet)" },
     'ignore-paused': { type: 'boolean', help: 'allow exec in a paused container' },
+    'pidfd-socket': { type: 'string', help: "value  (runc 1.2's; not supported)" },
   },
   args: { min: 1, max: Number.POSITIVE_INFINITY },
   flagsBeforeArgs: true,
   // runc's exec: everything after the flags and the argument count that fails exits 255.
   failureStatus: 255,
   async run(ctx, flags, [id, ...args]) {
-    checkPreserveFds('exec', flags);
+    refusePidfdSocket('exec', flags);
+    // Socket activation's fds are the init's: runc passes only --preserve-fds to an exec.
+    const passed = extraFds('exec', flags, { listen: false });
     const cgroup = subCgroup(flags.cgroup);
     const file = readProcessFile(flags);
     if (!file && args.length === 0) throw new CliError('exec', 'process args cannot be empty');
@@ -65,8 +69,9 @@ following will output a list of processes running in the container:
 
     const signals = detach ? undefined : forwardSignals();
     try {
+      const extra = passed.fds.length > 0 ? { extraFds: passed.fds } : {};
       const proc = await container
-        .spawn({ process: processSpec, stdio: 'inherit', detached: detach, consoleSocket, cgroup, ignorePaused: flags['ignore-paused'] === true })
+        .spawn({ process: processSpec, stdio: 'inherit', detached: detach, consoleSocket, cgroup, ignorePaused: flags['ignore-paused'] === true, ...extra })
         .catch(async (error: unknown) => {
           // runc's words, which callers match on.
           if (isContainerError(error, 'ContainerPaused')) throw new Error('cannot exec in a paused container (use --ignore-paused to override)', { cause: error });
