@@ -7,7 +7,7 @@ import { buildSpawnPlan } from '../plan/spawn-plan.js';
 import type { ContainerContext } from './context.js';
 import { launchInit } from './launch.js';
 import { containerProcess, stdioOptions } from './process-handle.js';
-import { listenerState, sessionKeyringName } from './start.js';
+import { listenerPayload, sessionKeyringName } from './start.js';
 import { signalNumber } from './signals.js';
 import { deriveStatus } from './status.js';
 import type { ContainerProcess, SpawnOptions } from './types.js';
@@ -48,7 +48,7 @@ export async function spawnProcess(ctx: ContainerContext, options: SpawnOptions)
     extraFds: options.extraFds,
     detached: options.detached ?? false,
     zygote: ctx.zygote,
-    goPayload: steps.some((s) => s.op === 'SECCOMP_LISTENER') ? (pid) => listenerState(state, pid) : undefined,
+    goPayload: listenerPayload(steps, state),
     onPid: async () => undefined,
   });
   return containerProcess(launched, options.detached ?? false, signalThroughPidfd(ctx, launched.pid, launched.exit));

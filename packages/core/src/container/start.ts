@@ -4,7 +4,7 @@ import { effectiveResources } from '../cgroups/device-rules.js';
 import { cgroupOwnerUid } from '../cgroups/owner.js';
 import { buildInitPlan } from '../plan/build.js';
 import { LIMITS } from '../plan/protocol.js';
-import { encodePlan } from '../plan/encoder.js';
+import { encodePlan, type PlanStep } from '../plan/encoder.js';
 import { processInputs } from '../plan/process-steps.js';
 import { readProcStat } from '../state/proc-stat.js';
 import type { SavedState } from '../state/store.js';
@@ -76,7 +76,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
       extraFds: options.extraFds,
       detached: options.detached ?? false,
       zygote: ctx.zygote,
-      goPayload: steps.some((s) => s.op === 'SECCOMP_LISTENER') ? (pid) => listenerState(state, pid) : undefined,
+      goPayload: listenerPayload(steps, state),
       onPid: async (pid) => {
         if (!initJoins) await manager.apply(pid);
         await manager.set(resources);
@@ -102,11 +102,16 @@ export function sessionKeyringName(state: SavedState): string | undefined {
   return state.noNewKeyring ? undefined : `_ses.${state.id}`;
 }
 
+/** GO's payload for a plan whose filter has a notify listener (SECCOMP_LISTENER); none otherwise. */
+export function listenerPayload(steps: readonly PlanStep[], state: SavedState): ((pid: number) => Buffer) | undefined {
+  return steps.some((s) => s.op === 'SECCOMP_LISTENER') ? (pid) => listenerState(state, pid) : undefined;
+}
+
 /**
  * What a seccomp notify listener receives with the fd: the container process state of
  * runtime-spec runtime.md, the container's state inside it.
  */
-export function listenerState(state: SavedState, pid: number): Buffer {
+function listenerState(state: SavedState, pid: number): Buffer {
   const payload = Buffer.from(
     JSON.stringify({
       ociVersion: state.ociVersion,
