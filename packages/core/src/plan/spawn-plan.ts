@@ -5,9 +5,7 @@ import type { Lsm } from '../sys/sys.js';
 import { terminalPlan } from './build.js';
 import type { PlanStep } from './encoder.js';
 import { lsmLabelSteps } from './lsm-steps.js';
-import { execSteps, preserveFdsSteps, resourceLimitSteps, sessionKeyringSteps, type ProcessInputs } from './process-steps.js';
-
-const CLONE_NEWUSER = 0x10000000n;
+import { execSteps, preserveFdsSteps, resourceLimitSteps, type ProcessInputs } from './process-steps.js';
 
 const NAMESPACE_FLAGS: Record<string, bigint> = {
   cgroup: 0x02000000n,
@@ -64,7 +62,9 @@ export function buildSpawnPlan(inputs: SpawnPlanInputs): PlanStep[] {
   steps.push({ op: 'JOIN_INIT', args: [BigInt(inputs.init.pid), inputs.init.startTime, initNamespaceFlags(spec)] });
   steps.push(...preserveFdsSteps(inputs.extraFds));
   steps.push({ op: 'CLONE', args: [0n, BigInt(terminal.monitor)] });
-  steps.push(...sessionKeyringSteps(inputs.sessionKeyring, (initNamespaceFlags(spec) & CLONE_NEWUSER) !== 0n));
+  // It joins the keyring the init made and changes nothing of it (runc's exec does the same): the
+  // init's owner set its permissions, and in a user namespace only that owner may change them.
+  if (inputs.sessionKeyring !== undefined) steps.push({ op: 'NEW_SESSION_KEYRING', args: [inputs.sessionKeyring, 0n] });
   // Its own pty, not bound over /dev/console, which stays the init's (runc exec does the same).
   if (terminal.console) steps.push({ op: 'CREATE_CONSOLE', args: [...terminal.console.args.slice(0, 4), 0n] });
   steps.push(...execSteps(spec, inputs.capabilities, inputs.process, false, { seccomp: inputs.seccomp, labels: lsmLabelSteps(spec, inputs.lsms) }));
