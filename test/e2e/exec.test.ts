@@ -115,7 +115,10 @@ describe.skipIf(!isRoot)(`a process spawned in a running container (${isRoot ? '
   it('runs detached: no monitor stays, and the process lives on in the container', async () => {
     const { container } = await sleeper();
     const proc = await container.spawn({ args: ['sleep', '30'], stdio: 'ignore', detached: true });
-    expect(readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8')).toBe('sleep\u000030\u0000');
+    // spawn resolves at READY, a moment before C execs: wait for the exec.
+    const cmdline = () => readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8');
+    for (let i = 0; i < 100 && cmdline() !== 'sleep\u000030\u0000'; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(cmdline()).toBe('sleep\u000030\u0000');
     expect(await container.processes()).toContain(proc.pid);
     await expect(proc.wait()).rejects.toThrow(/detached/);
   });
