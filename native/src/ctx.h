@@ -20,6 +20,8 @@ struct ck_ctx {
   int pivoted;    /* PIVOT_ROOT done: "/" is the container's root */
   int last_cap;   /* from /proc/sys/kernel/cap_last_cap, read before pivot; -1 if unknown */
   int consolefd;  /* the caller's console socket (CONSOLE_SOCKET) */
+  int pidfdsock;  /* the caller's --pidfd-socket (PIDFD_SOCKET), which gets a pidfd of C */
+  uint32_t pidfd_step; /* its step, to name in an error */
   int monitorfd;  /* C's end of the socketpair to a monitor P that relays the terminal */
   int listenerfd; /* the seccomp notify listener's socket (SECCOMP_LISTENER) */
   int preserved_fds; /* how many fds the parent passed at 4, 5, … for the process (PRESERVE_FDS) */

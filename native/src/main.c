@@ -28,6 +28,7 @@
 #include "console.h"
 #include "ctx.h"
 #include "fds.h"
+#include "pidfd_socket.h"
 #include "sync.h"
 #include "zygote.h"
 
@@ -128,6 +129,13 @@ static __attribute__((noreturn)) void run_parent(struct ck_ctx *ctx, pid_t child
     errno = saved;
     step_failed(ctx, failed_step, 1);
   }
+  if (ctx->pidfdsock >= 0 && ck_send_pidfd(ctx, child) < 0) {
+    int saved = errno;
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    errno = saved;
+    step_failed(ctx, ctx->pidfd_step, 1);
+  }
   if (ck_send_pid(ctx->sync_fd, (uint32_t)child) < 0) _exit(1);
   if (monitor == CK_CLONE_DETACH) _exit(0);
   int status;
@@ -221,7 +229,7 @@ static int become_namespace_root(struct ck_ctx *ctx) {
 }
 
 static int run(void) {
-  struct ck_ctx ctx = { .sync_fd = SYNC_FD, .rootfd = -1, .fifofd = -1, .hostprocfd = -1, .consolefd = -1, .monitorfd = -1, .listenerfd = -1, .clone_into = { .fd = -1 }, .join_report = { -1, -1 } };
+  struct ck_ctx ctx = { .sync_fd = SYNC_FD, .rootfd = -1, .fifofd = -1, .hostprocfd = -1, .consolefd = -1, .pidfdsock = -1, .monitorfd = -1, .listenerfd = -1, .clone_into = { .fd = -1 }, .join_report = { -1, -1 } };
   if (fcntl(SYNC_FD, F_SETFD, FD_CLOEXEC) < 0) {
     fprintf(stderr, "ck-init: fd 3 must be the sync socket: %s\n", strerror(errno));
     return 1;

@@ -103,6 +103,8 @@
 #define CK_ARGS_PRESERVE_FDS "u"
 #define CK_OP_NEW_SESSION_KEYRING 46
 #define CK_ARGS_NEW_SESSION_KEYRING "su"
+#define CK_OP_PIDFD_SOCKET 47
+#define CK_ARGS_PIDFD_SOCKET "s"
 
 /* Frame: u32 length (LE, of the type byte and the payload) | u8 type | payload. */
 #define CK_FRAME_PLAN 1

@@ -22,6 +22,7 @@
 #include "fds.h"
 #include "fs.h"
 #include "join_init.h"
+#include "pidfd_socket.h"
 #include "keyring.h"
 #include "procfs.h"
 #include "seccomp.h"
@@ -383,6 +384,7 @@ ck_step_fn ck_step_for(uint16_t op) {
   case CK_OP_CHECK_EXEC: return check_exec;
   case CK_OP_EXEC: return do_exec;
   case CK_OP_CONSOLE_SOCKET: return ck_console_socket;
+  case CK_OP_PIDFD_SOCKET: return ck_pidfd_socket;
   case CK_OP_SECCOMP_LISTENER: return ck_seccomp_listener;
   case CK_OP_CREATE_CONSOLE: return ck_create_console;
   case CK_OP_NEW_CGROUP_NAMESPACE: return new_cgroup_namespace;

@@ -44,6 +44,7 @@ const everyOpcode: PlanStep[] = [
   { op: 'LSM_LABEL', args: ['apparmor/exec', 'exec ck-profile'] },
   { op: 'JOIN_INIT', args: [4242n, '123456', CLONE_NEWNS | CLONE_NEWPID] },
   { op: 'OPEN_MOUNT_SOURCE', args: ['/srv/shared', 1n] },
+  { op: 'PIDFD_SOCKET', args: ['/run/pidfd.sock'] },
   { op: 'SET_ROOT_PROPAGATION', args: [MS_SLAVE] },
   { op: 'ENTER_ROOTFS', args: ['/var/lib/ck/c1/rootfs'] },
   { op: 'MOUNT', args: ['proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC, '', 0n] },

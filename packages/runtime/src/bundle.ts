@@ -1,7 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Spec } from '@containerkit/core';
 import type { FlagValues, Flags } from './command.js';
-import { CliError } from './cli-error.js';
 
 /** The flags create and run share with runc. */
 export const CREATE_FLAGS: Flags = {
@@ -11,7 +10,7 @@ export const CREATE_FLAGS: Flags = {
   'no-pivot': { type: 'boolean', help: 'do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is on top of a ramdisk' },
   'no-new-keyring': { type: 'boolean', help: 'do not create a new session keyring for the container.  This will cause the container to inherit the calling processes session key' },
   'preserve-fds': { type: 'string', help: 'value  Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total) (default: 0)' },
-  'pidfd-socket': { type: 'string', help: "value  (runc 1.2's; not supported)" },
+  'pidfd-socket': { type: 'string', help: 'value  path to an AF_UNIX socket which will receive a file descriptor referencing the init process' },
 };
 
 export const CREATE_DESCRIPTION = `The create command creates an instance of a container for a bundle. The bundle
@@ -23,21 +22,26 @@ export interface BundleConfig {
   spec: Spec;
   /** Absolute path of --console-socket, when given. */
   consoleSocket?: string;
+  /** Absolute path of --pidfd-socket (runc 1.2's), when given. */
+  pidfdSocket?: string;
 }
 
-/** --pidfd-socket is runc 1.2's: ckrun speaks runc 1.1's command line and says so. */
-export function refusePidfdSocket(command: string, flags: FlagValues): void {
-  if (flags['pidfd-socket'] !== undefined) {
-    throw new CliError(command, '--pidfd-socket: not supported (a runc 1.2 flag; the pid file or the console socket tell the pid)');
-  }
+/** --pidfd-socket as an absolute path, when given. */
+export function pidfdSocketFlag(flags: FlagValues): string | undefined {
+  const socket = flags['pidfd-socket'] as string | undefined;
+  return socket === undefined ? undefined : resolve(socket);
 }
 
 /** Reads <bundle>/config.json through the library. */
 export async function loadBundle(command: string, flags: FlagValues): Promise<BundleConfig> {
-  refusePidfdSocket(command, flags);
   const bundle = resolve((flags.bundle as string | undefined) ?? process.cwd());
   const { loadSpecFile } = await import('./factory.js');
   const socket = flags['console-socket'] as string | undefined;
   // The library rejects what it does not implement yet, and a terminal that nobody could hold.
-  return { bundle, spec: await loadSpecFile(join(bundle, 'config.json')), consoleSocket: socket === undefined ? undefined : resolve(socket) };
+  return {
+    bundle,
+    spec: await loadSpecFile(join(bundle, 'config.json')),
+    consoleSocket: socket === undefined ? undefined : resolve(socket),
+    pidfdSocket: pidfdSocketFlag(flags),
+  };
 }

@@ -209,7 +209,6 @@ describe('ckrun exec on the command line', () => {
     // From here on runc's exec fails with 255.
     [['exec', 'c1'], 'ckrun exec: process args cannot be empty', 255],
     [['exec', '--preserve-fds', 'one', 'c1', 'true'], 'ckrun exec: --preserve-fds: "one" is not a number', 255],
-    [['exec', '--pidfd-socket', '/run/p.sock', 'c1', 'true'], 'ckrun exec: --pidfd-socket: not supported', 255],
     [['exec', '--cgroup', 'cpu:x', 'c1', 'true'], 'ckrun exec: --cgroup: "cpu:x": the <controller>:<path> form', 255],
     [['exec', '-p', '/nonexistent/process.json', 'c1'], 'ckrun exec: --process /nonexistent/process.json: no such file', 255],
   ])('refuses %j in one line before touching any container', async (argv, message, code) => {

@@ -126,13 +126,6 @@ describe('ckrun without the library', () => {
     expect(r.stderr).toBe('ckrun run: --preserve-fds: "two" is not a number\n');
   });
 
-  it("refuses runc 1.2's --pidfd-socket in one line", async () => {
-    for (const command of ['create', 'run']) {
-      const r = await ckrun(command, '--pidfd-socket', '/run/pidfd.sock', 'x');
-      expect(r).toMatchObject({ code: 1, stderr: `ckrun ${command}: --pidfd-socket: not supported (a runc 1.2 flag; the pid file or the console socket tell the pid)\n` });
-    }
-  });
-
   it('answers -h and --help on every command, before any argument check', async () => {
     for (const command of COMMANDS) {
       for (const flag of ['-h', '--help']) {

@@ -36,6 +36,7 @@ export async function spawnProcess(ctx: ContainerContext, options: SpawnOptions)
     cgroupJoins: cgroupJoins(Object.values(state.cgroupPaths), options.cgroup),
     monitor: !options.detached,
     consoleSocket: options.consoleSocket,
+    pidfdSocket: options.pidfdSocket,
     seccomp,
     lsms: ctx.sys.enabledLsms(),
     extraFds: options.extraFds?.length,

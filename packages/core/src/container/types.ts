@@ -36,6 +36,8 @@ export interface ProcessOptions {
    * --console-socket). Without one, the pty is relayed to this process's stdio.
    */
   consoleSocket?: string;
+  /** A unix socket path that receives a pidfd of the process by SCM_RIGHTS (runc 1.2's --pidfd-socket). */
+  pidfdSocket?: string;
   /**
    * File descriptors of this process that the container's process gets as fds 3, 4, … in this
    * order, open across its execve (runc's ExtraFiles: --preserve-fds, LISTEN_FDS). The caller

@@ -29,6 +29,8 @@ export interface PlanInputs {
   monitor: boolean;
   /** With process.terminal: the caller's --console-socket, which receives the pty master. */
   consoleSocket?: string;
+  /** The caller's --pidfd-socket, which receives a pidfd of the init. */
+  pidfdSocket?: string;
   noPivot?: boolean;
   /** linux.seccomp, compiled. */
   seccomp?: CompiledFilter;
@@ -49,6 +51,7 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
   if (inputs.execFifo) steps.push({ op: 'OPEN_EXEC_FIFO', args: [inputs.execFifo] });
   // Before any join: the socket path is the caller's, resolved in the caller's mount namespace.
   if (inputs.consoleSocket) steps.push({ op: 'CONSOLE_SOCKET', args: [inputs.consoleSocket] });
+  if (inputs.pidfdSocket) steps.push({ op: 'PIDFD_SOCKET', args: [inputs.pidfdSocket] });
   if (inputs.seccomp?.notify) steps.push({ op: 'SECCOMP_LISTENER', args: [spec.linux!.seccomp!.listenerPath!] });
   // A new user namespace's root may not reach them: P opens the bind sources as the runtime (runc does too).
   if (namespaces.newUserNamespace) {

@@ -54,6 +54,7 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
   OPEN_MOUNT_SOURCE: ['path', 'recursive'],
   PRESERVE_FDS: ['count'],
   NEW_SESSION_KEYRING: ['name', 'permissions'],
+  PIDFD_SOCKET: ['path'],
 };
 
 const U64_MIN = -(1n << 63n);

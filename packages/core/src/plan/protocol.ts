@@ -237,6 +237,10 @@ export const OPS = {
    *  new user namespace (0x08), which lets a process exec'd later join the same keyring. A kernel
    *  without keyrings (ENOSYS) is no failure. (name, permission bits) */
   NEW_SESSION_KEYRING: { code: 46, args: ['str', 'u64'] },
+  /** P (before any JOIN_NAMESPACE of a mount namespace): connect a SOCK_STREAM unix socket to a host
+   *  path (runc 1.2's --pidfd-socket); right after the clone P sends a pidfd of C on it with
+   *  SCM_RIGHTS and "pidfd" as the data, then closes it. (path) */
+  PIDFD_SOCKET: { code: 47, args: ['str'] },
 } as const satisfies Record<string, { code: number; args: readonly FieldKind[] }>;
 
 export type OpName = keyof typeof OPS;

@@ -36,6 +36,7 @@ export interface SpawnPlanInputs {
   cgroupJoins: readonly string[];
   monitor: boolean;
   consoleSocket?: string;
+  pidfdSocket?: string;
   seccomp?: CompiledFilter;
   lsms: ReadonlySet<Lsm>;
   /** How many fds the parent passes behind the sync socket for the process (PRESERVE_FDS). */
@@ -55,6 +56,7 @@ export function buildSpawnPlan(inputs: SpawnPlanInputs): PlanStep[] {
   const steps: PlanStep[] = [];
   // Host paths, resolved before the container's mount namespace is joined.
   if (inputs.consoleSocket) steps.push({ op: 'CONSOLE_SOCKET', args: [inputs.consoleSocket] });
+  if (inputs.pidfdSocket) steps.push({ op: 'PIDFD_SOCKET', args: [inputs.pidfdSocket] });
   if (inputs.seccomp?.notify) steps.push({ op: 'SECCOMP_LISTENER', args: [spec.linux!.seccomp!.listenerPath!] });
   for (const dir of inputs.cgroupJoins) steps.push({ op: 'JOIN_CGROUP', args: [dir] });
   // Still in the host's procfs: /proc/self/oom_score_adj is P's own, inherited by C.

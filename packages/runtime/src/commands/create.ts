@@ -12,13 +12,13 @@ export const create: Command = {
   args: { min: 1, max: 1 },
   async run(ctx, flags, [id]) {
     const passed = extraFds('create', flags, { listen: true });
-    const { bundle, spec, consoleSocket } = await loadBundle('create', flags);
+    const { bundle, spec, consoleSocket, pidfdSocket } = await loadBundle('create', flags);
     ctx.log.debug(`container ${id}: bundle ${bundle}`);
     const factory = await ctx.factory();
     const container = await factory.create(id!, spec, { bundle, noPivot: flags['no-pivot'] === true, noNewKeyring: flags['no-new-keyring'] === true });
     ctx.log.debug(`container ${id}: state saved below ${factory.root}, starting its init`);
     // Detached: the init stays behind waiting on the exec fifo, orphaned to our caller's subreaper.
-    const init = await container.start({ stdio: 'inherit', detached: true, consoleSocket, ...extraFdsOptions(passed, spec.process?.env) });
+    const init = await container.start({ stdio: 'inherit', detached: true, consoleSocket, pidfdSocket, ...extraFdsOptions(passed, spec.process?.env) });
     ctx.log.debug(`container ${id}: init ${init.pid} is ready and waits on the exec fifo (created)`);
     const pidFile = flags['pid-file'] as string | undefined;
     if (pidFile) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command, FlagValues } from '../command.js';
-import { refusePidfdSocket } from '../bundle.js';
+import { pidfdSocketFlag } from '../bundle.js';
 import { CliError } from '../cli-error.js';
 import { checkCapabilityNames, checkTerminal, execProcess, parseProcessFile, subCgroup } from '../exec-process.js';
 import { extraFds } from '../extra-fds.js';
@@ -43,14 +43,13 @@ following will output a list of processes running in the container:
     'preserve-fds': { type: 'string', help: 'value  Pass N additional file descriptors to the container (stdio + N in total) (default: 0)' },
     cgroup: { type: 'string', multiple: true, help: "value  run the process in an (existing) sub-cgroup of the container's, the same path in every hierarchy (the [<controller>:] form is not supported yet)" },
     'ignore-paused': { type: 'boolean', help: 'allow exec in a paused container' },
-    'pidfd-socket': { type: 'string', help: "value  (runc 1.2's; not supported)" },
+    'pidfd-socket': { type: 'string', help: 'value  path to an AF_UNIX socket which will receive a file descriptor referencing the exec process' },
   },
   args: { min: 1, max: Number.POSITIVE_INFINITY },
   flagsBeforeArgs: true,
   // runc's exec: everything after the flags and the argument count that fails exits 255.
   failureStatus: 255,
   async run(ctx, flags, [id, ...args]) {
-    refusePidfdSocket('exec', flags);
     // Socket activation's fds are the init's: runc passes only --preserve-fds to an exec.
     const passed = extraFds('exec', flags, { listen: false });
     const cgroup = subCgroup(flags.cgroup);
@@ -71,7 +70,7 @@ following will output a list of processes running in the container:
     try {
       const extra = passed.fds.length > 0 ? { extraFds: passed.fds } : {};
       const proc = await container
-        .spawn({ process: processSpec, stdio: 'inherit', detached: detach, consoleSocket, cgroup, ignorePaused: flags['ignore-paused'] === true, ...extra })
+        .spawn({ process: processSpec, stdio: 'inherit', detached: detach, consoleSocket, pidfdSocket: pidfdSocketFlag(flags), cgroup, ignorePaused: flags['ignore-paused'] === true, ...extra })
         .catch(async (error: unknown) => {
           // runc's words, which callers match on.
           if (isContainerError(error, 'ContainerPaused')) throw new Error('cannot exec in a paused container (use --ignore-paused to override)', { cause: error });

@@ -19,7 +19,7 @@ export const run: Command = {
   args: { min: 1, max: 1 },
   async run(ctx, flags, [id]) {
     const passed = extraFds('run', flags, { listen: true });
-    const { bundle, spec, consoleSocket } = await loadBundle('run', flags);
+    const { bundle, spec, consoleSocket, pidfdSocket } = await loadBundle('run', flags);
     ctx.log.debug(`container ${id}: bundle ${bundle}`);
     const factory = await ctx.factory();
     const container = await factory.create(id!, spec, { bundle, noPivot: flags['no-pivot'] === true, noNewKeyring: flags['no-new-keyring'] === true });
@@ -31,7 +31,7 @@ export const run: Command = {
       // start and run remove what they made when they fail; any later failure destroys here.
       // A pid file is written while the init still waits on the exec fifo, as runc does; without
       // one, nothing needs that pause and the init execs its process as soon as it is ready.
-      const options = { stdio: 'inherit', detached: detach, consoleSocket, ...extraFdsOptions(passed, spec.process?.env) } as const;
+      const options = { stdio: 'inherit', detached: detach, consoleSocket, pidfdSocket, ...extraFdsOptions(passed, spec.process?.env) } as const;
       ctx.log.debug(`container ${id}: state saved below ${factory.root}, starting its init${detach ? ', detached' : ''}`);
       const proc = pidFile ? await container.start(options) : await container.run(options);
       let code = 0;
