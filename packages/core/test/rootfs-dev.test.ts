@@ -2,9 +2,11 @@ import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { effectiveResources } from '../src/cgroups/device-rules.js';
 import { parseSpec } from '../src/config/load.js';
 import { MS } from '../src/plan/mount-options.js';
 import { rootfsSteps } from '../src/plan/rootfs-steps.js';
+import { RUNC_DEFAULT_SPEC } from './config-fixture.js';
 
 let bundle: string;
 beforeAll(async () => {
@@ -27,6 +29,12 @@ describe('/dev in the plan', () => {
     expect(plan.filter((s) => s.op === 'MKNOD').map((s) => s.args[0])).toContain('/dev/null');
   });
 
+  it('makes a FIFO of linux.devices (type "p") with mknod, S_IFIFO and the mode, no device numbers', async () => {
+    const plan = await steps((c) => (c.linux.devices = [{ path: '/dev/myfifo', type: 'p', fileMode: 0o640, uid: 1000, gid: 100 }]));
+    const fifo = plan.filter((s) => s.op === 'MKNOD' && s.args[0] === '/dev/myfifo');
+    expect(fifo.map((s) => s.args)).toEqual([['/dev/myfifo', BigInt(0o010640), 0n, 0n, 1000n, 100n]]);
+  });
+
   it('mounts a read-only /dev tmpfs read-write and makes it read-only after pivot_root, once what is below it is made', async () => {
     const plan = await steps((c) => c.mounts.find((m: any) => m.destination === '/dev').options.push('ro'));
     const ops = plan.map((s) => `${s.op} ${s.args[1] ?? s.args[0]}`);
@@ -44,5 +52,24 @@ describe('/dev in the plan', () => {
     const sys = plan.find((s) => s.op === 'MOUNT' && s.args[1] === '/sys')!;
     expect(Number(sys.args[3]) & MS.RDONLY).toBe(MS.RDONLY);
     expect(plan.some((s) => s.op === 'REMOUNT' && s.args[0] === '/sys')).toBe(false);
+  });
+});
+
+describe('device cgroup rules of linux.devices', () => {
+  const spec = (devices: unknown[]) => {
+    const config = JSON.parse(JSON.stringify(RUNC_DEFAULT_SPEC));
+    config.linux.devices = devices;
+    return parseSpec(config);
+  };
+
+  it('gives a FIFO (type "p") no device cgroup rule, as runc', () => {
+    const rules = effectiveResources(spec([{ path: '/dev/myfifo', type: 'p' }])).devices!;
+    expect(rules.map((r) => r.type)).not.toContain('p');
+    expect(rules).toHaveLength(effectiveResources(spec([])).devices!.length);
+  });
+
+  it('allows a character device of type "u" as type "c"', () => {
+    const rules = effectiveResources(spec([{ path: '/dev/fuse', type: 'u', major: 10, minor: 229 }])).devices!;
+    expect(rules.at(-1)).toEqual({ allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' });
   });
 });

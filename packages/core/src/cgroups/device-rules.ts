@@ -3,7 +3,7 @@ import type { LinuxDeviceCgroup, LinuxResources, Spec } from '../config/schema.j
 /**
  * The device cgroup rules a container gets after the config's own (runc's AllowedDevices):
  * mknod of anything, the default nodes, ptys and tun; then an allow rule for every
- * linux.devices entry, so a device the config creates can also be opened.
+ * linux.devices entry but a FIFO, so a device the config creates can also be opened.
  */
 const DEFAULT_ALLOWED: readonly LinuxDeviceCgroup[] = [
   { allow: true, type: 'c', access: 'm' },
@@ -21,13 +21,10 @@ const DEFAULT_ALLOWED: readonly LinuxDeviceCgroup[] = [
 
 export function effectiveResources(spec: Spec): LinuxResources {
   const resources: LinuxResources = { ...(spec.linux?.resources ?? {}) };
-  const configured = (spec.linux?.devices ?? []).map((d: { type: string; major?: number; minor?: number }) => ({
-    allow: true,
-    type: d.type === 'u' ? 'c' : d.type,
-    major: d.major,
-    minor: d.minor,
-    access: 'rwm',
-  }));
+  // A FIFO (type "p") is no device to the cgroup: it gets no rule, as in runc.
+  const configured = (spec.linux?.devices ?? [])
+    .filter((d) => d.type !== 'p')
+    .map((d): LinuxDeviceCgroup => ({ allow: true, type: d.type === 'b' ? 'b' : 'c', major: d.major, minor: d.minor, access: 'rwm' }));
   resources.devices = [...(resources.devices ?? []), ...DEFAULT_ALLOWED, ...configured];
   return resources;
 }
