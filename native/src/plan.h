@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CK_MAX_ARGS 6
+#define CK_MAX_ARGS 7
 
 struct ck_arg {
   char kind; /* 'u', 's', 'l', 'b' as in protocol.h */

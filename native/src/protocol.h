@@ -105,6 +105,12 @@
 #define CK_ARGS_NEW_SESSION_KEYRING "su"
 #define CK_OP_PIDFD_SOCKET 47
 #define CK_ARGS_PIDFD_SOCKET "s"
+#define CK_OP_PERSONALITY 48
+#define CK_ARGS_PERSONALITY "u"
+#define CK_OP_SCHED_SETATTR 49
+#define CK_ARGS_SCHED_SETATTR "uuuuuuu"
+#define CK_OP_IOPRIO_SET 50
+#define CK_ARGS_IOPRIO_SET "u"
 
 /* Frame: u32 length (LE, of the type byte and the payload) | u8 type | payload. */
 #define CK_FRAME_PLAN 1

@@ -24,6 +24,7 @@
 #include "join_init.h"
 #include "pidfd_socket.h"
 #include "keyring.h"
+#include "sched_attrs.h"
 #include "procfs.h"
 #include "seccomp.h"
 #include "sync.h"
@@ -391,6 +392,9 @@ ck_step_fn ck_step_for(uint16_t op) {
   case CK_OP_LSM_LABEL: return ck_lsm_label;
   case CK_OP_PRESERVE_FDS: return ck_preserve_fds;
   case CK_OP_NEW_SESSION_KEYRING: return ck_new_session_keyring;
+  case CK_OP_PERSONALITY: return ck_personality;
+  case CK_OP_SCHED_SETATTR: return ck_sched_setattr;
+  case CK_OP_IOPRIO_SET: return ck_ioprio_set;
   }
   return NULL;
 }

@@ -18,8 +18,6 @@ const hook = { path: '/usr/bin/hook' };
 
 /** For each unsupported field: a config edit that sets it, and the path the error must name. */
 const CASES: [string, (s: Record<string, any>) => void][] = [
-  ['process.ioPriority', (s) => (s.process.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 4 })],
-  ['process.scheduler', (s) => (s.process.scheduler = { policy: 'SCHED_BATCH' })],
   ['process.execCPUAffinity', (s) => (s.process.execCPUAffinity = { initial: '0' })],
   ['hooks.prestart', (s) => (s.hooks = { prestart: [hook] })],
   ['hooks.createRuntime', (s) => (s.hooks = { createRuntime: [hook] })],
@@ -28,7 +26,7 @@ const CASES: [string, (s: Record<string, any>) => void][] = [
   ['hooks.poststart', (s) => (s.hooks = { poststart: [hook] })],
   ['hooks.poststop', (s) => (s.hooks = { poststop: [hook] })],
   ['linux.intelRdt', (s) => (s.linux.intelRdt = { closID: 'guaranteed' })],
-  ['linux.personality', (s) => (s.linux.personality = { domain: 'LINUX32' })],
+  ['linux.personality.flags', (s) => (s.linux.personality = { domain: 'LINUX32', flags: ['ADDR_NO_RANDOMIZE'] })],
   ['linux.memoryPolicy', (s) => (s.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' })],
   ['linux.netDevices', (s) => (s.linux.netDevices = { eth1: { name: 'eth0' } })],
   ['mounts[6].uidMappings', (s) => (s.mounts[6].uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])],
@@ -55,6 +53,9 @@ describe('fields containerkit does not implement yet', () => {
         s.linux.netDevices = {};
         s.linux.mountLabel = '';
         s.mounts[0].uidMappings = [];
+        s.linux.personality = { domain: 'LINUX', flags: [] };
+        s.process.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 4 };
+        s.process.scheduler = { policy: 'SCHED_BATCH' };
       }),
     );
     expect(unsupportedFields(spec)).toEqual([]);
@@ -62,10 +63,10 @@ describe('fields containerkit does not implement yet', () => {
 
   it('names every unsupported field of a config, one per line', () => {
     const message = notSupportedMessage((s) => {
-      s.process.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 4 };
+      s.process.execCPUAffinity = { initial: '0' };
       s.linux.intelRdt = { closID: 'guaranteed' };
     });
-    expect(message.split('\n')).toEqual(['config.json: not supported yet: process.ioPriority', 'config.json: not supported yet: linux.intelRdt']);
+    expect(message.split('\n')).toEqual(['config.json: not supported yet: process.execCPUAffinity', 'config.json: not supported yet: linux.intelRdt']);
   });
 
   it('validates the schema before checking support, so a bad unsupported field is ConfigInvalid', () => {

@@ -55,6 +55,9 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
   PRESERVE_FDS: ['count'],
   NEW_SESSION_KEYRING: ['name', 'permissions'],
   PIDFD_SOCKET: ['path'],
+  PERSONALITY: ['persona'],
+  SCHED_SETATTR: ['policy', 'flags', 'nice', 'priority', 'runtime', 'deadline', 'period'],
+  IOPRIO_SET: ['value'],
 };
 
 const U64_MIN = -(1n << 63n);

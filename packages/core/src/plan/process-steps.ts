@@ -125,6 +125,91 @@ export function sessionKeyringSteps(name: string | undefined, userNamespace: boo
   return [{ op: 'NEW_SESSION_KEYRING', args: [name, userNamespace ? KEY_OTH_SEARCH : KEY_USR_SEARCH] }];
 }
 
+const PERSONALITY_DOMAINS: Record<string, bigint> = { LINUX: 0x0000n, LINUX32: 0x0008n };
+
+const SCHED_POLICIES: Record<string, bigint> = {
+  SCHED_OTHER: 0n,
+  SCHED_FIFO: 1n,
+  SCHED_RR: 2n,
+  SCHED_BATCH: 3n,
+  SCHED_IDLE: 5n,
+  SCHED_DEADLINE: 6n,
+};
+
+const SCHED_FLAGS: Record<string, bigint> = {
+  SCHED_FLAG_RESET_ON_FORK: 0x01n,
+  SCHED_FLAG_RECLAIM: 0x02n,
+  SCHED_FLAG_DL_OVERRUN: 0x04n,
+  SCHED_FLAG_KEEP_POLICY: 0x08n,
+  SCHED_FLAG_KEEP_PARAMS: 0x10n,
+};
+
+const IOPRIO_CLASSES: Record<string, bigint> = { IOPRIO_CLASS_RT: 1n, IOPRIO_CLASS_BE: 2n, IOPRIO_CLASS_IDLE: 3n };
+const IOPRIO_CLASS_SHIFT = 13n;
+
+const invalid = (path: string, message: string) => new ContainerError('ConfigInvalid', `config.json: ${path}: ${message}`);
+
+/** linux.personality as PERSONALITY: the execution domain (flags are refused as not supported yet). */
+function personalitySteps(spec: Spec): PlanStep[] {
+  const personality = spec.linux?.personality;
+  if (personality === undefined) return [];
+  const persona = PERSONALITY_DOMAINS[personality.domain];
+  if (persona === undefined) throw invalid('linux.personality.domain', `unknown domain "${personality.domain}"`);
+  return [{ op: 'PERSONALITY', args: [persona] }];
+}
+
+/** process.scheduler as SCHED_SETATTR, checked as the kernel's sched_setattr(2) would check it. */
+function schedulerSteps(spec: Spec): PlanStep[] {
+  const scheduler = spec.process?.scheduler;
+  if (scheduler === undefined) return [];
+  const policy = SCHED_POLICIES[scheduler.policy];
+  if (policy === undefined) throw invalid('process.scheduler.policy', `"${scheduler.policy}" is not a Linux scheduling policy`);
+  let flags = 0n;
+  for (const [index, name] of (scheduler.flags ?? []).entries()) {
+    const flag = SCHED_FLAGS[name];
+    // The utilization clamps need values the runtime spec has no fields for.
+    if (flag === undefined) throw invalid(`process.scheduler.flags[${index}]`, `"${name}" needs utilization values the runtime spec cannot give`);
+    flags |= flag;
+  }
+  const nice = scheduler.nice ?? 0;
+  if (nice < -20 || nice > 19) throw invalid('process.scheduler.nice', `must be from -20 to 19, got ${nice}`);
+  const priority = scheduler.priority ?? 0;
+  const realtime = scheduler.policy === 'SCHED_FIFO' || scheduler.policy === 'SCHED_RR';
+  if (realtime && (priority < 1 || priority > 99)) throw invalid('process.scheduler.priority', `${scheduler.policy} needs a priority from 1 to 99, got ${priority}`);
+  if (!realtime && priority !== 0) throw invalid('process.scheduler.priority', `only SCHED_FIFO and SCHED_RR take a priority, got ${priority} for ${scheduler.policy}`);
+  const runtime = BigInt(scheduler.runtime ?? 0);
+  const deadline = BigInt(scheduler.deadline ?? 0);
+  const period = BigInt(scheduler.period ?? 0);
+  if (scheduler.policy === 'SCHED_DEADLINE') {
+    if (runtime === 0n || deadline === 0n) throw invalid('process.scheduler', 'SCHED_DEADLINE needs a runtime and a deadline');
+    if (runtime > deadline || (period !== 0n && deadline > period)) {
+      throw invalid('process.scheduler', 'SCHED_DEADLINE needs runtime <= deadline <= period');
+    }
+  }
+  return [{ op: 'SCHED_SETATTR', args: [policy, flags, BigInt.asUintN(64, BigInt(nice)), BigInt(priority), runtime, deadline, period] }];
+}
+
+/** process.ioPriority as IOPRIO_SET: IOPRIO_PRIO_VALUE(class, priority). */
+function ioPrioritySteps(spec: Spec): PlanStep[] {
+  const ioPriority = spec.process?.ioPriority;
+  if (ioPriority === undefined) return [];
+  const ioClass = IOPRIO_CLASSES[ioPriority.class];
+  if (ioClass === undefined) throw invalid('process.ioPriority.class', `unknown I/O priority class "${ioPriority.class}"`);
+  const priority = ioPriority.priority ?? 0;
+  if (priority < 0 || priority > 7) throw invalid('process.ioPriority.priority', `must be from 0 to 7, got ${priority}`);
+  return [{ op: 'IOPRIO_SET', args: [(ioClass << IOPRIO_CLASS_SHIFT) | BigInt(priority)] }];
+}
+
+/**
+ * How the process is scheduled and what it calls itself: linux.personality, process.scheduler and
+ * process.ioPriority, in runc's order. They are kept across execve, and runc's init sets them before
+ * it drops its capabilities (SCHED_FIFO needs CAP_SYS_NICE), so these run before READY: a value the
+ * kernel refuses fails the create, not the start.
+ */
+export function schedulingSteps(spec: Spec): PlanStep[] {
+  return [...personalitySteps(spec), ...schedulerSteps(spec), ...ioPrioritySteps(spec)];
+}
+
 /** What confines the process besides its credentials, planned before the steps. */
 export interface Confinement {
   /** linux.seccomp, compiled. */
@@ -151,6 +236,7 @@ export function execSteps(spec: Spec, caps: CapabilityMasks, process: ProcessInp
     { op: 'CHECK_EXEC', args: [process.args, process.env] },
     // The capabilities are set after the fifo wait; what the kernel would refuse then fails here.
     { op: 'CHECK_CAPABILITIES', args: [caps.effective, caps.permitted, caps.inheritable, caps.bounding] },
+    ...schedulingSteps(spec),
     { op: 'READY', args: [] },
   ];
   if (useExecFifo) steps.push({ op: 'WAIT_EXEC_FIFO', args: [] });
