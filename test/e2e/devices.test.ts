@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRoot, NEEDS_ROOT, TestWorld } from './helpers.js';
+import { cgroupV2, isRoot, NEEDS_ROOT, TestWorld } from './helpers.js';
 
 const world = new TestWorld();
 beforeAll(() => isRoot && world.setUp());
@@ -15,5 +15,21 @@ describe.skipIf(!isRoot)(`linux.devices and device cgroup rules (${isRoot ? 'as 
       c.process.user = { uid: 1000, gid: 100 };
     });
     expect(r).toMatchObject({ stdout: '640 1000 100\nhello\n', stderr: '', exitCode: 0 });
+  });
+
+  const allowKmsg = (access: string) => (c: any) => {
+    c.linux.resources.devices = [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 11, access }];
+  };
+
+  it('runs with device access letters in any order and repeated, as runc: "wrr" is rw', async () => {
+    // On v1 the rule shows in devices.list as runc writes it ("c 1:11 rw"); on v2 it is in the BPF program.
+    const script = cgroupV2 ? 'echo ran' : 'grep " 1:11 " /sys/fs/cgroup/devices/devices.list';
+    const r = await world.sh(script, allowKmsg('wrr'));
+    expect(r).toMatchObject({ stdout: cgroupV2 ? 'ran\n' : 'c 1:11 rw\n', stderr: '', exitCode: 0 });
+  });
+
+  it('refuses an empty device access naming the field, as runc refuses it', async () => {
+    const { id, bundle, config } = await world.bundle(allowKmsg(''));
+    await expect(world.factory.create(id, config, { bundle })).rejects.toThrow(/linux\.resources\.devices\[1\]\.access: must not be empty/);
   });
 });

@@ -137,3 +137,27 @@ describe('config.json errors name the bad field by its JSON path', () => {
     expect(configMessage(() => parseSpecText('{"ociVersion": "1.2.0",'))).toMatch(/^config\.json: invalid JSON: .+/);
   });
 });
+
+describe('linux.resources.devices[].access, as runc 1.1.5 takes it', () => {
+  const withAccess = (access?: string) => (s: Record<string, any>) => {
+    const rule: Record<string, unknown> = { allow: true, type: 'c', major: 1, minor: 11 };
+    if (access !== undefined) rule.access = access;
+    s.linux.resources.devices = [{ allow: false, access: 'rwm' }, rule];
+  };
+
+  it.each(['r', 'mwr', 'wrm', 'rrw', 'ww', 'mmmm'])('accepts %j: r, w and m in any order, repeated or not', (access) => {
+    expect(parseSpec(specWith(withAccess(access))).linux?.resources?.devices?.[1]?.access).toBe(access);
+  });
+
+  it('refuses an empty access, as runc does ("device access at 1 field cannot be empty")', () => {
+    expect(invalid(withAccess(''))).toBe('config.json: linux.resources.devices[1].access: must not be empty: letters from "rwm"');
+  });
+
+  it('refuses a rule without access, as runc does', () => {
+    expect(invalid(withAccess())).toBe('config.json: linux.resources.devices[1].access: required');
+  });
+
+  it.each(['x', 'RW', 'rwmx', ' r'])('refuses %j: letters other than r, w and m', (access) => {
+    expect(invalid(withAccess(access))).toBe(`config.json: linux.resources.devices[1].access: expected letters from "rwm", got ${JSON.stringify(access)}`);
+  });
+});

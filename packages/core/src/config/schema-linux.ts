@@ -49,10 +49,13 @@ export const linuxDeviceCgroup = z.object({
   type: oneOfString('device cgroup type', ['a', 'b', 'c']).optional(),
   major: narrow(INT.int64).nullish(),
   minor: narrow(INT.int64).nullish(),
+  // Optional in the spec, but runc refuses a rule without access ("device access at 1 field
+  // cannot be empty"); r, w and m in any order, repeated or not, as runc takes them.
   access: z
     .string()
-    .regex(/^[rwm]*$/, { error: (issue) => `expected letters from "rwm", got ${JSON.stringify(issue.input)}` })
-    .optional(),
+    .regex(/^[rwm]+$/, {
+      error: (issue) => (issue.input === '' ? 'must not be empty: letters from "rwm"' : `expected letters from "rwm", got ${JSON.stringify(issue.input)}`),
+    }),
 });
 
 export const linuxMemory = z.object({
