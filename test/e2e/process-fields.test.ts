@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cgroupV2, isRoot, NEEDS_ROOT, TestWorld } from './helpers.js';
+import { cgroupV2, collect, isRoot, NEEDS_ROOT, TestWorld } from './helpers.js';
 
 const world = new TestWorld();
 beforeAll(() => isRoot && world.setUp());
@@ -74,6 +74,23 @@ describe.skipIf(!isRoot)(`how the process is scheduled and what it calls itself 
 
   it('applies the idle I/O class', async () => {
     expect((await world.sh('ionice -p $$', (c) => (c.process.ioPriority = { class: 'IOPRIO_CLASS_IDLE' }))).stdout).toBe('idle\n');
+  });
+
+  it.skipIf(!onX86_64)("gives a process spawned in the container the config's I/O priority and personality, as runc exec does", async () => {
+    const { id, bundle, config } = await world.bundle((c) => {
+      c.process.args = ['sleep', '1000'];
+      c.process.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 2 };
+      c.linux.personality = { domain: 'LINUX32' };
+    });
+    const container = await world.factory.create(id, config, { bundle });
+    try {
+      await container.run({ stdio: 'ignore' });
+      const proc = await container.spawn({ args: ['sh', '-c', 'ionice -p $$; uname -m'], stdio: ['ignore', 'pipe', 'pipe'] });
+      const [stdout, status] = await Promise.all([collect(proc.stdout), proc.wait()]);
+      expect({ stdout, status }).toEqual({ stdout: 'best-effort: prio 2\ni686\n', status: { exitCode: 0, signal: null } });
+    } finally {
+      await container.destroy();
+    }
   });
 
   it('refuses an I/O priority outside 0..7, naming the field', async () => {

@@ -47,6 +47,16 @@ describe('process.scheduler', () => {
     expect(configInvalid((s) => (s.process.scheduler = { policy: 'SCHED_OTHER', nice: 20 }))).toBe('config.json: process.scheduler.nice: must be from -20 to 19, got 20');
   });
 
+  it('leaves a nice value outside the fair policies to the kernel, as runc does', () => {
+    expect(schedulingSteps(spec((s) => (s.process.scheduler = { policy: 'SCHED_IDLE', nice: 30 })))[0]!.args[2]).toBe(30n);
+  });
+
+  it('refuses a runtime, deadline or period for a policy other than SCHED_DEADLINE', () => {
+    expect(configInvalid((s) => (s.process.scheduler = { policy: 'SCHED_BATCH', runtime: 1000 }))).toBe(
+      'config.json: process.scheduler: only SCHED_DEADLINE takes a runtime, deadline and period, not SCHED_BATCH',
+    );
+  });
+
   it('refuses a real-time policy without a priority from 1 to 99', () => {
     expect(configInvalid((s) => (s.process.scheduler = { policy: 'SCHED_RR' }))).toMatch(/^config\.json: process\.scheduler\.priority: SCHED_RR needs a priority from 1 to 99/);
   });
@@ -95,14 +105,14 @@ describe('where the scheduling steps run', () => {
   });
   const ops = execSteps(withAll, noCaps, { args: ['sh'], env: [], cwd: '/' }, true).map((s) => s.op);
 
-  it('runs them in runc\'s order: personality, scheduler, I/O priority', () => {
-    expect(ops.filter((op) => ['PERSONALITY', 'SCHED_SETATTR', 'IOPRIO_SET'].includes(op))).toEqual(['PERSONALITY', 'SCHED_SETATTR', 'IOPRIO_SET']);
+  it('runs them in runc\'s order: scheduler, I/O priority, personality', () => {
+    expect(ops.filter((op) => ['PERSONALITY', 'SCHED_SETATTR', 'IOPRIO_SET'].includes(op))).toEqual(['SCHED_SETATTR', 'IOPRIO_SET', 'PERSONALITY']);
   });
 
   it('runs them before READY, so before the user and capabilities change', () => {
-    expect(ops.indexOf('IOPRIO_SET')).toBeLessThan(ops.indexOf('READY'));
-    expect(ops.indexOf('IOPRIO_SET')).toBeLessThan(ops.indexOf('SET_USER'));
-    expect(ops.indexOf('IOPRIO_SET')).toBeLessThan(ops.indexOf('DROP_BOUNDING'));
+    expect(ops.indexOf('PERSONALITY')).toBeLessThan(ops.indexOf('READY'));
+    expect(ops.indexOf('PERSONALITY')).toBeLessThan(ops.indexOf('SET_USER'));
+    expect(ops.indexOf('PERSONALITY')).toBeLessThan(ops.indexOf('DROP_BOUNDING'));
   });
 
   it('plans none of them for a config without the fields', () => {

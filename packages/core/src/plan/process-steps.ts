@@ -172,7 +172,8 @@ function schedulerSteps(spec: Spec): PlanStep[] {
     flags |= flag;
   }
   const nice = scheduler.nice ?? 0;
-  if (nice < -20 || nice > 19) throw invalid('process.scheduler.nice', `must be from -20 to 19, got ${nice}`);
+  const fair = scheduler.policy === 'SCHED_OTHER' || scheduler.policy === 'SCHED_BATCH';
+  if (fair && (nice < -20 || nice > 19)) throw invalid('process.scheduler.nice', `must be from -20 to 19, got ${nice}`);
   const priority = scheduler.priority ?? 0;
   const realtime = scheduler.policy === 'SCHED_FIFO' || scheduler.policy === 'SCHED_RR';
   if (realtime && (priority < 1 || priority > 99)) throw invalid('process.scheduler.priority', `${scheduler.policy} needs a priority from 1 to 99, got ${priority}`);
@@ -180,6 +181,9 @@ function schedulerSteps(spec: Spec): PlanStep[] {
   const runtime = BigInt(scheduler.runtime ?? 0);
   const deadline = BigInt(scheduler.deadline ?? 0);
   const period = BigInt(scheduler.period ?? 0);
+  if (scheduler.policy !== 'SCHED_DEADLINE' && (runtime !== 0n || deadline !== 0n || period !== 0n)) {
+    throw invalid('process.scheduler', `only SCHED_DEADLINE takes a runtime, deadline and period, not ${scheduler.policy}`);
+  }
   if (scheduler.policy === 'SCHED_DEADLINE') {
     if (runtime === 0n || deadline === 0n) throw invalid('process.scheduler', 'SCHED_DEADLINE needs a runtime and a deadline');
     if (runtime > deadline || (period !== 0n && deadline > period)) {
@@ -201,13 +205,13 @@ function ioPrioritySteps(spec: Spec): PlanStep[] {
 }
 
 /**
- * How the process is scheduled and what it calls itself: linux.personality, process.scheduler and
- * process.ioPriority, in runc's order. They are kept across execve, and runc's init sets them before
- * it drops its capabilities (SCHED_FIFO needs CAP_SYS_NICE), so these run before READY: a value the
- * kernel refuses fails the create, not the start.
+ * How the process is scheduled and what it calls itself: process.scheduler, process.ioPriority and
+ * linux.personality, in runc's order. They are kept across execve; runc's init (and its exec's) sets
+ * them just before it reports ready, so before it drops its capabilities (SCHED_FIFO needs
+ * CAP_SYS_NICE): these run before READY too, and a value the kernel refuses fails the create.
  */
 export function schedulingSteps(spec: Spec): PlanStep[] {
-  return [...personalitySteps(spec), ...schedulerSteps(spec), ...ioPrioritySteps(spec)];
+  return [...schedulerSteps(spec), ...ioPrioritySteps(spec), ...personalitySteps(spec)];
 }
 
 /** What confines the process besides its credentials, planned before the steps. */

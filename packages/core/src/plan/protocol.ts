@@ -241,14 +241,15 @@ export const OPS = {
    *  path (runc 1.2's --pidfd-socket); right after the clone P sends a pidfd of C on it with
    *  SCM_RIGHTS and "pidfd" as the data, then closes it. (path) */
   PIDFD_SOCKET: { code: 47, args: ['str'] },
-  /** C (before READY, so before the capabilities drop, as runc's init does): personality(persona),
-   *  the execution domain the process runs in (PER_LINUX32 makes uname report i686 on x86_64). (persona) */
+  /** C (before READY, so before the capabilities drop, as runc's init does; after SCHED_SETATTR and
+   *  IOPRIO_SET, runc's order): personality(persona), the execution domain the process runs in
+   *  (PER_LINUX32 makes uname report i686 on x86_64). (persona) */
   PERSONALITY: { code: 48, args: ['u64'] },
-  /** C (before READY, as PERSONALITY): sched_setattr(0, attr, 0) with a struct sched_attr of these
+  /** C (before READY and IOPRIO_SET, as runc's init): sched_setattr(0, attr, 0) with a struct sched_attr of these
    *  fields (SCHED_ATTR_SIZE_VER0); nice as two's complement. (policy, flags, nice, priority,
    *  runtime, deadline, period) */
   SCHED_SETATTR: { code: 49, args: ['u64', 'u64', 'u64', 'u64', 'u64', 'u64', 'u64'] },
-  /** C (before READY, as PERSONALITY): ioprio_set(IOPRIO_WHO_PROCESS, 0, value), value being
+  /** C (before READY and PERSONALITY, as runc's init): ioprio_set(IOPRIO_WHO_PROCESS, 0, value), value being
    *  IOPRIO_PRIO_VALUE(class, priority) = class << 13 | priority. (value) */
   IOPRIO_SET: { code: 50, args: ['u64'] },
 } as const satisfies Record<string, { code: number; args: readonly FieldKind[] }>;
