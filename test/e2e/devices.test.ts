@@ -32,4 +32,21 @@ describe.skipIf(!isRoot)(`linux.devices and device cgroup rules (${isRoot ? 'as 
     const { id, bundle, config } = await world.bundle(allowKmsg(''));
     await expect(world.factory.create(id, config, { bundle })).rejects.toThrow(/linux\.resources\.devices\[1\]\.access: must not be empty/);
   });
+
+  it('makes a device below a subdirectory of /dev (/dev/net/tun), the directories made 755, as runc', async () => {
+    const r = await world.sh('stat -c "%F %a %t:%T" /dev/net/tun; stat -c "%F %a" /dev/net', (c) => {
+      c.linux.devices = [{ path: '/dev/net/tun', type: 'c', major: 10, minor: 200, fileMode: 0o600 }];
+    });
+    expect(r).toMatchObject({ stdout: 'character special file 600 a:c8\ndirectory 755\n', stderr: '', exitCode: 0 });
+  });
+
+  it('makes /dev/null listed as a FIFO in place of the default one, and drops the default rule of c 1:3, as runc', async () => {
+    const script = `[ -p /dev/null ] && echo fifo${cgroupV2 ? '' : '; grep -c " 1:3 " /sys/fs/cgroup/devices/devices.list || :'}`;
+    const r = await world.sh(script, (c) => {
+      c.linux.devices = [{ path: '/dev/null', type: 'p', fileMode: 0o666 }];
+      // maskedPaths would be refused: they are masked with /dev/null only when it is the null device (CVE-2025-52565).
+      c.linux.maskedPaths = [];
+    });
+    expect(r).toMatchObject({ stdout: cgroupV2 ? 'fifo\n' : 'fifo\n0\n', exitCode: 0 });
+  });
 });

@@ -72,4 +72,15 @@ describe('device cgroup rules of linux.devices', () => {
     const rules = effectiveResources(spec([{ path: '/dev/fuse', type: 'u', major: 10, minor: 229 }])).devices!;
     expect(rules.at(-1)).toEqual({ allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' });
   });
+
+  it('drops the default rule of a default node listed at its path with another type, as runc (/dev/null as a FIFO: no c 1:3)', () => {
+    const rules = effectiveResources(spec([{ path: '/dev/null', type: 'p' }])).devices!;
+    expect(rules.filter((r) => r.major === 1 && r.minor === 3)).toEqual([]);
+    expect(rules.filter((r) => r.major === 1 && r.minor === 5)).toHaveLength(1);
+  });
+
+  it('keeps the rule of a default node listed again as itself (/dev/null as c 1:3)', () => {
+    const rules = effectiveResources(spec([{ path: '/dev/null', type: 'c', major: 1, minor: 3 }])).devices!;
+    expect(rules.filter((r) => r.major === 1 && r.minor === 3)).toEqual([{ allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }]);
+  });
 });
