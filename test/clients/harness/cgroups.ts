@@ -1,35 +1,18 @@
 // The cgroups a client world owns: one parent per world (podman's --cgroup-parent, containerd's
 // namespace), created by the clients and their runtime on the shared cgroupfs. Only paths below
 // that parent are ever read, written or removed here.
-import { existsSync, readdirSync, readFileSync, rmdirSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cgroupDirs as cgroupTree } from '../../e2e/helpers.js';
 
-const CGROUP2_SUPER_MAGIC = 0x63677270;
 const ROOT = '/sys/fs/cgroup';
 
-/** The directories of a cgroup path: one per mounted hierarchy (v1 controllers, and unified). */
-export function hierarchyDirs(path: string): string[] {
-  if (statfsSync(ROOT).type === CGROUP2_SUPER_MAGIC) return [join(ROOT, path)];
-  return readdirSync(ROOT, { withFileTypes: true })
-    .filter((e) => e.isDirectory())
-    .map((e) => join(ROOT, e.name, path));
-}
+// The e2e suite's: the directories of a cgroup path, one per hierarchy.
+export { cgroupHierarchyDirs as hierarchyDirs } from '../../e2e/helpers.js';
 
 /** The directory of a cgroup path in one v1 controller's hierarchy ("freezer", "memory", …). */
 export function controllerDir(controller: string, path: string): string {
   return join(ROOT, controller, path);
-}
-
-/** Every directory at or below `path` in every hierarchy, parents first. */
-export function cgroupTree(path: string): string[] {
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    if (!existsSync(dir)) return;
-    found.push(dir);
-    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) walk(join(dir, e.name));
-  };
-  for (const dir of hierarchyDirs(path)) walk(dir);
-  return found;
 }
 
 /** The processes in any cgroup at or below `path`. */
