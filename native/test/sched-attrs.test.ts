@@ -17,7 +17,7 @@ describe.skipIf(notRoot)('ck-init scheduling steps (needs root)', () => {
   afterEach(() => t.cleanup());
   const run = (post: PlanStep[], script: string) => runContainer({ rootfs: t.rootfs, post, script });
 
-  it.skipIf(!onX86_64)('runs the process as i686 with PERSONALITY PER_LINUX32', async () => {
+  it.skipIf(!onX86_64)(`runs the process as i686 with PERSONALITY PER_LINUX32${onX86_64 ? '' : ' [skipped: i686 is x86_64\'s 32-bit personality]'}`, async () => {
     expect(succeeded(await run([{ op: 'PERSONALITY', args: [0x8n] }], 'uname -m'))).toBe('i686\n');
   });
 

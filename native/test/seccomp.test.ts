@@ -72,7 +72,7 @@ function listen(socket: string, stateFile: string, answer: string): Promise<{ do
   });
 }
 
-describe.skipIf(notRoot || notX64)('ck-init seccomp notify, the fd sent to a listener (needs root)', () => {
+describe.skipIf(notRoot || notX64)('ck-init seccomp notify, the fd sent to a listener (needs root; the hand-assembled filter is x86_64\'s)', () => {
   let t: ReturnType<typeof makeRootfs>;
   let socket: string;
   let stateFile: string;
@@ -144,7 +144,7 @@ describe.skipIf(notRoot || notX64)('ck-init seccomp notify, the fd sent to a lis
   });
 });
 
-describe.skipIf(notRoot || notX64)('ck-init seccomp notify, misplaced steps (needs root)', () => {
+describe.skipIf(notRoot || notX64)('ck-init seccomp notify, misplaced steps (needs root; the hand-assembled filter is x86_64\'s)', () => {
   let t: ReturnType<typeof makeRootfs>;
   beforeEach(() => (t = makeRootfs()));
   afterEach(() => t.cleanup());

@@ -20,7 +20,7 @@ const SCHED_BATCH = 3;
 const SCHED_IDLE = 5;
 
 describe.skipIf(!isRoot)(`how the process is scheduled and what it calls itself (${isRoot ? 'as root' : NEEDS_ROOT})`, () => {
-  it.skipIf(!onX86_64)('runs as i686 with linux.personality LINUX32', async () => {
+  it.skipIf(!onX86_64)(`runs as i686 with linux.personality LINUX32${onX86_64 ? '' : ' [skipped: i686 is x86_64\'s 32-bit personality]'}`, async () => {
     expect((await world.sh('uname -m', (c) => (c.linux.personality = { domain: 'LINUX32' }))).stdout).toBe('i686\n');
   });
 
@@ -76,7 +76,7 @@ describe.skipIf(!isRoot)(`how the process is scheduled and what it calls itself 
     expect((await world.sh('ionice -p $$', (c) => (c.process.ioPriority = { class: 'IOPRIO_CLASS_IDLE' }))).stdout).toBe('idle\n');
   });
 
-  it.skipIf(!onX86_64)("gives a process spawned in the container the config's I/O priority and personality, as runc exec does", async () => {
+  it.skipIf(!onX86_64)(`gives a process spawned in the container the config's I/O priority and personality, as runc exec does${onX86_64 ? '' : ' [skipped: it checks the i686 personality of x86_64]'}`, async () => {
     const { id, bundle, config } = await world.bundle((c) => {
       c.process.args = ['sleep', '1000'];
       c.process.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 2 };

@@ -209,7 +209,7 @@ describe('the ENOSYS stub in a compiled profile (libseccomp)', () => {
     expect(bpf).toEqual(program());
   });
 
-  describe.skipIf(!onX86_64)('run over the podman profile with EPERM as the default errno (x86_64 numbers)', () => {
+  describe.skipIf(!onX86_64)(`run over the podman profile with EPERM as the default errno${onX86_64 ? '' : ' [skipped: the syscall numbers are x86_64\'s]'}`, () => {
     const profile = podman((p) => (p.defaultErrnoRet = EPERM));
     const bpf = onX86_64 ? compileSeccomp(profile, libseccomp()).bpf : Buffer.alloc(0);
     const run = (nr: number, arch = X86_64) => runBpf(bpf, { arch, nr });
