@@ -16,6 +16,7 @@ struct ck_ctx {
   uint32_t step;  /* index of the step being run */
   int rootfd;     /* O_PATH fd of the rootfs (ENTER_ROOTFS), "/" after PIVOT_ROOT */
   int fifofd;     /* O_PATH fd of the exec fifo (OPEN_EXEC_FIFO) */
+  int fifo_wfd;   /* the exec fifo opened for writing (WAIT_EXEC_FIFO); EXEC writes "0" to it */
   int hostprocfd; /* O_PATH fd of the host's /proc, to reopen the fifo after pivot */
   int pivoted;    /* PIVOT_ROOT done: "/" is the container's root */
   int last_cap;   /* from /proc/sys/kernel/cap_last_cap, read before pivot; -1 if unknown */
@@ -27,6 +28,7 @@ struct ck_ctx {
   int preserved_fds; /* how many fds the parent passed at 4, 5, … for the process (PRESERVE_FDS) */
   uint8_t *go_state;   /* GO's payload: the container state that SECCOMP sends to the listener */
   size_t go_state_len; /* 0 (and go_state NULL) when GO had none */
+  char *hook_state[2]; /* RESUME's states for RUN_HOOK, by CK_HOOK_STATE_*; NULL before HOOKS_SYNC */
   const char *chdir_denied; /* the path a CHDIR DEFER_DENIED was denied, until IF_DENIED retries it */
   int chdir_errno;          /* and its errno */
   const char *exec_name;    /* the args[0] that exec_path was resolved from */

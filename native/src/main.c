@@ -229,7 +229,7 @@ static int become_namespace_root(struct ck_ctx *ctx) {
 }
 
 static int run(void) {
-  struct ck_ctx ctx = { .sync_fd = SYNC_FD, .rootfd = -1, .fifofd = -1, .hostprocfd = -1, .consolefd = -1, .pidfdsock = -1, .monitorfd = -1, .listenerfd = -1, .clone_into = { .fd = -1 }, .join_report = { -1, -1 } };
+  struct ck_ctx ctx = { .sync_fd = SYNC_FD, .rootfd = -1, .fifofd = -1, .fifo_wfd = -1, .hostprocfd = -1, .consolefd = -1, .pidfdsock = -1, .monitorfd = -1, .listenerfd = -1, .clone_into = { .fd = -1 }, .join_report = { -1, -1 } };
   if (fcntl(SYNC_FD, F_SETFD, FD_CLOEXEC) < 0) {
     fprintf(stderr, "ck-init: fd 3 must be the sync socket: %s\n", strerror(errno));
     return 1;

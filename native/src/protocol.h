@@ -111,6 +111,10 @@
 #define CK_ARGS_SCHED_SETATTR "uuuuuuu"
 #define CK_OP_IOPRIO_SET 50
 #define CK_ARGS_IOPRIO_SET "u"
+#define CK_OP_HOOKS_SYNC 57
+#define CK_ARGS_HOOKS_SYNC ""
+#define CK_OP_RUN_HOOK 58
+#define CK_ARGS_RUN_HOOK "usllu"
 
 /* Frame: u32 length (LE, of the type byte and the payload) | u8 type | payload. */
 #define CK_FRAME_PLAN 1
@@ -119,6 +123,8 @@
 #define CK_FRAME_READY 4
 #define CK_FRAME_ERROR 5
 #define CK_FRAME_EXIT 6
+#define CK_FRAME_HOOKS 7
+#define CK_FRAME_RESUME 8
 
 #define CK_NO_STEP 0xffffffff
 
@@ -132,6 +138,9 @@
 #define CK_CHDIR_ALWAYS 0
 #define CK_CHDIR_DEFER_DENIED 1
 #define CK_CHDIR_IF_DENIED 2
+
+#define CK_HOOK_STATE_CREATING 0
+#define CK_HOOK_STATE_CREATED 1
 
 #define CK_CLONE_DETACH 0
 #define CK_CLONE_MONITOR 1

@@ -24,6 +24,7 @@
 #include "join_init.h"
 #include "pidfd_socket.h"
 #include "keyring.h"
+#include "hooks.h"
 #include "sched_attrs.h"
 #include "procfs.h"
 #include "seccomp.h"
@@ -168,14 +169,11 @@ static int wait_exec_fifo(struct ck_ctx *ctx, const struct ck_step *s) {
     errno = saved;
   }
   if (fd < 0) return ck_fail(ctx, "open exec fifo");
-  ssize_t w = write(fd, "0", 1);
-  int saved = errno;
-  close(fd);
   close(ctx->fifofd);
   close(ctx->hostprocfd);
   ctx->fifofd = ctx->hostprocfd = -1;
-  errno = saved;
-  return w != 1 ? ck_fail(ctx, "write exec fifo") : 0;
+  ctx->fifo_wfd = fd;
+  return 0;
 }
 
 static int parse_id(const char *s, gid_t *out) {
@@ -343,6 +341,8 @@ static int do_exec(struct ck_ctx *ctx, const struct ck_step *s) {
   if (s->args[0].count == 0 || !ctx->exec_name || strcmp(ctx->exec_name, s->args[0].list[0]) != 0)
     if (resolve_exec(ctx, s) < 0) return -1;
   if (ck_exec_fds(ctx) < 0) return -1;
+  /* `start` returns on this byte: every step and startContainer hook before it has passed. */
+  if (ctx->fifo_wfd >= 0 && write(ctx->fifo_wfd, "0", 1) != 1) return ck_fail(ctx, "write exec fifo");
   execve(ctx->exec_path, s->args[0].list, s->args[1].list);
   return ck_fail(ctx, "exec: \"%s\": %s", ctx->exec_path, strerror(errno));
 }
@@ -395,6 +395,8 @@ ck_step_fn ck_step_for(uint16_t op) {
   case CK_OP_PERSONALITY: return ck_personality;
   case CK_OP_SCHED_SETATTR: return ck_sched_setattr;
   case CK_OP_IOPRIO_SET: return ck_ioprio_set;
+  case CK_OP_HOOKS_SYNC: return ck_hooks_sync;
+  case CK_OP_RUN_HOOK: return ck_run_hook;
   }
   return NULL;
 }

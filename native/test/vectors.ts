@@ -48,6 +48,8 @@ const everyOpcode: PlanStep[] = [
   { op: 'PERSONALITY', args: [0x8n] },
   { op: 'SCHED_SETATTR', args: [6n, 1n, -5n, 0n, 1000000n, 2000000n, 3000000n] },
   { op: 'IOPRIO_SET', args: [(2n << 13n) | 4n] },
+  { op: 'HOOKS_SYNC', args: [] },
+  { op: 'RUN_HOOK', args: [1n, '/hooks/hook.sh', ['hook.sh', 'startContainer'], ['PATH=/bin'], 5000n] },
   { op: 'SET_ROOT_PROPAGATION', args: [MS_SLAVE] },
   { op: 'ENTER_ROOTFS', args: ['/var/lib/ck/c1/rootfs'] },
   { op: 'MOUNT', args: ['proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC, '', 0n] },

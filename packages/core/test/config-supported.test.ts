@@ -14,17 +14,9 @@ function notSupportedMessage(edit: (spec: Record<string, any>) => void): string 
   throw new Error('expected a NotSupported error');
 }
 
-const hook = { path: '/usr/bin/hook' };
-
 /** For each unsupported field: a config edit that sets it, and the path the error must name. */
 const CASES: [string, (s: Record<string, any>) => void][] = [
   ['process.execCPUAffinity', (s) => (s.process.execCPUAffinity = { initial: '0' })],
-  ['hooks.prestart', (s) => (s.hooks = { prestart: [hook] })],
-  ['hooks.createRuntime', (s) => (s.hooks = { createRuntime: [hook] })],
-  ['hooks.createContainer', (s) => (s.hooks = { createContainer: [hook] })],
-  ['hooks.startContainer', (s) => (s.hooks = { startContainer: [hook] })],
-  ['hooks.poststart', (s) => (s.hooks = { poststart: [hook] })],
-  ['hooks.poststop', (s) => (s.hooks = { poststop: [hook] })],
   ['linux.intelRdt', (s) => (s.linux.intelRdt = { closID: 'guaranteed' })],
   ['linux.personality.flags', (s) => (s.linux.personality = { domain: 'LINUX32', flags: ['ADDR_NO_RANDOMIZE'] })],
   ['linux.memoryPolicy', (s) => (s.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' })],

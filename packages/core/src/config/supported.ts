@@ -20,12 +20,6 @@ const idmapOption = (v: unknown): boolean => Array.isArray(v) && v.some((o) => o
 
 export const UNSUPPORTED_FIELDS: readonly UnsupportedField[] = [
   { path: 'process.execCPUAffinity', isSet: present },
-  { path: 'hooks.prestart', isSet: nonEmpty },
-  { path: 'hooks.createRuntime', isSet: nonEmpty },
-  { path: 'hooks.createContainer', isSet: nonEmpty },
-  { path: 'hooks.startContainer', isSet: nonEmpty },
-  { path: 'hooks.poststart', isSet: nonEmpty },
-  { path: 'hooks.poststop', isSet: nonEmpty },
   { path: 'linux.intelRdt', isSet: present },
   { path: 'linux.personality.flags', isSet: nonEmpty },
   { path: 'linux.memoryPolicy', isSet: present },

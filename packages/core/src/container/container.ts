@@ -7,7 +7,8 @@ import { destroyContainer } from './destroy.js';
 import { checkExistingCgroup } from './existing-cgroup.js';
 import { mergeResources } from './merge-resources.js';
 import { releaseInit } from './release.js';
-import { signalInit } from './signal.js';
+import { hookState } from '../hooks/hook-state.js';
+import { signalInit, waitForInitGone } from './signal.js';
 import { spawnProcess } from './spawn.js';
 import { startInit } from './start.js';
 import { deriveStatus } from './status.js';
@@ -76,6 +77,7 @@ export class Container {
         throw new ContainerError('ContainerNotRunning', `cannot start container "${this.id}" in the ${status} state`);
       }
       await releaseInit(this.ctx);
+      await this.poststart();
     });
   }
 
@@ -171,9 +173,28 @@ export class Container {
       }
     }
     try {
-      return await startInit(this.ctx, process, this.noPivot, holdForExec);
+      const started = await startInit(this.ctx, process, this.noPivot, holdForExec);
+      if (!holdForExec) await this.poststart();
+      return started;
     } catch (error) {
       await destroyContainer(this.ctx).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * The poststart hooks, once the process runs. One that fails stops the container (runtime-spec
+   * runtime.md): the init is killed and the error thrown; `run` then destroys it, as runc run does.
+   */
+  private async poststart(): Promise<void> {
+    const hooks = this.ctx.state.spec.hooks?.poststart;
+    if (!hooks?.length) return;
+    const { runHooks } = await import('../hooks/run-hooks.js');
+    try {
+      await runHooks('poststart', hooks, hookState(this.ctx.state, 'running', this.ctx.state.pid));
+    } catch (error) {
+      await signalInit(this.ctx, 'SIGKILL').catch(() => undefined);
+      await waitForInitGone(this.ctx);
       throw error;
     }
   }

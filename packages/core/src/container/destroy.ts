@@ -1,4 +1,5 @@
 import type { CgroupManager } from '../drivers.js';
+import { hookState } from '../hooks/hook-state.js';
 import { isAlive } from '../state/proc-stat.js';
 import type { ContainerContext } from './context.js';
 import { cgroupManager } from './context.js';
@@ -19,6 +20,18 @@ export async function destroyContainer(ctx: ContainerContext): Promise<void> {
   }
   if (!(await othersRemainInCgroup(ctx, manager))) await removeCgroups(manager);
   await ctx.store.remove(state.id);
+  await poststop(ctx);
+}
+
+/**
+ * After the delete, before it returns (runtime-spec runtime.md); a failing one is a warning and
+ * the next still runs. runc runs them after a failed create's cleanup too, and so do we.
+ */
+async function poststop(ctx: ContainerContext): Promise<void> {
+  const hooks = ctx.state.spec.hooks?.poststop;
+  if (!hooks?.length) return;
+  const { runHooksWarning } = await import('../hooks/run-hooks.js');
+  await runHooksWarning('poststop', hooks, hookState(ctx.state, 'stopped', ctx.state.pid), (message) => ctx.warn?.(message));
 }
 
 async function removeCgroups(manager: CgroupManager): Promise<void> {

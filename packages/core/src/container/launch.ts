@@ -18,6 +18,8 @@ export interface LaunchOptions {
   extraFds?: readonly number[];
   /** Runs between the PID report and GO: cgroup placement, id maps. */
   onPid: (pid: number) => Promise<void>;
+  /** At HOOKS_SYNC: runs the prestart and createRuntime hooks and gives RESUME's payload. */
+  onHooks?: (pid: number) => Promise<Buffer>;
   /** GO's payload, once the pid is known: the state a seccomp notify listener receives. */
   goPayload?: (pid: number) => Buffer;
   /** No monitor: once ready, nothing of the container keeps this process alive. */
@@ -102,6 +104,15 @@ export async function launchInit(options: LaunchOptions): Promise<LaunchedInit> 
           options
             .onPid(pid)
             .then(() => sync.write(encodeFrame(FRAME.GO, options.goPayload?.(pid) ?? Buffer.alloc(0))))
+            .catch((e: Error) => fail(e));
+        } else if (frame.type === FRAME.HOOKS) {
+          if (!options.onHooks) {
+            fail(new ContainerError('SystemError', 'ck-init asked for hooks that the plan has none of'));
+            return;
+          }
+          options
+            .onHooks(pid)
+            .then((payload) => sync.write(encodeFrame(FRAME.RESUME, payload)))
             .catch((e: Error) => fail(e));
         } else if (frame.type === FRAME.READY) {
           settled = true;

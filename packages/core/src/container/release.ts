@@ -37,7 +37,7 @@ export async function releaseInit(ctx: ContainerContext): Promise<void> {
         // A short-lived process may have written its byte, exec'd and exited since the read:
         // the byte then still waits in the fifo, so read once more before calling the init gone.
         if (readByte()) break;
-        throw new ContainerError('ContainerNotRunning', `container "${id}": its init exited before start`);
+        throw new ContainerError('ContainerNotRunning', `container "${id}": its init exited before its process started`);
       }
       await new Promise((r) => setTimeout(r, delay));
     }

@@ -9,6 +9,7 @@ import { processInputs } from '../plan/process-steps.js';
 import { readProcStat } from '../state/proc-stat.js';
 import type { SavedState } from '../state/store.js';
 import type { ContainerContext } from './context.js';
+import { hookState } from '../hooks/hook-state.js';
 import { launchInit } from './launch.js';
 import { containerProcess, stdioOptions } from './process-handle.js';
 import { signalInit } from './signal.js';
@@ -78,6 +79,13 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
       detached: options.detached ?? false,
       zygote: ctx.zygote,
       goPayload: listenerPayload(steps, state),
+      onHooks: !steps.some((s) => s.op === 'HOOKS_SYNC') ? undefined : async (pid) => {
+        const { runHooks } = await import('../hooks/run-hooks.js');
+        const creating = hookState(state, 'creating', pid);
+        await runHooks('prestart', spec.hooks?.prestart, creating);
+        await runHooks('createRuntime', spec.hooks?.createRuntime, creating);
+        return resumePayload(creating, hookState(state, 'created', pid));
+      },
       onPid: async (pid) => {
         if (!initJoins) await manager.apply(pid);
         await manager.set(resources);
@@ -126,4 +134,19 @@ function listenerState(state: SavedState, pid: number): Buffer {
     throw new ContainerError('ConfigInvalid', `config.json: annotations: the state for linux.seccomp.listenerPath is ${payload.length} bytes, over ${LIMITS.MAX_BYTES}`);
   }
   return payload;
+}
+
+/** RESUME's payload: the states ck-init gives the createContainer and startContainer hooks. */
+function resumePayload(creating: string, created: string): Buffer {
+  const parts = [Buffer.from(creating), Buffer.from(created)];
+  if (parts.some((p) => p.length > LIMITS.MAX_BYTES)) {
+    throw new ContainerError('ConfigInvalid', `config.json: annotations: the state for the hooks is over ${LIMITS.MAX_BYTES} bytes`);
+  }
+  const out = Buffer.alloc(8 + parts[0]!.length + parts[1]!.length);
+  let at = 0;
+  for (const part of parts) {
+    at = out.writeUInt32LE(part.length, at);
+    at += part.copy(out, at);
+  }
+  return out;
 }

@@ -5,6 +5,7 @@ import type { Spec } from '../config/schema.js';
 import type { PlanStep } from './encoder.js';
 import type { CompiledFilter } from '../seccomp/compile.js';
 import type { Lsm } from '../sys/sys.js';
+import { beforePivotHookSteps, startContainerHookSteps } from './hook-steps.js';
 import { lsmLabelSteps } from './lsm-steps.js';
 import { environmentSteps, execSteps, preserveFdsSteps, resourceLimitSteps, sessionKeyringSteps, type ProcessInputs } from './process-steps.js';
 import { bindSources, rootfsSteps } from './rootfs-steps.js';
@@ -84,12 +85,17 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
       cgroupPaths: inputs.cgroupPaths,
       cgroupPath: inputs.cgroupPath,
       lsms,
+      beforePivot: beforePivotHookSteps(spec),
       // Sysctls before the readonly and masked paths, as runc writes them: /proc/sys is one of those,
       // and ck-init writes through no mount (see SYSCTL).
       afterPivot: [...(terminal.console ? [terminal.console] : []), ...environmentSteps(spec, namespaces)],
     })),
   );
-  steps.push(...execSteps(spec, inputs.capabilities, inputs.process, inputs.execFifo !== undefined, { seccomp: inputs.seccomp, labels: lsmLabelSteps(spec, lsms) }));
+  steps.push(...execSteps(spec, inputs.capabilities, inputs.process, inputs.execFifo !== undefined, {
+      seccomp: inputs.seccomp,
+      labels: lsmLabelSteps(spec, lsms),
+      startHooks: startContainerHookSteps(spec),
+    }));
   return steps;
 }
 

@@ -58,6 +58,8 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
   PERSONALITY: ['persona'],
   SCHED_SETATTR: ['policy', 'flags', 'nice', 'priority', 'runtime', 'deadline', 'period'],
   IOPRIO_SET: ['value'],
+  HOOKS_SYNC: [],
+  RUN_HOOK: ['state', 'path', 'args', 'env', 'timeout'],
 };
 
 const U64_MIN = -(1n << 63n);

@@ -220,6 +220,8 @@ export interface Confinement {
   seccomp?: CompiledFilter;
   /** LSM_LABEL steps for process.apparmorProfile / selinuxLabel. */
   labels?: readonly PlanStep[];
+  /** RUN_HOOK steps of the startContainer hooks, run just before the exec. */
+  startHooks?: readonly PlanStep[];
 }
 
 /**
@@ -241,8 +243,12 @@ export function execSteps(spec: Spec, caps: CapabilityMasks, process: ProcessInp
     // The capabilities are set after the fifo wait; what the kernel would refuse then fails here.
     { op: 'CHECK_CAPABILITIES', args: [caps.effective, caps.permitted, caps.inheritable, caps.bounding] },
     ...schedulingSteps(spec),
-    { op: 'READY', args: [] },
   ];
+  const startHooks = confinement.startHooks ?? [];
+  // Without the fifo, `run` resolves at READY: after the startContainer hooks, the poststart hooks
+  // that follow it run once they passed, and a failing one fails the run.
+  const readyAfterHooks = !useExecFifo && startHooks.length > 0;
+  if (!readyAfterHooks) steps.push({ op: 'READY', args: [] });
   if (useExecFifo) steps.push({ op: 'WAIT_EXEC_FIFO', args: [] });
   if (noNewPrivileges) steps.push({ op: 'NO_NEW_PRIVS', args: [] });
   else steps.push(...seccomp);
@@ -257,6 +263,9 @@ export function execSteps(spec: Spec, caps: CapabilityMasks, process: ProcessInp
     { op: 'UMASK', args: [BigInt(user.umask ?? 0o022)] },
   );
   if (noNewPrivileges) steps.push(...seccomp);
+  // As runc: the container's user, capabilities and filter apply to the hooks too.
+  steps.push(...startHooks);
+  if (readyAfterHooks) steps.push({ op: 'READY', args: [] });
   steps.push({ op: 'EXEC', args: [process.args, process.env] });
   return steps;
 }

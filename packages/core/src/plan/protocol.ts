@@ -33,10 +33,14 @@
  *                           ◀── C   READY{}  (at the READY step)
  *                                   … blocks at WAIT_EXEC_FIFO until `start` reads the fifo …
  *                                   execve (EXEC)
+ *   at HOOKS_SYNC:          ◀── C   HOOKS{}
+ *   prestart, createRuntime
+ *   hooks
+ *   RESUME{2 strs: states}  ──▶ C   (what RUN_HOOK gives its hooks on stdin)
  *   any failing step:       ◀── P/C ERROR{u32 step index, i32 errno, str detail (≤ MAX_DETAIL)}, then exit 1
  *   monitor mode, C ended:  ◀── P   EXIT{u32 kind (0 exited, 1 signaled), i32 code or signal}
  *
- * The parent never writes after GO; C closes the socket (CLOEXEC) when it execs.
+ * The parent never writes after GO but RESUME; C closes the socket (CLOEXEC) when it execs.
  *
  * ## Terminal (OCI process.terminal)
  *
@@ -156,7 +160,9 @@ export const OPS = {
   UMASK: { code: 27, args: ['u64'] },
   /** C: send READY. () */
   READY: { code: 28, args: [] },
-  /** C: open the OPEN_EXEC_FIFO fd for writing (blocks until `start`), write "0", close. () */
+  /** C: open the OPEN_EXEC_FIFO fd for writing (blocks until `start`) and keep it for EXEC, which
+   *  writes "0" just before execve: `start` returns once every step and startContainer hook has
+   *  passed, and reports an init that failed one. () */
   WAIT_EXEC_FIFO: { code: 29, args: [] },
   /** C: drop every capability not in the mask from the bounding set. (mask) */
   DROP_BOUNDING: { code: 30, args: ['u64'] },
@@ -180,7 +186,8 @@ export const OPS = {
   /** C: find args[0] (PATH from env when it has no slash) and fail now if it is not executable, or if
    *  execve would refuse args and env as too long (E2BIG: the kernel's bound, from RLIMIT_STACK). (args, env) */
   CHECK_EXEC: { code: 36, args: ['strs', 'strs'] },
-  /** C: close every fd above 2 on exec, then execve. (args, env) */
+  /** C: close every fd above 2 on exec, write "0" to the exec fifo if WAIT_EXEC_FIFO opened it, then
+   *  execve. (args, env) */
   EXEC: { code: 37, args: ['strs', 'strs'] },
   /** C (after PIVOT_ROOT with devpts on /dev/pts, before SET_USER): open /dev/pts/ptmx after checking
    *  it is the devpts ptmx, take the peer with TIOCGPTPEER (never /dev/pts/N by name: runc
@@ -252,6 +259,15 @@ export const OPS = {
   /** C (before READY and PERSONALITY, as runc's init): ioprio_set(IOPRIO_WHO_PROCESS, 0, value), value being
    *  IOPRIO_PRIO_VALUE(class, priority) = class << 13 | priority. (value) */
   IOPRIO_SET: { code: 50, args: ['u64'] },
+  /** C (after the mounts and devices, before PIVOT_ROOT): send HOOKS and wait for RESUME, while the
+   *  parent runs the prestart and createRuntime hooks in the runtime's namespaces. RESUME's payload
+   *  is two strs, the state RUN_HOOK gives a hook on stdin: status "creating", then "created". () */
+  HOOKS_SYNC: { code: 57, args: [] },
+  /** C: run a hook in C's namespaces (createContainer before PIVOT_ROOT, startContainer just before
+   *  EXEC): fork, exec path with args (none: [path]) and exactly env, the HOOKS_SYNC state `state`
+   *  (0 creating, 1 created) on its stdin; a non-zero exit or a run past timeout (SIGKILL) fails the
+   *  step with its output. (state, path, args, env, timeout in ms, 0 = none) */
+  RUN_HOOK: { code: 58, args: ['u64', 'str', 'strs', 'strs', 'u64'] },
 } as const satisfies Record<string, { code: number; args: readonly FieldKind[] }>;
 
 export type OpName = keyof typeof OPS;
@@ -263,9 +279,14 @@ export const FRAME = {
   READY: 4,
   ERROR: 5,
   EXIT: 6,
+  HOOKS: 7,
+  RESUME: 8,
 } as const;
 
 export type FrameType = (typeof FRAME)[keyof typeof FRAME];
+
+/** RUN_HOOK's state argument: the HOOKS_SYNC state its hook reads. */
+export const HOOK_STATE = { CREATING: 0, CREATED: 1 } as const;
 
 /** Step index that ERROR uses for a failure outside any step (decoding, the sync socket). */
 export const NO_STEP = 0xffffffff;

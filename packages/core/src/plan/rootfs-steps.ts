@@ -42,6 +42,8 @@ export interface RootfsInputs {
   rootfs?: string;
   /** Steps that need the new root with its /proc and /dev/pts, before paths are masked (the console). */
   afterPivot?: PlanStep[];
+  /** Steps after the mounts and devices, before pivot_root (the hooks' sync and createContainer). */
+  beforePivot?: PlanStep[];
   /** The LSMs enabled on the host (Sys.enabledLsms()), for linux.mountLabel. */
   lsms: ReadonlySet<Lsm>;
 }
@@ -94,6 +96,7 @@ export async function rootfsSteps(inputs: RootfsInputs): Promise<PlanStep[]> {
     for (const [target, path] of DEFAULT_SYMLINKS) steps.push({ op: 'SYMLINK', args: [target, path] });
     if (mounts.some((m) => normalize(m.destination) === '/dev/pts')) steps.push({ op: 'SYMLINK', args: ['pts/ptmx', '/dev/ptmx'] });
   }
+  steps.push(...(inputs.beforePivot ?? []));
   steps.push({ op: 'PIVOT_ROOT', args: [inputs.noPivot ? 1n : 0n] });
   if (rootPropagation !== undefined) steps.push({ op: 'REMOUNT', args: ['/', BigInt(rootPropagation)] });
   steps.push(...(inputs.afterPivot ?? []));

@@ -23,8 +23,7 @@ export const features: Command = {
     const document = {
       ociVersionMin: '1.0.0',
       ociVersionMax: SPEC_VERSION,
-      // config/supported.ts in the library rejects every hook until hooks are implemented.
-      hooks: [] as string[],
+      hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
       mountOptions: MOUNT_OPTION_CANDIDATES.filter((o) => parseMountOptions([o]).unsupported.length === 0),
       linux: {
         namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
