@@ -30,9 +30,14 @@ describe.skipIf(!isRoot)(`how the process is scheduled and what it calls itself 
     );
   });
 
-  it('refuses personality flags as not supported yet', async () => {
-    await expect(world.sh('true', (c) => (c.linux.personality = { domain: 'LINUX', flags: ['ADDR_NO_RANDOMIZE'] }))).rejects.toThrow(
-      /not supported yet: linux\.personality\.flags/,
+  it('applies personality flags by the kernel\'s names: ADDR_NO_RANDOMIZE in /proc/self/personality', async () => {
+    const r = await world.sh('cat /proc/self/personality', (c) => (c.linux.personality = { domain: 'LINUX', flags: ['ADDR_NO_RANDOMIZE'] }));
+    expect(r.stdout).toBe('00040000\n');
+  });
+
+  it('refuses a personality flag the kernel has no name for, naming it', async () => {
+    await expect(world.sh('true', (c) => (c.linux.personality = { domain: 'LINUX', flags: ['ADDR_NO_RANDOMIZE', 'FAST'] }))).rejects.toThrow(
+      /linux\.personality\.flags\[1\]: unknown personality flag "FAST"/,
     );
   });
 

@@ -18,7 +18,6 @@ function notSupportedMessage(edit: (spec: Record<string, any>) => void): string 
 const CASES: [string, (s: Record<string, any>) => void][] = [
   ['process.execCPUAffinity', (s) => (s.process.execCPUAffinity = { initial: '0' })],
   ['linux.intelRdt', (s) => (s.linux.intelRdt = { closID: 'guaranteed' })],
-  ['linux.personality.flags', (s) => (s.linux.personality = { domain: 'LINUX32', flags: ['ADDR_NO_RANDOMIZE'] })],
   ['linux.memoryPolicy', (s) => (s.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' })],
   ['linux.netDevices', (s) => (s.linux.netDevices = { eth1: { name: 'eth0' } })],
   ['mounts[6].uidMappings', (s) => (s.mounts[6].uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])],

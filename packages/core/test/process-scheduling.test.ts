@@ -22,6 +22,18 @@ describe('linux.personality', () => {
     expect(schedulingSteps(spec((s) => (s.linux.personality = { domain: 'LINUX32' })))).toEqual([{ op: 'PERSONALITY', args: [0x8n] }]);
   });
 
+  it('ORs the kernel\'s flags into the persona', () => {
+    expect(schedulingSteps(spec((s) => (s.linux.personality = { domain: 'LINUX32', flags: ['ADDR_NO_RANDOMIZE', 'READ_IMPLIES_EXEC'] })))).toEqual([
+      { op: 'PERSONALITY', args: [0x8n | 0x0040000n | 0x0400000n] },
+    ]);
+  });
+
+  it('refuses an unknown flag naming its index', () => {
+    expect(() => schedulingSteps(spec((s) => (s.linux.personality = { domain: 'LINUX', flags: ['NOPE'] })))).toThrow(
+      /linux\.personality\.flags\[0\]: unknown personality flag "NOPE"/,
+    );
+  });
+
   it('plans PERSONALITY with PER_LINUX for LINUX', () => {
     expect(schedulingSteps(spec((s) => (s.linux.personality = { domain: 'LINUX', flags: [] })))).toEqual([{ op: 'PERSONALITY', args: [0n] }]);
   });

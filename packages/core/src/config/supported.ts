@@ -21,7 +21,6 @@ const idmapOption = (v: unknown): boolean => Array.isArray(v) && v.some((o) => o
 export const UNSUPPORTED_FIELDS: readonly UnsupportedField[] = [
   { path: 'process.execCPUAffinity', isSet: present },
   { path: 'linux.intelRdt', isSet: present },
-  { path: 'linux.personality.flags', isSet: nonEmpty },
   { path: 'linux.memoryPolicy', isSet: present },
   { path: 'linux.netDevices', isSet: nonEmpty },
   { path: 'mounts[].uidMappings', isSet: nonEmpty },

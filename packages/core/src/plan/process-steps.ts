@@ -149,12 +149,38 @@ const IOPRIO_CLASS_SHIFT = 13n;
 
 const invalid = (path: string, message: string) => new ContainerError('ConfigInvalid', `config.json: ${path}: ${message}`);
 
-/** linux.personality as PERSONALITY: the execution domain (flags are refused as not supported yet). */
+/**
+ * The kernel's personality flags (include/uapi/linux/personality.h) by name. runtime-spec names
+ * none yet ("currently no flag values are supported") and runc ignores the list; the kernel's own
+ * names are taken here, so a config that asks for ADDR_NO_RANDOMIZE gets it rather than nothing.
+ */
+const PERSONALITY_FLAGS: Record<string, bigint> = {
+  UNAME26: 0x0020000n,
+  ADDR_NO_RANDOMIZE: 0x0040000n,
+  FDPIC_FUNCPTRS: 0x0080000n,
+  MMAP_PAGE_ZERO: 0x0100000n,
+  ADDR_COMPAT_LAYOUT: 0x0200000n,
+  READ_IMPLIES_EXEC: 0x0400000n,
+  ADDR_LIMIT_32BIT: 0x0800000n,
+  SHORT_INODE: 0x1000000n,
+  WHOLE_SECONDS: 0x2000000n,
+  STICKY_TIMEOUTS: 0x4000000n,
+  ADDR_LIMIT_3GB: 0x8000000n,
+};
+
+/** linux.personality as PERSONALITY: the execution domain with its flags. */
 function personalitySteps(spec: Spec): PlanStep[] {
   const personality = spec.linux?.personality;
   if (personality === undefined) return [];
-  const persona = PERSONALITY_DOMAINS[personality.domain];
+  let persona = PERSONALITY_DOMAINS[personality.domain];
   if (persona === undefined) throw invalid('linux.personality.domain', `unknown domain "${personality.domain}"`);
+  for (const [index, name] of (personality.flags ?? []).entries()) {
+    const flag = PERSONALITY_FLAGS[name];
+    if (flag === undefined) {
+      throw invalid(`linux.personality.flags[${index}]`, `unknown personality flag "${name}" (the kernel's: ${Object.keys(PERSONALITY_FLAGS).join(', ')})`);
+    }
+    persona |= flag;
+  }
   return [{ op: 'PERSONALITY', args: [persona] }];
 }
 
