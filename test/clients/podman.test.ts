@@ -3,7 +3,7 @@
 // runs once with runc and once with ckrun; they all pass with runc on this
 // host, so a scenario that fails only with ckrun is ckrun's bug. podman's error output carries
 // the runtime's own message (conmon relays its stderr / its --log JSON).
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { controllerDir, hierarchyDirs } from './harness/cgroups.js';
@@ -198,6 +198,24 @@ for (const runtime of RUNTIMES) {
       const r = await runSh(['--user', '1000'], 'echo "$(id -u) $(id -g)"; touch /root/f || echo "refused"');
       expect(r.code, shown(r)).toBe(0);
       expect(r.stdout).toBe('1000 0\nrefused\n');
+    });
+
+    it('--hooks-dir: the OCI hooks podman adds to the config run at their stages, with the state on stdin', async () => {
+      const dir = join(world.dir, `hooks-${name()}`);
+      mkdirSync(dir);
+      const log = join(dir, 'log');
+      const script = join(dir, 'hook.sh');
+      writeFileSync(script, '#!/bin/sh\nstate=$(cat)\nstatus=${state#*\\"status\\":\\"}\necho "$1 ${status%%\\"*}" >> "$2"\n');
+      chmodSync(script, 0o755);
+      const stages = ['prestart', 'createRuntime', 'createContainer', 'poststop'];
+      for (const stage of stages) {
+        const hook = { version: '1.0.0', hook: { path: script, args: ['hook.sh', stage, log] }, when: { always: true }, stages: [stage] };
+        writeFileSync(join(dir, `${stage}.json`), JSON.stringify(hook));
+      }
+      const r = await world.podman(['--hooks-dir', dir, 'run', '--rm', ...world.containerFlags(), PODMAN_IMAGE, 'true']);
+      expect(r.code, shown(r)).toBe(0);
+      const lines = await eventually('the poststop hook', () => existsSync(log) && readFileSync(log, 'utf8').includes('poststop') && readFileSync(log, 'utf8'));
+      expect(lines.trim().split('\n')).toEqual(['prestart creating', 'createRuntime creating', 'createContainer creating', 'poststop stopped']);
     });
 
     it('run -it: an interactive shell on a terminal', async () => {
