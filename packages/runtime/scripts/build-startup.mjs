@@ -3,12 +3,14 @@
 //   dist/ckrun.blob        V8 startup snapshot of create and run (src/snapshot.ts)
 //   dist/ckrun-light.blob  the snapshot of every other command (src/snapshot-light.ts), built
 //                          and started with --no-rehash-snapshot (see bin/ckrun)
-//   dist/ckrun.blob.node   the node binary both belong to: a blob loads only into the exact
-//                          Node.js build that wrote it, so bin/ckrun checks this first
+//   dist/ckrun.blob.node   the node binary both belong to, then the CPU's flags line of
+//                          /proc/cpuinfo: a blob loads only into the exact Node.js build that
+//                          wrote it, on a CPU with the same features (V8 exits 14 on another),
+//                          so bin/ckrun checks both first
 //   dist/ckrun.cjs.cache   V8 code cache of dist/ckrun.cjs, for a node the blobs do not fit
 //                          (bin/ckrun-start.cjs), filled by one `list` call
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,7 +44,8 @@ function buildSnapshot(entry, blob, v8Flags = []) {
 rmSync(join(dist, 'ckrun.blob.node'), { force: true });
 buildSnapshot('ckrun-snapshot.cjs', join(dist, 'ckrun.blob'));
 buildSnapshot('ckrun-snapshot-light.cjs', join(dist, 'ckrun-light.blob'), ['--no-rehash-snapshot']);
-writeFileSync(join(dist, 'ckrun.blob.node'), `${process.execPath}\n`);
+const cpuFlags = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((line) => line.startsWith('flags')) ?? '';
+writeFileSync(join(dist, 'ckrun.blob.node'), `${process.execPath}\n${cpuFlags}\n`);
 
 const root = mkdtempSync(join(tmpdir(), 'ckrun-code-cache-'));
 try {

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,6 +97,15 @@ describe.skipIf(!built)(`startup artifacts (${built ? 'built' : 'needs `pnpm bui
     writeFileSync(join(copy, 'dist', 'ckrun.blob.node'), '/nonexistent/node\n');
     const r = spawnSync(join(copy, 'bin', 'ckrun'), ['--root', scratch, 'create', '--bundle', '/nonexistent-bundle', 'x'], { encoding: 'utf8', env });
     // The plain bundle ran: a clear flag error, not node's complaint about the blob.
+    expect(r.stderr).toBe('ckrun: config.json: /nonexistent-bundle/config.json: no such file\n');
+  });
+
+  it('bin/ckrun does not start from a snapshot built on a CPU with other features (V8 would exit 14)', () => {
+    const copy = copyOfPackage();
+    writeFileSync(join(copy, 'dist', 'ckrun.blob'), 'not a snapshot');
+    const [builtBy] = readFileSync(join(copy, 'dist', 'ckrun.blob.node'), 'utf8').split('\n');
+    writeFileSync(join(copy, 'dist', 'ckrun.blob.node'), `${builtBy}\nflags\t\t: fpu vme de pse\n`);
+    const r = spawnSync(join(copy, 'bin', 'ckrun'), ['--root', scratch, 'create', '--bundle', '/nonexistent-bundle', 'x'], { encoding: 'utf8', env });
     expect(r.stderr).toBe('ckrun: config.json: /nonexistent-bundle/config.json: no such file\n');
   });
 
