@@ -28,6 +28,7 @@
 #include "console.h"
 #include "ctx.h"
 #include "fds.h"
+#include "fs.h"
 #include "pidfd_socket.h"
 #include "sync.h"
 #include "zygote.h"
@@ -120,6 +121,8 @@ static __attribute__((noreturn)) void run_parent(struct ck_ctx *ctx, pid_t child
   if (ctx->consolefd >= 0) close(ctx->consolefd);
   if (ctx->listenerfd >= 0) close(ctx->listenerfd);
   ck_close_preserved_fds(ctx);
+  /* The bind sources are C's to attach; a monitor holding them would keep their (idmapped) clones alive. */
+  ck_close_mount_sources(ctx);
   uint32_t failed_step;
   if (ck_cgroup_await(ctx, &failed_step) < 0) {
     /* C waits for GO, which will never come: it must not outlive the failure. */

@@ -111,6 +111,10 @@
 #define CK_ARGS_SCHED_SETATTR "uuuuuuu"
 #define CK_OP_IOPRIO_SET 50
 #define CK_ARGS_IOPRIO_SET "u"
+#define CK_OP_IDMAP_MOUNT_SOURCE 51
+#define CK_ARGS_IDMAP_MOUNT_SOURCE "ssu"
+#define CK_OP_IDMAP_MOUNT_SOURCE_USERNS 52
+#define CK_ARGS_IDMAP_MOUNT_SOURCE_USERNS "su"
 
 /* Frame: u32 length (LE, of the type byte and the payload) | u8 type | payload. */
 #define CK_FRAME_PLAN 1

@@ -21,6 +21,7 @@
 #include "ctx.h"
 #include "fds.h"
 #include "fs.h"
+#include "idmap.h"
 #include "join_init.h"
 #include "pidfd_socket.h"
 #include "keyring.h"
@@ -395,6 +396,8 @@ ck_step_fn ck_step_for(uint16_t op) {
   case CK_OP_PERSONALITY: return ck_personality;
   case CK_OP_SCHED_SETATTR: return ck_sched_setattr;
   case CK_OP_IOPRIO_SET: return ck_ioprio_set;
+  case CK_OP_IDMAP_MOUNT_SOURCE: return ck_idmap_mount_source;
+  case CK_OP_IDMAP_MOUNT_SOURCE_USERNS: return ck_idmap_mount_source_userns;
   }
   return NULL;
 }
