@@ -80,7 +80,9 @@ static int join_namespace(struct ck_ctx *ctx, const struct ck_step *s) {
   int saved = errno;
   close(fd);
   errno = saved;
-  return rc < 0 ? ck_fail(ctx, "setns %s", s->args[1].s) : 0;
+  if (rc < 0) return ck_fail(ctx, "setns %s", s->args[1].s);
+  if (s->args[0].u == CLONE_NEWUSER) ctx->joined_userns = 1;
+  return 0;
 }
 
 static int new_time_namespace(struct ck_ctx *ctx, const struct ck_step *s) {

@@ -122,6 +122,27 @@ describe.skipIf(!isRoot)(`idmapped bind mounts (${isRoot ? 'as root' : NEEDS_ROO
     expect(r).toMatchObject({ exitCode: 0, stdout: `/data/a 1000:1000\n/data/b 1001:1001\n/plain/a ${OVERFLOW}:${OVERFLOW}\n` });
   });
 
+  it("takes a joined user namespace's own mappings for idmap without mappings of its own", async () => {
+    // A created container holds a user namespace (its init waits for the exec fifo) for the next to join.
+    const holder = await world.bundle(withUserNamespace);
+    const container = await world.factory.create(holder.id, holder.config, { bundle: holder.bundle });
+    try {
+      await container.start({ stdio: 'ignore' });
+      const { pid } = await container.state();
+      const r = await world.sh('stat -c "%n %u:%g" /data/a /plain/a; cat /proc/self/uid_map', (c) => {
+        c.linux.namespaces.push({ type: 'user', path: `/proc/${pid}/ns/user` });
+        c.mounts.push(bind('data', '/data', ['bind', 'idmap']));
+        c.mounts.push(bind('data', '/plain', ['bind']));
+      });
+      expect(r).toMatchObject({ exitCode: 0, stderr: '' });
+      const [data, plain, uidMap] = r.stdout.trim().split('\n');
+      expect([data, plain]).toEqual(['/data/a 1000:1000', `/plain/a ${OVERFLOW}:${OVERFLOW}`]);
+      expect(uidMap!.trim().split(/\s+/)).toEqual(['0', '100000', '65536']);
+    } finally {
+      await container.destroy();
+    }
+  });
+
   it('maps the submounts of an rbind with ridmap, and only the top mount with idmap', async () => {
     const owners = 'stat -c "%n %u" /r/top /r/sub/deep /i/top /i/sub/deep';
     const r = await world.sh(owners, (c) => {
