@@ -19,6 +19,7 @@ struct ck_ctx {
   int fifo_wfd;   /* the exec fifo opened for writing (WAIT_EXEC_FIFO); EXEC writes "0" to it */
   int hostprocfd; /* O_PATH fd of the host's /proc, to reopen the fifo after pivot */
   int pivoted;    /* PIVOT_ROOT done: "/" is the container's root */
+  int joined_userns; /* a JOIN_NAMESPACE entered a user namespace: C takes its root ids after the clone */
   int last_cap;   /* from /proc/sys/kernel/cap_last_cap, read before pivot; -1 if unknown */
   int consolefd;  /* the caller's console socket (CONSOLE_SOCKET) */
   int pidfdsock;  /* the caller's --pidfd-socket (PIDFD_SOCKET), which gets a pidfd of C */

@@ -39,11 +39,6 @@
 #define SYS_move_mount 429
 #endif
 
-/* linux/mount.h clashes with glibc's sys/mount.h, so the few pieces needed are here. */
-struct ck_mount_attr {
-  uint64_t attr_set, attr_clr, propagation, userns_fd;
-};
-
 static const char *opt(const char *s) { return s && *s ? s : NULL; }
 
 /* The flags a bind remount must keep: the kernel refuses (EPERM) to clear a flag that is
@@ -140,6 +135,14 @@ int ck_open_mount_source(struct ck_ctx *ctx, const struct ck_step *s) {
   ctx->mount_sources[ctx->nmount_sources].fd = fd;
   ctx->nmount_sources++;
   return 0;
+}
+
+void ck_close_mount_sources(struct ck_ctx *ctx) {
+  for (uint32_t i = 0; i < ctx->nmount_sources; i++)
+    if (ctx->mount_sources[i].fd >= 0) close(ctx->mount_sources[i].fd);
+  free(ctx->mount_sources);
+  ctx->mount_sources = NULL;
+  ctx->nmount_sources = 0;
 }
 
 /* The detached mount P cloned of a bind's source (the first not yet attached), or -1. */
@@ -414,11 +417,7 @@ int ck_pivot_root(struct ck_ctx *ctx, const struct ck_step *s) {
     return ck_fail(ctx, "pivot_root: no rootfs entered");
   }
   /* Every bind is made by now: no fd of a host path stays in the container's init. */
-  for (uint32_t i = 0; i < ctx->nmount_sources; i++)
-    if (ctx->mount_sources[i].fd >= 0) close(ctx->mount_sources[i].fd);
-  free(ctx->mount_sources);
-  ctx->mount_sources = NULL;
-  ctx->nmount_sources = 0;
+  ck_close_mount_sources(ctx);
   if (fchdir(ctx->rootfd) < 0) return ck_fail(ctx, "chdir rootfs");
   if (s->args[0].u == 0) {
     /* After pivot_root(".", ".") the old root is stacked on the new one; only an fd taken

@@ -28,6 +28,7 @@
 #include "console.h"
 #include "ctx.h"
 #include "fds.h"
+#include "fs.h"
 #include "pidfd_socket.h"
 #include "sync.h"
 #include "zygote.h"
@@ -120,6 +121,8 @@ static __attribute__((noreturn)) void run_parent(struct ck_ctx *ctx, pid_t child
   if (ctx->consolefd >= 0) close(ctx->consolefd);
   if (ctx->listenerfd >= 0) close(ctx->listenerfd);
   ck_close_preserved_fds(ctx);
+  /* The bind sources are C's to attach; a monitor holding them would keep their (idmapped) clones alive. */
+  ck_close_mount_sources(ctx);
   uint32_t failed_step;
   if (ck_cgroup_await(ctx, &failed_step) < 0) {
     /* C waits for GO, which will never come: it must not outlive the failure. */
@@ -265,7 +268,9 @@ static int run(void) {
     if (s->op == CK_OP_CLONE) {
       clone_child(&ctx, s, i);
       wait_go(&ctx);
-      if ((s->args[0].u & CLONE_NEWUSER) && become_namespace_root(&ctx) < 0) step_failed(&ctx, i, 1);
+      /* A joined user namespace too: setns keeps the host ids, which it may not map (EOVERFLOW on
+       * the first file C makes), as runc's init also takes uid and gid 0 there. */
+      if (((s->args[0].u & CLONE_NEWUSER) || ctx.joined_userns) && become_namespace_root(&ctx) < 0) step_failed(&ctx, i, 1);
       continue;
     }
     if (ck_step_for(s->op)(&ctx, s) < 0) step_failed(&ctx, i, s->op == CK_OP_EXEC ? 127 : 1);

@@ -21,6 +21,7 @@
 #include "ctx.h"
 #include "fds.h"
 #include "fs.h"
+#include "idmap.h"
 #include "join_init.h"
 #include "pidfd_socket.h"
 #include "keyring.h"
@@ -80,7 +81,9 @@ static int join_namespace(struct ck_ctx *ctx, const struct ck_step *s) {
   int saved = errno;
   close(fd);
   errno = saved;
-  return rc < 0 ? ck_fail(ctx, "setns %s", s->args[1].s) : 0;
+  if (rc < 0) return ck_fail(ctx, "setns %s", s->args[1].s);
+  if (s->args[0].u == CLONE_NEWUSER) ctx->joined_userns = 1;
+  return 0;
 }
 
 static int new_time_namespace(struct ck_ctx *ctx, const struct ck_step *s) {
@@ -395,6 +398,8 @@ ck_step_fn ck_step_for(uint16_t op) {
   case CK_OP_PERSONALITY: return ck_personality;
   case CK_OP_SCHED_SETATTR: return ck_sched_setattr;
   case CK_OP_IOPRIO_SET: return ck_ioprio_set;
+  case CK_OP_IDMAP_MOUNT_SOURCE: return ck_idmap_mount_source;
+  case CK_OP_IDMAP_MOUNT_SOURCE_USERNS: return ck_idmap_mount_source_userns;
   case CK_OP_HOOKS_SYNC: return ck_hooks_sync;
   case CK_OP_RUN_HOOK: return ck_run_hook;
   }

@@ -20,9 +20,6 @@ const CASES: [string, (s: Record<string, any>) => void][] = [
   ['linux.intelRdt', (s) => (s.linux.intelRdt = { closID: 'guaranteed' })],
   ['linux.memoryPolicy', (s) => (s.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' })],
   ['linux.netDevices', (s) => (s.linux.netDevices = { eth1: { name: 'eth0' } })],
-  ['mounts[6].uidMappings', (s) => (s.mounts[6].uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])],
-  ['mounts[6].gidMappings', (s) => (s.mounts[6].gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])],
-  ['mounts[1].options', (s) => s.mounts[1].options.push('idmap')],
 ];
 
 describe('fields containerkit does not implement yet', () => {

@@ -32,8 +32,11 @@ describe('mount options', () => {
     expect(parsed.attrClear & MOUNT_ATTR.RDONLY).toBe(MOUNT_ATTR.RDONLY);
   });
 
-  it('reports options it recognises but does not implement', () => {
-    expect(parseMountOptions(['idmap', 'ridmap']).unsupported).toEqual(['idmap', 'ridmap']);
+  it('takes idmap and ridmap as requests for an idmapped bind, not as filesystem data; the last one given counts, as in runc', () => {
+    expect(parseMountOptions(['rbind', 'idmap'])).toMatchObject({ idmap: 'idmap', data: '', unsupported: [] });
+    expect(parseMountOptions(['idmap', 'ridmap']).idmap).toBe('ridmap');
+    expect(parseMountOptions(['ridmap', 'idmap']).idmap).toBe('idmap');
+    expect(parseMountOptions(['bind']).idmap).toBeUndefined();
   });
 
   it('takes tmpcopyup as a request, not as filesystem data', () => {

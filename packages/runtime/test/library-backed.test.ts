@@ -46,7 +46,8 @@ describe('ckrun features', () => {
     expect(doc.linux.capabilities).toContain('CAP_SYS_ADMIN');
     expect(doc.mountOptions).toContain('rbind');
     expect(doc.mountOptions).toContain('tmpcopyup');
-    expect(doc.mountOptions).not.toContain('idmap');
+    expect(doc.mountOptions).toEqual(expect.arrayContaining(['idmap', 'ridmap']));
+    expect(doc.linux.mountExtensions).toEqual({ idmap: { enabled: true } });
   });
 });
 

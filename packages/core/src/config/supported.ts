@@ -16,16 +16,12 @@ export interface UnsupportedField {
 const present = (v: unknown): boolean => v !== undefined && v !== null;
 const nonEmpty = (v: unknown): boolean =>
   typeof v === 'string' ? v !== '' : Array.isArray(v) ? v.length > 0 : typeof v === 'object' && v !== null && Object.keys(v).length > 0;
-const idmapOption = (v: unknown): boolean => Array.isArray(v) && v.some((o) => o === 'idmap' || o === 'ridmap');
 
 export const UNSUPPORTED_FIELDS: readonly UnsupportedField[] = [
   { path: 'process.execCPUAffinity', isSet: present },
   { path: 'linux.intelRdt', isSet: present },
   { path: 'linux.memoryPolicy', isSet: present },
   { path: 'linux.netDevices', isSet: nonEmpty },
-  { path: 'mounts[].uidMappings', isSet: nonEmpty },
-  { path: 'mounts[].gidMappings', isSet: nonEmpty },
-  { path: 'mounts[].options', isSet: idmapOption },
 ];
 
 /** A pattern as steps, "[]" standing for every element of an array; split once per pattern. */

@@ -8,6 +8,7 @@ import type { Lsm } from '../sys/sys.js';
 import { beforePivotHookSteps, startContainerHookSteps } from './hook-steps.js';
 import { lsmLabelSteps } from './lsm-steps.js';
 import { environmentSteps, execSteps, preserveFdsSteps, resourceLimitSteps, sessionKeyringSteps, type ProcessInputs } from './process-steps.js';
+import { idmapStep } from './idmap.js';
 import { bindSources, rootfsSteps } from './rootfs-steps.js';
 
 const CLONE_NEWCGROUP = 0x02000000n;
@@ -55,8 +56,15 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
   if (inputs.pidfdSocket) steps.push({ op: 'PIDFD_SOCKET', args: [inputs.pidfdSocket] });
   if (inputs.seccomp?.notify) steps.push({ op: 'SECCOMP_LISTENER', args: [spec.linux!.seccomp!.listenerPath!] });
   // A new user namespace's root may not reach them: P opens the bind sources as the runtime (runc does too).
-  if (namespaces.newUserNamespace) {
-    for (const { path, recursive } of bindSources(spec, inputs.bundle)) steps.push({ op: 'OPEN_MOUNT_SOURCE', args: [path, recursive ? 1n : 0n] });
+  // An idmapped bind is made there in any case (only a detached mount takes MOUNT_ATTR_IDMAP), and then
+  // every bind is: C's MOUNT attaches the first unattached source of its path, so that one bind of a
+  // path idmapped and another not each get their own.
+  const sources = bindSources(spec, inputs.bundle);
+  if (namespaces.newUserNamespace || sources.some((s) => s.idmap)) {
+    for (const { path, recursive, idmap } of sources) {
+      steps.push({ op: 'OPEN_MOUNT_SOURCE', args: [path, recursive ? 1n : 0n] });
+      if (idmap) steps.push(idmapStep(idmap));
+    }
   }
   // Before any join, for the same reason: cgroupfs paths are the caller's.
   for (const dir of inputs.cgroupJoins ?? []) steps.push({ op: 'JOIN_CGROUP', args: [dir] });

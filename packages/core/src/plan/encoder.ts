@@ -58,6 +58,8 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
   PERSONALITY: ['persona'],
   SCHED_SETATTR: ['policy', 'flags', 'nice', 'priority', 'runtime', 'deadline', 'period'],
   IOPRIO_SET: ['value'],
+  IDMAP_MOUNT_SOURCE: ['uidMap', 'gidMap', 'recursive'],
+  IDMAP_MOUNT_SOURCE_USERNS: ['usernsPath', 'recursive'],
   HOOKS_SYNC: [],
   RUN_HOOK: ['state', 'path', 'args', 'env', 'timeout'],
 };

@@ -114,7 +114,10 @@ const RECURSIVE_OPTIONS: Record<string, [set: number, clear: number]> = {
 };
 
 /** Options a runtime may understand that containerkit does not implement yet. */
-const UNSUPPORTED_OPTIONS = new Set(['idmap', 'ridmap']);
+const UNSUPPORTED_OPTIONS = new Set<string>();
+
+/** The id-mapping options: never mount(2) data, they ask for MOUNT_ATTR_IDMAP (plan/idmap.ts). */
+const IDMAP_OPTIONS = new Set(['idmap', 'ridmap']);
 
 export interface ParsedMountOptions {
   flags: number;
@@ -128,6 +131,8 @@ export interface ParsedMountOptions {
   unsupported: string[];
   /** tmpcopyup (crun's, which podman uses): the new tmpfs starts with what the directory held. */
   copyUp: boolean;
+  /** idmap or ridmap (the last one given, as runc takes them): the mount is an idmapped bind. */
+  idmap?: 'idmap' | 'ridmap';
 }
 
 export function parseMountOptions(options: readonly string[] = []): ParsedMountOptions {
@@ -138,9 +143,14 @@ export function parseMountOptions(options: readonly string[] = []): ParsedMountO
   const data: string[] = [];
   const unsupported: string[] = [];
   let copyUp = false;
+  let idmap: ParsedMountOptions['idmap'];
   for (const option of options) {
     if (option === 'tmpcopyup') {
       copyUp = true;
+      continue;
+    }
+    if (IDMAP_OPTIONS.has(option)) {
+      idmap = option as 'idmap' | 'ridmap';
       continue;
     }
     const flag = FLAG_OPTIONS[option];
@@ -172,7 +182,7 @@ export function parseMountOptions(options: readonly string[] = []): ParsedMountO
     if (UNSUPPORTED_OPTIONS.has(option)) unsupported.push(option);
     else data.push(option);
   }
-  return { flags, propagation, attrSet, attrClear, data: data.join(','), unsupported, copyUp };
+  return { flags, propagation, attrSet, attrClear, data: data.join(','), unsupported, copyUp, ...(idmap ? { idmap } : {}) };
 }
 
 /** Propagation option name → flags, for linux.rootfsPropagation. */

@@ -259,6 +259,20 @@ export const OPS = {
   /** C (before READY and PERSONALITY, as runc's init): ioprio_set(IOPRIO_WHO_PROCESS, 0, value), value being
    *  IOPRIO_PRIO_VALUE(class, priority) = class << 13 | priority. (value) */
   IOPRIO_SET: { code: 50, args: ['u64'] },
+  /** P (right after the OPEN_MOUNT_SOURCE of its bind, so before CLONE and any JOIN_NAMESPACE):
+   *  make that detached mount an idmapped one (runtime-spec mounts[].uidMappings/gidMappings, the
+   *  idmap and ridmap options): mount_setattr(MOUNT_ATTR_IDMAP, Linux 5.12) with a user namespace
+   *  that carries these maps. No process needs to live in it, so P clones a throwaway child into a
+   *  new user namespace, writes its uid_map, setgroups "deny" and gid_map, opens /proc/<pid>/ns/user
+   *  and kills it, as runc 1.2 does; the mount keeps the namespace alive. The maps are the text the
+   *  kernel takes ("containerID hostID size" lines): a file owned by containerID on disk shows as
+   *  hostID through the mount. recursive 1 (ridmap) maps the submounts of an rbind too, 0 only the
+   *  top mount. (uid map, gid map, recursive) */
+  IDMAP_MOUNT_SOURCE: { code: 51, args: ['str', 'str', 'u64'] },
+  /** P (as IDMAP_MOUNT_SOURCE): the same with an existing user namespace's maps, opened at this host
+   *  path: idmap or ridmap without mappings of its own in a container that joins a user namespace
+   *  (runc 1.2 uses its mappings). (user namespace path, recursive) */
+  IDMAP_MOUNT_SOURCE_USERNS: { code: 52, args: ['str', 'u64'] },
   /** C (after the mounts and devices, before PIVOT_ROOT): send HOOKS and wait for RESUME, while the
    *  parent runs the prestart and createRuntime hooks in the runtime's namespaces. RESUME's payload
    *  is two strs, the state RUN_HOOK gives a hook on stdin: status "creating", then "created". () */

@@ -5,6 +5,7 @@ import type { LinuxDevice, Mount, Spec } from '../config/schema.js';
 import type { Lsm } from '../sys/sys.js';
 import { MOUNT_TARGET_KIND } from './protocol.js';
 import type { PlanStep } from './encoder.js';
+import { mountIdmap, type MountIdmap } from './idmap.js';
 import { mountLabel } from './lsm-steps.js';
 import { AT_RECURSIVE, MOUNT_ATTR, MS, parseMountOptions, propagationFlags, takesMountLabel, withMountLabel } from './mount-options.js';
 
@@ -141,11 +142,26 @@ function normalize(destination: string): string {
   return resolve('/', destination);
 }
 
-/** The config's bind mounts in order: their host paths as MOUNT steps name them, and whether recursive. */
-export function bindSources(spec: Spec, bundle: string): { path: string; recursive: boolean }[] {
-  return (spec.mounts ?? [])
-    .filter((m) => isBind(m) && m.source)
-    .map((m) => ({ path: resolve(bundle, m.source!), recursive: (m.options ?? []).includes('rbind') }));
+export interface BindSource {
+  /** The host path, as the bind's MOUNT step names it. */
+  path: string;
+  /** rbind: the submounts come too. */
+  recursive: boolean;
+  /** Set for an idmapped bind. */
+  idmap?: MountIdmap;
+}
+
+/** The config's bind mounts in order; every mount's id mapping is checked here (see mountIdmap). */
+export function bindSources(spec: Spec, bundle: string): BindSource[] {
+  const sources: BindSource[] = [];
+  for (const [index, m] of (spec.mounts ?? []).entries()) {
+    const idmap = mountIdmap(m, index, spec, isBind(m));
+    if (!isBind(m) || !m.source) continue;
+    const path = resolve(bundle, m.source);
+    const recursive = (m.options ?? []).includes('rbind');
+    sources.push(idmap ? { path, recursive, idmap } : { path, recursive });
+  }
+  return sources;
 }
 
 function isBind(mount: Mount): boolean {

@@ -3,10 +3,10 @@ import { SPEC_VERSION, VERSION } from '../version.js';
 
 /** The mount options of runc's features list; those the library reports unsupported are left out. */
 const MOUNT_OPTION_CANDIDATES = [
-  'acl', 'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'iversion', 'lazytime', 'loud',
-  'mand', 'noacl', 'noatime', 'nodev', 'nodiratime', 'noexec', 'noiversion', 'nolazytime', 'nomand', 'norelatime',
+  'acl', 'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'idmap', 'iversion', 'lazytime',
+  'loud', 'mand', 'noacl', 'noatime', 'nodev', 'nodiratime', 'noexec', 'noiversion', 'nolazytime', 'nomand', 'norelatime',
   'nostrictatime', 'nosuid', 'nosymfollow', 'private', 'ratime', 'rbind', 'rdev', 'rdiratime', 'relatime', 'remount',
-  'rexec', 'rnoatime', 'rnodev', 'rnodiratime', 'rnoexec', 'rnorelatime', 'rnostrictatime', 'rnosuid', 'rnosymfollow',
+  'rexec', 'ridmap', 'rnoatime', 'rnodev', 'rnodiratime', 'rnoexec', 'rnorelatime', 'rnostrictatime', 'rnosuid', 'rnosymfollow',
   'ro', 'rprivate', 'rrelatime', 'rro', 'rrw', 'rshared', 'rslave', 'rstrictatime', 'rsuid', 'rsymfollow', 'runbindable',
   'rw', 'shared', 'silent', 'slave', 'strictatime', 'suid', 'symfollow', 'sync', 'tmpcopyup', 'unbindable',
 ];
@@ -34,7 +34,8 @@ export const features: Command = {
         apparmor: { enabled: true },
         selinux: { enabled: true },
         intelRdt: { enabled: false },
-        mountExtensions: { idmap: { enabled: false } },
+        // mounts[].uidMappings/gidMappings and the idmap and ridmap options (MOUNT_ATTR_IDMAP, Linux 5.12).
+        mountExtensions: { idmap: { enabled: true } },
       },
       annotations: { 'org.containerkit.ckrun.version': VERSION },
     };
