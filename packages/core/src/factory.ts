@@ -7,6 +7,7 @@ import type { Spec } from './config/schema.js';
 import { Container } from './container/container.js';
 import type { ContainerContext, Drivers } from './container/context.js';
 import type { CreateOptions } from './container/types.js';
+import { detectRootless } from './cgroups/rootless.js';
 import { rootfsPath } from './plan/rootfs-steps.js';
 import { seccompCompiler } from './seccomp/cache.js';
 import { StateStore, validateId, type SavedState } from './state/store.js';
@@ -42,6 +43,15 @@ export interface FactoryOptions {
    * holds other processes). Default: process.emitWarning.
    */
   onWarning?: (message: string) => void;
+  /**
+   * runc's --rootless: the cgroups may not be this process's to make. A container with no
+   * linux.cgroupsPath then gets no cgroup (its init stays in the caller's) instead of
+   * /containerkit/<id>, and errors of the device rules are ignored; a cgroupsPath that is given
+   * must be writable (delegated). Default: as runc's auto, true when the effective uid is not 0
+   * or the process is in a user namespace. A caller that is not root also gets runc's checks of
+   * a rootless config (a user namespace with maps) whatever this says.
+   */
+  rootless?: boolean;
 }
 
 export interface Factory {
@@ -64,7 +74,8 @@ export function createFactory(options: FactoryOptions): Factory {
   const zygote = options.zygote ?? true;
   const seccomp = seccompCompiler({ cacheDir: options.seccompCacheDir });
   const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, 'ContainerWarning'));
-  const context = async (state: SavedState): Promise<ContainerContext> => ({ store, sys, zygote, seccomp, warn, drivers: await pickDrivers(), state });
+  const rootless = options.rootless ?? detectRootless();
+  const context = async (state: SavedState): Promise<ContainerContext> => ({ store, sys, zygote, seccomp, warn, rootless, drivers: await pickDrivers(), state });
 
   return {
     root,
@@ -86,7 +97,7 @@ export function createFactory(options: FactoryOptions): Factory {
         rootfs,
         owner: ownerName(),
         spec,
-        cgroupPath: cgroupPath(spec, id),
+        cgroupPath: rootless && !spec.linux?.cgroupsPath ? '' : cgroupPath(spec, id),
         cgroupPaths: {},
         namespacePaths: {},
         annotations: spec.annotations,

@@ -9,7 +9,9 @@ import { processInputs } from '../plan/process-steps.js';
 import { readProcStat } from '../state/proc-stat.js';
 import type { SavedState } from '../state/store.js';
 import type { ContainerContext } from './context.js';
+import { cgroupManager } from './context.js';
 import { launchInit } from './launch.js';
+import { checkRootlessEuid } from './rootless-checks.js';
 import { containerProcess, stdioOptions } from './process-handle.js';
 import { signalInit } from './signal.js';
 import type { ContainerProcess, ProcessOptions } from './types.js';
@@ -26,6 +28,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
   const { state, drivers } = ctx;
   const spec = state.spec;
   if (state.pid !== 0) throw new ContainerError('SystemError', `container "${state.id}" has already been started`);
+  if (process.geteuid?.() !== 0) checkRootlessEuid(spec);
   // Before any cgroup is made: a profile that does not compile leaves nothing to undo.
   const seccomp = spec.linux?.seccomp ? await ctx.seccomp.compile(spec.linux.seccomp) : undefined;
   const namespaces = await drivers.namespaces.plan(spec);
@@ -38,7 +41,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
   }
   const capabilities = drivers.capabilities.masks(spec.process?.capabilities);
   const resources = effectiveResources(spec);
-  const manager = drivers.cgroups.manager({ id: state.id, path: state.cgroupPath, resources, ownerUid: cgroupOwnerUid(spec) });
+  const manager = cgroupManager(ctx, { resources, ownerUid: cgroupOwnerUid(spec) });
   // ck-init places the init itself when the manager can create without a process (see JOIN_CGROUP).
   const initJoins = manager.create !== undefined;
   if (manager.create) await manager.create();
@@ -63,6 +66,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
     lsms: ctx.sys.enabledLsms(),
     extraFds: options.extraFds?.length,
     sessionKeyring: sessionKeyringName(state),
+    rootlessEuid: process.geteuid?.() !== 0,
   });
   const plan = encodePlan(steps);
 

@@ -40,6 +40,8 @@ export interface PlanInputs {
   extraFds?: number;
   /** The container's session keyring ("_ses.<id>"); absent: the runtime's is kept (--no-new-keyring). */
   sessionKeyring?: string;
+  /** The runtime runs as a user that is not root (runc's RootlessEUID). */
+  rootlessEuid?: boolean;
 }
 
 /** The whole init plan: everything ck-init does, computed here so ck-init knows no policy. */
@@ -54,7 +56,9 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
   if (inputs.pidfdSocket) steps.push({ op: 'PIDFD_SOCKET', args: [inputs.pidfdSocket] });
   if (inputs.seccomp?.notify) steps.push({ op: 'SECCOMP_LISTENER', args: [spec.linux!.seccomp!.listenerPath!] });
   // A new user namespace's root may not reach them: P opens the bind sources as the runtime (runc does too).
-  if (namespaces.newUserNamespace) {
+  // Not for a runtime that is not root: open_tree needs CAP_SYS_ADMIN where P is, and the
+  // namespace's root is that same user, which reaches what P would.
+  if (namespaces.newUserNamespace && !inputs.rootlessEuid) {
     for (const { path, recursive } of bindSources(spec, inputs.bundle)) steps.push({ op: 'OPEN_MOUNT_SOURCE', args: [path, recursive ? 1n : 0n] });
   }
   // Before any join, for the same reason: cgroupfs paths are the caller's.
