@@ -97,7 +97,7 @@ export function createFactory(options: FactoryOptions): Factory {
         rootfs,
         owner: ownerName(),
         spec,
-        cgroupPath: rootless && !spec.linux?.cgroupsPath ? '' : cgroupPath(spec, id),
+        cgroupPath: cgroupPath(spec, id),
         cgroupPaths: {},
         namespacePaths: {},
         annotations: spec.annotations,

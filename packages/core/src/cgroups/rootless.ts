@@ -42,11 +42,11 @@ function isSet(value: unknown): boolean {
 }
 
 /**
- * The manager of a rootless container given no linux.cgroupsPath: no cgroup at all, the init
- * stays in its caller's, as runc's rootless manager leaves it when it may not create one (and
- * our default /containerkit/<id> is never the caller's to create). Limits are refused, since
- * nothing would enforce them; pause and stats need a cgroup too. Only the init is known to be
- * the container's, so kill --all reaches the rest through the init's pid namespace.
+ * The manager of a rootless container that may not make its default cgroup (see
+ * container/cgroup-create.ts): no cgroup at all, the init stays in its caller's, as runc's
+ * rootless manager leaves it. Limits are refused, since nothing would enforce them; pause and
+ * stats need a cgroup too. Only the init is known to be the container's, so kill --all reaches
+ * the rest through the init's pid namespace.
  */
 export function noCgroupManager(id: string, initPid: () => number): CgroupManager {
   const needsCgroup = (what: string) =>

@@ -9,6 +9,7 @@ import { processInputs } from '../plan/process-steps.js';
 import { readProcStat } from '../state/proc-stat.js';
 import type { SavedState } from '../state/store.js';
 import type { ContainerContext } from './context.js';
+import { createCgroups } from './cgroup-create.js';
 import { cgroupManager } from './context.js';
 import { launchInit } from './launch.js';
 import { checkRootlessEuid } from './rootless-checks.js';
@@ -41,10 +42,10 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
   }
   const capabilities = drivers.capabilities.masks(spec.process?.capabilities);
   const resources = effectiveResources(spec);
-  const manager = cgroupManager(ctx, { resources, ownerUid: cgroupOwnerUid(spec) });
   // ck-init places the init itself when the manager can create without a process (see JOIN_CGROUP).
-  const initJoins = manager.create !== undefined;
-  if (manager.create) await manager.create();
+  const driverManager = cgroupManager(ctx, { resources, ownerUid: cgroupOwnerUid(spec) });
+  const initJoins = driverManager.create !== undefined;
+  const manager = await createCgroups(ctx, driverManager, resources);
   const cgroupPaths = manager.paths();
   const fifo = holdForExec ? ctx.store.fifoPath(state.id) : undefined;
   const steps = await buildInitPlan({
