@@ -349,7 +349,7 @@ describe.skipIf(skipReason !== undefined)(`rootless mode, ckrun and the library 
     for (const d of cgroupHierarchyDirs(`${delegated}/c1`)) expect(existsSync(d) && d).toBe(false);
   });
 
-  it('runs busybox through the library as the user, its ck-init forked by a zygote of that user', () => {
+  it('runs busybox through the library as the user, its ck-init forked by a zygote of that user, its state under $XDG_RUNTIME_DIR/containerkit', () => {
     const b = bundle((c) => (c.process.args = ['sh', '-c', 'id -u; cat /proc/self/uid_map']));
     const script = join(dir, `library-${b.id}.mjs`);
     writeFileSync(
@@ -358,10 +358,10 @@ describe.skipIf(skipReason !== undefined)(`rootless mode, ckrun and the library 
 const load = (p) => import(${JSON.stringify(PACKAGES)} + p + '/dist/index.js');
 const [core, caps, v1, v2, ns] = await Promise.all(['core', 'capabilities', 'cgroups-v1', 'cgroups-v2', 'namespaces'].map(load));
 const { processTable, zygotesOf } = await import(${JSON.stringify(PROCESSES)});
-const [root, bundle, id] = process.argv.slice(2);
-const { readFileSync } = await import('node:fs');
+const [bundle, id] = process.argv.slice(2);
+const { readdirSync, readFileSync } = await import('node:fs');
 const config = JSON.parse(readFileSync(bundle + '/config.json', 'utf8'));
-const factory = core.createFactory({ root, cgroups: [v2.cgroupsV2(), v1.cgroupsV1()], namespaces: ns.namespaces(), capabilities: caps.capabilities() });
+const factory = core.createFactory({ cgroups: [v2.cgroupsV2(), v1.cgroupsV1()], namespaces: ns.namespaces(), capabilities: caps.capabilities() });
 const container = await factory.create(id, config, { bundle });
 try {
   const proc = await container.run({ stdio: ['ignore', 'pipe', 'pipe'] });
@@ -372,7 +372,7 @@ try {
   };
   const [stdout, stderr, status] = await Promise.all([collect(proc.stdout), collect(proc.stderr), proc.wait()]);
   const zygotes = zygotesOf(process.pid, processTable()).map((pid) => readFileSync('/proc/' + pid + '/status', 'utf8').match(/^Uid:\\s+(\\d+)/m)[1]);
-  console.log(JSON.stringify({ stdout, stderr, status, zygotes, cgroupPaths: container.cgroupPaths }));
+  console.log(JSON.stringify({ stdout, stderr, status, zygotes, cgroupPaths: container.cgroupPaths, root: factory.root, saved: readdirSync(factory.root) }));
 } finally {
   await container.destroy();
 }
@@ -380,7 +380,7 @@ process.exit(0);
 `,
     );
     chownTree(script);
-    const r = asUser([process.execPath, script, join(dir, 'library-state'), b.bundle, b.id]);
+    const r = asUser([process.execPath, script, b.bundle, b.id]);
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout);
     expect(out).toEqual({
@@ -389,7 +389,10 @@ process.exit(0);
       status: { exitCode: 0, signal: null },
       zygotes: [String(user.uid)],
       cgroupPaths: {},
+      // Its state, by default under $XDG_RUNTIME_DIR for a user that is not root.
+      root: join(xdg, 'containerkit'),
+      saved: [b.id],
     });
-    expect(readdirSync(join(dir, 'library-state'))).toEqual([]);
+    expect(readdirSync(join(xdg, 'containerkit'))).toEqual([]);
   });
 });

@@ -15,7 +15,10 @@ import { libcSys } from './sys/libc.js';
 import type { Sys } from './sys/sys.js';
 
 export interface FactoryOptions {
-  /** Directory of the containers' state; default /run/containerkit. */
+  /**
+   * Directory of the containers' state; default /run/containerkit, or $XDG_RUNTIME_DIR/containerkit
+   * for a caller that is not root (as runc keeps a user's in $XDG_RUNTIME_DIR/runc).
+   */
   root?: string;
   /** The first whose probe() accepts this host is used. */
   cgroups: CgroupDriver[];
@@ -65,7 +68,7 @@ const OCI_VERSION = '1.2.0';
 const CGROUP2_MAGIC = 0x63677270;
 
 export function createFactory(options: FactoryOptions): Factory {
-  const root = resolve(options.root ?? '/run/containerkit');
+  const root = resolve(options.root ?? defaultRoot());
   const sys = options.sys ?? libcSys;
   const store = new StateStore(root, () => sys);
   let drivers: Promise<Drivers> | undefined;
@@ -119,6 +122,11 @@ export function createFactory(options: FactoryOptions): Factory {
     },
     list: () => store.list(),
   };
+}
+
+function defaultRoot(): string {
+  const xdg = process.env.XDG_RUNTIME_DIR;
+  return xdg && process.geteuid?.() !== 0 ? `${xdg}/containerkit` : '/run/containerkit';
 }
 
 /** os.userInfo() reads the password database each time; the name only changes with the effective uid. */
