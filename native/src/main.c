@@ -176,7 +176,19 @@ static void clone_child(struct ck_ctx *ctx, const struct ck_step *s, uint32_t i)
     step_failed(ctx, i, 1);
   }
   uint32_t failed_step;
+  /*
+   * Rootless: the parent writes C's id maps (or has newuidmap do it) as the same unprivileged
+   * user, and /proc/<C>/uid_map of an undumpable C belongs to the host's root. C is born
+   * dumpable (the flag is copied at clone) until GO, as runc's nsexec makes its child; nothing
+   * of the container runs before GO, and only the caller's own user could ptrace it.
+   */
+  int dumpable_for_maps = (s->args[0].u & CLONE_NEWUSER) && geteuid() != 0;
+  if (dumpable_for_maps && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) {
+    ck_fail(ctx, "clone: prctl PR_SET_DUMPABLE for the id maps");
+    step_failed(ctx, i, 1);
+  }
   pid_t child = ck_clone(ctx, s->args[0].u, i, &failed_step);
+  if (dumpable_for_maps && child != 0) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (child < 0) step_failed(ctx, failed_step, 1);
   if (child > 0) {
     /* Without C's end closed here, P would never see EOF if C fails before sending the master. */
@@ -268,6 +280,11 @@ static int run(void) {
     if (s->op == CK_OP_CLONE) {
       clone_child(&ctx, s, i);
       wait_go(&ctx);
+      /* Undumpable again once the maps are written (see clone_child). */
+      if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0 && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+        ck_fail(&ctx, "prctl PR_SET_DUMPABLE after the id maps");
+        step_failed(&ctx, i, 1);
+      }
       /* A joined user namespace too: setns keeps the host ids, which it may not map (EOVERFLOW on
        * the first file C makes), as runc's init also takes uid and gid 0 there. */
       if (((s->args[0].u & CLONE_NEWUSER) || ctx.joined_userns) && become_namespace_root(&ctx) < 0) step_failed(&ctx, i, 1);

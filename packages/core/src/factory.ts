@@ -7,6 +7,7 @@ import type { Spec } from './config/schema.js';
 import { Container } from './container/container.js';
 import type { ContainerContext, Drivers } from './container/context.js';
 import type { CreateOptions } from './container/types.js';
+import { detectRootless } from './cgroups/rootless.js';
 import { rootfsPath } from './plan/rootfs-steps.js';
 import { seccompCompiler } from './seccomp/cache.js';
 import { StateStore, validateId, type SavedState } from './state/store.js';
@@ -14,7 +15,10 @@ import { libcSys } from './sys/libc.js';
 import type { Sys } from './sys/sys.js';
 
 export interface FactoryOptions {
-  /** Directory of the containers' state; default /run/containerkit. */
+  /**
+   * Directory of the containers' state; default /run/containerkit, or $XDG_RUNTIME_DIR/containerkit
+   * for a caller that is not root (as runc keeps a user's in $XDG_RUNTIME_DIR/runc).
+   */
   root?: string;
   /** The first whose probe() accepts this host is used. */
   cgroups: CgroupDriver[];
@@ -42,6 +46,15 @@ export interface FactoryOptions {
    * holds other processes). Default: process.emitWarning.
    */
   onWarning?: (message: string) => void;
+  /**
+   * runc's --rootless: the cgroups may not be this process's to make. A container with no
+   * linux.cgroupsPath then gets no cgroup (its init stays in the caller's) instead of
+   * /containerkit/<id>, and errors of the device rules are ignored; a cgroupsPath that is given
+   * must be writable (delegated). Default: as runc's auto, true when the effective uid is not 0
+   * or the process is in a user namespace. A caller that is not root also gets runc's checks of
+   * a rootless config (a user namespace with maps) whatever this says.
+   */
+  rootless?: boolean;
 }
 
 export interface Factory {
@@ -55,7 +68,7 @@ const OCI_VERSION = '1.2.0';
 const CGROUP2_MAGIC = 0x63677270;
 
 export function createFactory(options: FactoryOptions): Factory {
-  const root = resolve(options.root ?? '/run/containerkit');
+  const root = resolve(options.root ?? defaultRoot());
   const sys = options.sys ?? libcSys;
   const store = new StateStore(root, () => sys);
   let drivers: Promise<Drivers> | undefined;
@@ -64,7 +77,8 @@ export function createFactory(options: FactoryOptions): Factory {
   const zygote = options.zygote ?? true;
   const seccomp = seccompCompiler({ cacheDir: options.seccompCacheDir });
   const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, 'ContainerWarning'));
-  const context = async (state: SavedState): Promise<ContainerContext> => ({ store, sys, zygote, seccomp, warn, drivers: await pickDrivers(), state });
+  const rootless = options.rootless ?? detectRootless();
+  const context = async (state: SavedState): Promise<ContainerContext> => ({ store, sys, zygote, seccomp, warn, rootless, drivers: await pickDrivers(), state });
 
   return {
     root,
@@ -108,6 +122,11 @@ export function createFactory(options: FactoryOptions): Factory {
     },
     list: () => store.list(),
   };
+}
+
+function defaultRoot(): string {
+  const xdg = process.env.XDG_RUNTIME_DIR;
+  return xdg && process.geteuid?.() !== 0 ? `${xdg}/containerkit` : '/run/containerkit';
 }
 
 /** os.userInfo() reads the password database each time; the name only changes with the effective uid. */

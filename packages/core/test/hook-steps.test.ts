@@ -46,7 +46,7 @@ describe('hooks in the init plan', () => {
 
   it('stops for the runtime hooks after the mounts and devices, runs createContainer there, all before pivot_root', async () => {
     const steps = await planOf({ prestart: [hook('p')], createContainer: [hook('c1'), hook('c2', { args: ['c2', '-v'], env: ['A=1'], timeout: 3 })] }, '/run/fifo');
-    const at = (op: string) => ops(steps).indexOf(op);
+    const at = (op: PlanStep['op']) => ops(steps).indexOf(op);
     expect(at('HOOKS_SYNC')).toBeGreaterThan(ops(steps).lastIndexOf('MKNOD'));
     expect(steps.slice(at('HOOKS_SYNC'), at('PIVOT_ROOT'))).toEqual([
       { op: 'HOOKS_SYNC', args: [] },

@@ -47,6 +47,14 @@ beforeAll(async () => {
 afterAll(() => rm(bundle, { recursive: true, force: true }));
 
 describe('init plan from the runc default config', () => {
+  it('has P open the bind sources of a new user namespace, unless the runtime is not root (open_tree needs CAP_SYS_ADMIN where P is)', async () => {
+    const userNs = { ...ns, cloneFlags: ns.cloneFlags | 0x10000000n, newUserNamespace: true };
+    const spec = await defaultSpec((c) => c.mounts.push({ destination: '/mnt', type: 'bind', source: 'hostfile', options: ['bind'] }));
+    const opened = (steps: { op: string }[]) => steps.filter((s) => s.op === 'OPEN_MOUNT_SOURCE').length;
+    expect(opened(await plan({ spec, namespaces: userNs }))).toBe(1);
+    expect(opened(await plan({ spec, namespaces: userNs, rootlessEuid: true }))).toBe(0);
+  });
+
   it('opens the exec fifo and clones before any step of the container', async () => {
     const steps = await plan({ spec: await defaultSpec() });
     const ops = steps.map((s) => s.op);

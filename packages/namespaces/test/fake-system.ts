@@ -9,8 +9,9 @@ const FLAGS: Record<string, number> = {
  * A system whose namespace files are /fake/<procname>/…; any other path is missing, and
  * /fake/file is a regular file. Writes are recorded in order.
  */
-export function fakeSystem(options: { canSetGroups?: boolean } = {}) {
+export function fakeSystem(options: { canSetGroups?: boolean; canSetUids?: boolean; uid?: number; gid?: number } = {}) {
   const writes: { path: string; data: string }[] = [];
+  const tools: { tool: string; pid: number; mappings: unknown[] }[] = [];
   const system: NamespacesSystem = {
     async namespaceType(path) {
       const name = /^\/fake\/([a-z]+)/.exec(path)?.[1];
@@ -25,6 +26,15 @@ export function fakeSystem(options: { canSetGroups?: boolean } = {}) {
     async canSetGroups() {
       return options.canSetGroups ?? true;
     },
+    async canSetUids() {
+      return options.canSetUids ?? options.canSetGroups ?? true;
+    },
+    ownIds() {
+      return { uid: options.uid ?? 0, gid: options.gid ?? 0 };
+    },
+    async runMapTool(tool, pid, mappings) {
+      tools.push({ tool, pid, mappings: [...mappings] });
+    },
   };
-  return { system, writes };
+  return { system, writes, tools };
 }

@@ -24,11 +24,41 @@ describe('writeIdMaps (recorded)', () => {
     ]);
   });
 
-  it('denies setgroups before the gid map when the caller lacks CAP_SETGID', async () => {
-    const { system, writes } = fakeSystem({ canSetGroups: false });
+  const ownOnly: NamespaceConfig = {
+    linux: {
+      namespaces: [{ type: 'user' }],
+      uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }],
+      gidMappings: [{ containerID: 0, hostID: 1001, size: 1 }],
+    },
+  };
+
+  it('writes an unprivileged caller\'s map of its own ids itself, denying setgroups before the gid map', async () => {
+    const { system, writes, tools } = fakeSystem({ canSetGroups: false, canSetUids: false, uid: 1000, gid: 1001 });
+    await namespaces({ system }).writeIdMaps(42, ownOnly);
+    expect(writes).toEqual([
+      { path: '/proc/42/uid_map', data: '0 1000 1\n' },
+      { path: '/proc/42/setgroups', data: 'deny' },
+      { path: '/proc/42/gid_map', data: '0 1001 1\n' },
+    ]);
+    expect(tools).toEqual([]);
+  });
+
+  it('has newuidmap and newgidmap write any other map of an unprivileged caller, and denies nothing itself', async () => {
+    const { system, writes, tools } = fakeSystem({ canSetGroups: false, canSetUids: false, uid: 1000, gid: 1000 });
     await namespaces({ system }).writeIdMaps(42, config);
-    expect(writes.map((w) => w.path)).toEqual(['/proc/42/uid_map', '/proc/42/setgroups', '/proc/42/gid_map']);
-    expect(writes[1]!.data).toBe('deny');
+    expect(writes).toEqual([]);
+    expect(tools).toEqual([
+      { tool: 'newuidmap', pid: 42, mappings: config.linux!.uidMappings },
+      { tool: 'newgidmap', pid: 42, mappings: config.linux!.gidMappings },
+    ]);
+  });
+
+  it('uses a tool for one map and writes the other when only that one is the caller\'s own', async () => {
+    const { system, writes, tools } = fakeSystem({ canSetGroups: false, canSetUids: false, uid: 1000, gid: 1001 });
+    const mixed = { linux: { ...ownOnly.linux, uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }, { containerID: 1, hostID: 100000, size: 65536 }] } };
+    await namespaces({ system }).writeIdMaps(42, mixed);
+    expect(tools.map((t) => t.tool)).toEqual(['newuidmap']);
+    expect(writes.map((w) => w.path)).toEqual(['/proc/42/setgroups', '/proc/42/gid_map']);
   });
 
   it('writes nothing when the user namespace is joined rather than new', async () => {

@@ -12,9 +12,11 @@ import type { GlobalOptions } from './globals.js';
 const SECCOMP_CACHE_DIR = '@seccomp';
 
 /** onWarning: where the library's warnings go (ckrun's log, as runc's logrus prints them). */
-export function openFactory(globals: Pick<GlobalOptions, 'root'>, onWarning?: (message: string) => void): Factory {
+export function openFactory(globals: Pick<GlobalOptions, 'root' | 'rootless'>, onWarning?: (message: string) => void): Factory {
   return createFactory({
     root: globals.root,
+    // runc's --rootless: auto leaves it to the library's detection (not root, or in a user namespace).
+    rootless: globals.rootless === 'auto' ? undefined : globals.rootless === 'true',
     cgroups: [cgroupsV2(), cgroupsV1()],
     namespaces: namespaces(),
     capabilities: capabilities(),

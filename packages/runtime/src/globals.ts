@@ -1,9 +1,12 @@
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import type { Flags } from './command.js';
 import { parseFlags } from './flags.js';
 import { CliError } from './cli-error.js';
 
 export interface GlobalOptions {
   root: string;
+  /** The root is the default under $XDG_RUNTIME_DIR: made by main, 0700 and sticky, as runc makes its own. */
+  xdgRoot?: boolean;
   log?: string;
   logFormat: 'text' | 'json';
   debug: boolean;
@@ -14,11 +17,40 @@ export interface GlobalOptions {
 
 export const DEFAULT_ROOT = '/run/containerkit';
 
+/**
+ * The state root when --root is not given: runc's rule (main.go, shouldHonorXDGRuntimeDir), with
+ * ckrun's names. A user that is not root keeps its containers in $XDG_RUNTIME_DIR/ckrun; so does
+ * root inside a user namespace, unless USER says root. Real root keeps /run/containerkit.
+ */
+export function defaultRoot(env: NodeJS.ProcessEnv = process.env, euid = process.geteuid?.() ?? 0): { root: string; xdg: boolean } {
+  const xdg = env.XDG_RUNTIME_DIR;
+  if (!xdg || (euid === 0 && (!inUserNamespace() || env.USER === 'root'))) return { root: DEFAULT_ROOT, xdg: false };
+  return { root: `${xdg.replace(/\/+$/, '')}/ckrun`, xdg: true };
+}
+
+function inUserNamespace(): boolean {
+  try {
+    return readFileSync('/proc/self/uid_map', 'utf8').trim().split(/\s+/).join(' ') !== '0 0 4294967295';
+  } catch {
+    return false;
+  }
+}
+
+/** runc's Before: the XDG root is made if missing, and sticky so that the XDG cleaner leaves it alone. */
+export function ensureXdgRoot(root: string): void {
+  try {
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+    chmodSync(root, 0o1700);
+  } catch (error) {
+    throw new CliError(undefined, `the path in $XDG_RUNTIME_DIR must be writable by the user: ${(error as Error).message}`);
+  }
+}
+
 export const GLOBAL_FLAGS: Flags = {
   debug: { type: 'boolean', help: 'enable debug logging' },
   log: { type: 'string', help: "value  set the log file to write ckrun logs to (default is '/dev/stderr')" },
   'log-format': { type: 'string', help: "value  set the log format ('text' (default), or 'json') (default: \"text\")" },
-  root: { type: 'string', help: `value  root directory for storage of container state (this should be located in tmpfs) (default: "${DEFAULT_ROOT}")` },
+  root: { type: 'string', help: `value  root directory for storage of container state (this should be located in tmpfs) (default: "${DEFAULT_ROOT}", or "$XDG_RUNTIME_DIR/ckrun" for a user that is not root)` },
   criu: { type: 'string', help: 'value  path to the criu binary used for checkpoint and restore (default: "criu")' },
   'systemd-cgroup': { type: 'boolean', help: 'enable systemd cgroup support (not supported yet)' },
   rootless: { type: 'string', help: "value  ignore cgroup permission errors ('true', 'false', or 'auto') (default: \"auto\")" },
@@ -56,8 +88,10 @@ export function parseGlobals(args: string[]): GlobalOptions {
   }
   const root = values.root as string | undefined;
   if (root === '') throw new CliError(undefined, '--root: must not be empty');
+  const fallback = root === undefined ? defaultRoot() : undefined;
   return {
-    root: root ?? DEFAULT_ROOT,
+    root: root ?? fallback!.root,
+    ...(fallback?.xdg ? { xdgRoot: true } : {}),
     log: values.log as string | undefined,
     logFormat,
     debug: values.debug === true,

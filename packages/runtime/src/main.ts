@@ -2,7 +2,7 @@ import type { Factory } from '@containerkit/core';
 import type { Command, CommandContext } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { parseFlags, parseFlagsBeforeArgs } from './flags.js';
-import { DEFAULT_ROOT, parseGlobals, splitArgv, type GlobalOptions } from './globals.js';
+import { DEFAULT_ROOT, ensureXdgRoot, parseGlobals, splitArgv, type GlobalOptions } from './globals.js';
 import { commandHelp, globalHelp } from './help.js';
 import { openLog, type Log } from './log.js';
 import { CliError } from './cli-error.js';
@@ -30,6 +30,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     const split = splitArgv(argv);
     globals = parseGlobals(split.global);
     log = openLog(globals, io.stderr);
+    if (globals.xdgRoot && split.command !== undefined && !globals.help && !globals.version) ensureXdgRoot(globals.root);
     if (globals.version) return print(io, versionText(name));
     if (split.command === undefined || globals.help) return print(io, globalHelp(COMMANDS, name));
     if (split.command === 'help' || split.command === 'h') {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../src/commands/index.js';
 import { main, type Io } from '../src/main.js';
 import { UPDATE_FLAGS } from '../src/update-resources.js';
-import { parseGlobals, splitArgv } from '../src/globals.js';
+import { defaultRoot, parseGlobals, splitArgv } from '../src/globals.js';
 import { parseFlags } from '../src/flags.js';
 import { CliError } from '../src/cli-error.js';
 
@@ -34,6 +34,13 @@ describe('global flags', () => {
 
   it('rejects --systemd-cgroup as not supported', () => {
     expect(() => parseGlobals(['--systemd-cgroup'])).toThrow(/--systemd-cgroup: .*not supported/);
+  });
+
+  it('keeps a user that is not root in $XDG_RUNTIME_DIR/ckrun, as runc keeps it in $XDG_RUNTIME_DIR/runc', () => {
+    expect(defaultRoot({ XDG_RUNTIME_DIR: '/run/user/1000/' }, 1000)).toEqual({ root: '/run/user/1000/ckrun', xdg: true });
+    expect(defaultRoot({}, 1000)).toEqual({ root: '/run/containerkit', xdg: false });
+    // Real root ignores XDG_RUNTIME_DIR (say, /run/user/0), for compatibility.
+    expect(defaultRoot({ XDG_RUNTIME_DIR: '/run/user/0' }, 0)).toEqual({ root: '/run/containerkit', xdg: false });
   });
 
   it('accepts --rootless true|false|auto only', () => {

@@ -1,4 +1,5 @@
-import type { CapabilitiesDriver, CgroupDriver, CgroupManager, CheckpointDriver, NamespacesDriver } from '../drivers.js';
+import { ignoringDeviceErrors, noCgroupManager } from '../cgroups/rootless.js';
+import type { CapabilitiesDriver, CgroupConfig, CgroupDriver, CgroupManager, CheckpointDriver, NamespacesDriver } from '../drivers.js';
 import type { SeccompCompiler } from '../seccomp/cache.js';
 import type { SavedState, StateStore } from '../state/store.js';
 import type { Sys } from '../sys/sys.js';
@@ -21,12 +22,19 @@ export interface ContainerContext {
   readonly seccomp: SeccompCompiler;
   /** Where a warning goes that the operation goes on after (FactoryOptions.onWarning). */
   readonly warn?: (message: string) => void;
+  /** FactoryOptions.rootless: device rule errors are ignored. */
+  readonly rootless?: boolean;
   state: SavedState;
 }
 
-export function cgroupManager(ctx: ContainerContext): CgroupManager {
-  const config = { id: ctx.state.id, path: ctx.state.cgroupPath, resources: ctx.state.spec.linux?.resources };
-  return Object.keys(ctx.state.cgroupPaths).length > 0
-    ? ctx.drivers.cgroups.load(config, ctx.state.cgroupPaths)
-    : ctx.drivers.cgroups.manager(config);
+/**
+ * The container's cgroup manager: the driver's, or none for a rootless container that was given
+ * no cgroupsPath (saved as an empty cgroupPath). ownerUid matters only to a manager that creates.
+ */
+export function cgroupManager(ctx: ContainerContext, extra: Pick<CgroupConfig, 'resources' | 'ownerUid'> = {}): CgroupManager {
+  const { state } = ctx;
+  if (state.cgroupPath === '') return noCgroupManager(state.id, () => state.pid);
+  const config = { id: state.id, path: state.cgroupPath, resources: state.spec.linux?.resources, ...extra };
+  const manager = Object.keys(state.cgroupPaths).length > 0 ? ctx.drivers.cgroups.load(config, state.cgroupPaths) : ctx.drivers.cgroups.manager(config);
+  return ctx.rootless ? ignoringDeviceErrors(manager) : manager;
 }

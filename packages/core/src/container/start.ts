@@ -10,7 +10,10 @@ import { readProcStat } from '../state/proc-stat.js';
 import type { SavedState } from '../state/store.js';
 import type { ContainerContext } from './context.js';
 import { hookState } from '../hooks/hook-state.js';
+import { createCgroups } from './cgroup-create.js';
+import { cgroupManager } from './context.js';
 import { launchInit } from './launch.js';
+import { checkRootlessEuid } from './rootless-checks.js';
 import { containerProcess, stdioOptions } from './process-handle.js';
 import { signalInit } from './signal.js';
 import type { ContainerProcess, ProcessOptions } from './types.js';
@@ -27,6 +30,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
   const { state, drivers } = ctx;
   const spec = state.spec;
   if (state.pid !== 0) throw new ContainerError('SystemError', `container "${state.id}" has already been started`);
+  if (process.geteuid?.() !== 0) checkRootlessEuid(spec);
   // Before any cgroup is made: a profile that does not compile leaves nothing to undo.
   const seccomp = spec.linux?.seccomp ? await ctx.seccomp.compile(spec.linux.seccomp) : undefined;
   const namespaces = await drivers.namespaces.plan(spec);
@@ -39,10 +43,10 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
   }
   const capabilities = drivers.capabilities.masks(spec.process?.capabilities);
   const resources = effectiveResources(spec);
-  const manager = drivers.cgroups.manager({ id: state.id, path: state.cgroupPath, resources, ownerUid: cgroupOwnerUid(spec) });
   // ck-init places the init itself when the manager can create without a process (see JOIN_CGROUP).
-  const initJoins = manager.create !== undefined;
-  if (manager.create) await manager.create();
+  const driverManager = cgroupManager(ctx, { resources, ownerUid: cgroupOwnerUid(spec) });
+  const initJoins = driverManager.create !== undefined;
+  const manager = await createCgroups(ctx, driverManager, resources);
   const cgroupPaths = manager.paths();
   const fifo = holdForExec ? ctx.store.fifoPath(state.id) : undefined;
   const steps = await buildInitPlan({
@@ -64,6 +68,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
     lsms: ctx.sys.enabledLsms(),
     extraFds: options.extraFds?.length,
     sessionKeyring: sessionKeyringName(state),
+    rootlessEuid: process.geteuid?.() !== 0,
   });
   const plan = encodePlan(steps);
 

@@ -42,6 +42,8 @@ export interface PlanInputs {
   extraFds?: number;
   /** The container's session keyring ("_ses.<id>"); absent: the runtime's is kept (--no-new-keyring). */
   sessionKeyring?: string;
+  /** The runtime runs as a user that is not root (runc's RootlessEUID). */
+  rootlessEuid?: boolean;
 }
 
 /** The whole init plan: everything ck-init does, computed here so ck-init knows no policy. */
@@ -58,9 +60,11 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
   // A new user namespace's root may not reach them: P opens the bind sources as the runtime (runc does too).
   // An idmapped bind is made there in any case (only a detached mount takes MOUNT_ATTR_IDMAP), and then
   // every bind is: C's MOUNT attaches the first unattached source of its path, so that one bind of a
-  // path idmapped and another not each get their own.
+  // path idmapped and another not each get their own. Not for a runtime that is not root, but for an
+  // idmapped bind: open_tree needs CAP_SYS_ADMIN where P is, and the namespace's root is that same
+  // user, which reaches what P would.
   const sources = bindSources(spec, inputs.bundle);
-  if (namespaces.newUserNamespace || sources.some((s) => s.idmap)) {
+  if ((namespaces.newUserNamespace && !inputs.rootlessEuid) || sources.some((s) => s.idmap)) {
     for (const { path, recursive, idmap } of sources) {
       steps.push({ op: 'OPEN_MOUNT_SOURCE', args: [path, recursive ? 1n : 0n] });
       if (idmap) steps.push(idmapStep(idmap));
