@@ -13,15 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBusyboxBundle } from '../fixtures/busybox-bundle.mjs';
 import { cgroupHierarchyDirs, cgroupV2, isRoot, NEEDS_ROOT } from './helpers.js';
 
-/**
- * bin/ckrun, except in the VM lab: there it would start node from the V8 startup snapshot built on
- * this host, which a node on the lab's other CPU model refuses ("built with a different version of
- * V8 or with different V8 configurations"); bin/ckrun-start.cjs is the same ckrun without it.
- */
-const CKRUN =
-  process.env.CONTAINERKIT_LAB === '1'
-    ? [process.execPath, fileURLToPath(new URL('../../packages/runtime/bin/ckrun-start.cjs', import.meta.url))]
-    : [fileURLToPath(new URL('../../packages/runtime/bin/ckrun', import.meta.url))];
+/** bin/ckrun, in the VM lab too: there it starts from the plain bundle (its CPU is not the build's). */
+const CKRUN = [fileURLToPath(new URL('../../packages/runtime/bin/ckrun', import.meta.url))];
 const PACKAGES = fileURLToPath(new URL('../../packages/', import.meta.url));
 const PROCESSES = fileURLToPath(new URL('../support/processes.mjs', import.meta.url));
 const USER = 'ckrootless';
