@@ -111,6 +111,10 @@
 #define CK_ARGS_SCHED_SETATTR "uuuuuuu"
 #define CK_OP_IOPRIO_SET 50
 #define CK_ARGS_IOPRIO_SET "u"
+#define CK_OP_SCHED_SETAFFINITY 53
+#define CK_ARGS_SCHED_SETAFFINITY "b"
+#define CK_OP_SET_MEMPOLICY 54
+#define CK_ARGS_SET_MEMPOLICY "ub"
 
 /* Frame: u32 length (LE, of the type byte and the payload) | u8 type | payload. */
 #define CK_FRAME_PLAN 1

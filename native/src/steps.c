@@ -24,6 +24,8 @@
 #include "join_init.h"
 #include "pidfd_socket.h"
 #include "keyring.h"
+#include "mempolicy.h"
+#include "affinity.h"
 #include "sched_attrs.h"
 #include "procfs.h"
 #include "seccomp.h"
@@ -395,6 +397,8 @@ ck_step_fn ck_step_for(uint16_t op) {
   case CK_OP_PERSONALITY: return ck_personality;
   case CK_OP_SCHED_SETATTR: return ck_sched_setattr;
   case CK_OP_IOPRIO_SET: return ck_ioprio_set;
+  case CK_OP_SCHED_SETAFFINITY: return ck_sched_setaffinity;
+  case CK_OP_SET_MEMPOLICY: return ck_set_mempolicy;
   }
   return NULL;
 }

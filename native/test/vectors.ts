@@ -48,6 +48,8 @@ const everyOpcode: PlanStep[] = [
   { op: 'PERSONALITY', args: [0x8n] },
   { op: 'SCHED_SETATTR', args: [6n, 1n, -5n, 0n, 1000000n, 2000000n, 3000000n] },
   { op: 'IOPRIO_SET', args: [(2n << 13n) | 4n] },
+  { op: 'SCHED_SETAFFINITY', args: [new Uint8Array([0x05, 0x00, 0x80])] },
+  { op: 'SET_MEMPOLICY', args: [2n | (1n << 15n), new Uint8Array([0x01])] },
   { op: 'SET_ROOT_PROPAGATION', args: [MS_SLAVE] },
   { op: 'ENTER_ROOTFS', args: ['/var/lib/ck/c1/rootfs'] },
   { op: 'MOUNT', args: ['proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC, '', 0n] },

@@ -19,7 +19,6 @@ const nonEmpty = (v: unknown): boolean =>
 const idmapOption = (v: unknown): boolean => Array.isArray(v) && v.some((o) => o === 'idmap' || o === 'ridmap');
 
 export const UNSUPPORTED_FIELDS: readonly UnsupportedField[] = [
-  { path: 'process.execCPUAffinity', isSet: present },
   { path: 'hooks.prestart', isSet: nonEmpty },
   { path: 'hooks.createRuntime', isSet: nonEmpty },
   { path: 'hooks.createContainer', isSet: nonEmpty },
@@ -28,7 +27,6 @@ export const UNSUPPORTED_FIELDS: readonly UnsupportedField[] = [
   { path: 'hooks.poststop', isSet: nonEmpty },
   { path: 'linux.intelRdt', isSet: present },
   { path: 'linux.personality.flags', isSet: nonEmpty },
-  { path: 'linux.memoryPolicy', isSet: present },
   { path: 'linux.netDevices', isSet: nonEmpty },
   { path: 'mounts[].uidMappings', isSet: nonEmpty },
   { path: 'mounts[].gidMappings', isSet: nonEmpty },

@@ -5,6 +5,7 @@ import type { Spec } from '../config/schema.js';
 import type { PlanStep } from './encoder.js';
 import type { CompiledFilter } from '../seccomp/compile.js';
 import type { Lsm } from '../sys/sys.js';
+import { initAffinitySteps } from './affinity-steps.js';
 import { lsmLabelSteps } from './lsm-steps.js';
 import { environmentSteps, execSteps, preserveFdsSteps, resourceLimitSteps, sessionKeyringSteps, type ProcessInputs } from './process-steps.js';
 import { bindSources, rootfsSteps } from './rootfs-steps.js';
@@ -75,6 +76,8 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
   steps.push({ op: 'CLONE', args: [namespaces.cloneFlags & ~CLONE_NEWCGROUP, BigInt(terminal.monitor)] });
   if (newCgroupNamespace) steps.push({ op: 'NEW_CGROUP_NAMESPACE', args: [] });
   steps.push(...sessionKeyringSteps(inputs.sessionKeyring, namespaces.newUserNamespace));
+  // In its cgroups now (C joins them before GO): the affinity the cpuset allows, not the runtime's.
+  steps.push(...initAffinitySteps(spec));
   steps.push(
     ...(await rootfsSteps({
       spec,

@@ -252,6 +252,16 @@ export const OPS = {
   /** C (before READY and PERSONALITY, as runc's init): ioprio_set(IOPRIO_WHO_PROCESS, 0, value), value being
    *  IOPRIO_PRIO_VALUE(class, priority) = class << 13 | priority. (value) */
   IOPRIO_SET: { code: 50, args: ['u64'] },
+  /** sched_setaffinity(0, mask) (process.execCPUAffinity, and runc's reset to every CPU): in P
+   *  before JOIN_INIT (initial: the runtime's process before it enters the container), in C right
+   *  after CLONE, once it is in its cgroups (final, or the reset, which the cpuset then narrows). The
+   *  mask is a bitmap of CPU numbers, bit n of byte n / 8 for CPU n, at most MAX_BYTES long; ck-init
+   *  lays it out as the kernel's array of longs. (mask) */
+  SCHED_SETAFFINITY: { code: 53, args: ['bytes'] },
+  /** C (before READY, after PERSONALITY, runc's order; kept across execve): set_mempolicy(mode |
+   *  flags, nodes) (linux.memoryPolicy). nodes is a bitmap as SCHED_SETAFFINITY's; empty passes no
+   *  node mask. (mode with its MPOL_F_* flags, nodes) */
+  SET_MEMPOLICY: { code: 54, args: ['u64', 'bytes'] },
 } as const satisfies Record<string, { code: number; args: readonly FieldKind[] }>;
 
 export type OpName = keyof typeof OPS;
