@@ -1,11 +1,10 @@
 // A config without a mount namespace, as runc runs one: the container's processes share the
 // runtime's mount namespace and filesystem; nothing is mounted, made or pivoted for it, and what
 // would change the host's filesystem is refused (see core's plan/shared-filesystem.ts).
-import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ckrun } from './ckrun.js';
 import { collect, isRoot, NEEDS_ROOT, TestWorld } from './helpers.js';
 
 const world = new TestWorld();
@@ -14,7 +13,6 @@ afterAll(async () => {
   if (isRoot) expect(await world.tearDown()).toEqual([]);
 });
 
-const CKRUN = fileURLToPath(new URL('../../packages/runtime/bin/ckrun', import.meta.url));
 
 /** The busybox config without a mount namespace, over the host's root, with nothing to mount. */
 function sharedFilesystem(c: any): void {
@@ -34,19 +32,8 @@ function hostMounts(): string[] {
     .sort();
 }
 
-let runs = 0;
-/** ckrun over the world's state root; output through files, which a detached container may hold. */
-function ckrun(args: string[]) {
-  const [outPath, errPath] = ['out', 'err'].map((name) => join(world.dir, `ckrun-${++runs}.${name}`));
-  const [out, err] = [openSync(outPath!, 'w'), openSync(errPath!, 'w')];
-  try {
-    const r = spawnSync(CKRUN, ['--root', join(world.dir, 'state'), ...args], { stdio: ['ignore', out, err], timeout: 60_000 });
-    return { code: r.status, stdout: readFileSync(outPath!, 'utf8'), stderr: readFileSync(errPath!, 'utf8') };
-  } finally {
-    closeSync(out);
-    closeSync(err);
-  }
-}
+/** ckrun over the world's state root. */
+const ckrunIn = (args: string[]) => ckrun(world.dir, join(world.dir, 'state'), args);
 
 describe.skipIf(!isRoot)(`a container without a mount namespace (${isRoot ? 'as root' : NEEDS_ROOT})`, () => {
   it("sees the host's filesystem at the same paths, in the runtime's mount namespace, and leaves no mount behind", async () => {
@@ -96,11 +83,11 @@ describe.skipIf(!isRoot)(`a container without a mount namespace (${isRoot ? 'as 
       sharedFilesystem(c);
       c.process.args = ['sleep', '1000'];
     });
-    expect(ckrun(['run', '-d', '-b', bundle, id])).toMatchObject({ code: 0, stderr: '' });
+    expect(ckrunIn(['run', '-d', '-b', bundle, id])).toMatchObject({ code: 0, stderr: '' });
     try {
-      expect(ckrun(['exec', id, 'cat', join(world.dir, 'marker')])).toMatchObject({ code: 0, stdout: `${world.tag}\n` });
+      expect(ckrunIn(['exec', id, 'cat', join(world.dir, 'marker')])).toMatchObject({ code: 0, stdout: `${world.tag}\n` });
     } finally {
-      expect(ckrun(['delete', '-f', id]).code).toBe(0);
+      expect(ckrunIn(['delete', '-f', id]).code).toBe(0);
     }
     expect(hostMounts()).toEqual(before);
     expect(world.leaks()).toEqual([]);
@@ -131,7 +118,7 @@ describe.skipIf(!isRoot)(`a container without a mount namespace (${isRoot ? 'as 
       sharedFilesystem(c);
       c.process.args = ['true'];
     });
-    const r = ckrun(['run', '--no-pivot', '-b', bundle, id]);
+    const r = ckrunIn(['run', '--no-pivot', '-b', bundle, id]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/--no-pivot: needs a new mount namespace, without one the container has no root of its own to move/);
     expect(world.leaks()).toEqual([]);
