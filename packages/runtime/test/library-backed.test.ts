@@ -46,6 +46,10 @@ describe('ckrun features', () => {
     expect(doc.mountOptions).toContain('rbind');
     expect(doc.mountOptions).toContain('tmpcopyup');
     expect(doc.mountOptions).not.toContain('idmap');
+    expect(doc.linux.memoryPolicy).toEqual({
+      modes: ['MPOL_DEFAULT', 'MPOL_PREFERRED', 'MPOL_BIND', 'MPOL_INTERLEAVE', 'MPOL_LOCAL', 'MPOL_PREFERRED_MANY', 'MPOL_WEIGHTED_INTERLEAVE'],
+      flags: ['MPOL_F_NUMA_BALANCING', 'MPOL_F_RELATIVE_NODES', 'MPOL_F_STATIC_NODES'],
+    });
   });
 });
 
