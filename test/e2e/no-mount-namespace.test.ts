@@ -77,14 +77,17 @@ describe.skipIf(!isRoot)(`a container without a mount namespace (${isRoot ? 'as 
     expect(world.leaks()).toEqual([]);
   });
 
-  it('runs with ckrun run -d and ckrun exec, and ckrun delete leaves nothing', async () => {
+  it('runs with ckrun create and start (the exec fifo) and ckrun exec, and ckrun delete leaves nothing', async () => {
     const before = hostMounts();
     const { id, bundle } = await world.bundle((c) => {
       sharedFilesystem(c);
       c.process.args = ['sleep', '1000'];
     });
-    expect(ckrunIn(['run', '-d', '-b', bundle, id])).toMatchObject({ code: 0, stderr: '' });
+    expect(ckrunIn(['create', '-b', bundle, id])).toMatchObject({ code: 0, stderr: '' });
     try {
+      expect(JSON.parse(ckrunIn(['state', id]).stdout).status).toBe('created');
+      expect(ckrunIn(['start', id])).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(ckrunIn(['state', id]).stdout).status).toBe('running');
       expect(ckrunIn(['exec', id, 'cat', join(world.dir, 'marker')])).toMatchObject({ code: 0, stdout: `${world.tag}\n` });
     } finally {
       expect(ckrunIn(['delete', '-f', id]).code).toBe(0);
