@@ -26,6 +26,8 @@
 #include "pidfd_socket.h"
 #include "keyring.h"
 #include "hooks.h"
+#include "mempolicy.h"
+#include "affinity.h"
 #include "sched_attrs.h"
 #include "procfs.h"
 #include "seccomp.h"
@@ -400,6 +402,8 @@ ck_step_fn ck_step_for(uint16_t op) {
   case CK_OP_IOPRIO_SET: return ck_ioprio_set;
   case CK_OP_IDMAP_MOUNT_SOURCE: return ck_idmap_mount_source;
   case CK_OP_IDMAP_MOUNT_SOURCE_USERNS: return ck_idmap_mount_source_userns;
+  case CK_OP_SCHED_SETAFFINITY: return ck_sched_setaffinity;
+  case CK_OP_SET_MEMPOLICY: return ck_set_mempolicy;
   case CK_OP_HOOKS_SYNC: return ck_hooks_sync;
   case CK_OP_RUN_HOOK: return ck_run_hook;
   }

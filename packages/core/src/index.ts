@@ -6,6 +6,7 @@ export { Container } from './container/container.js';
 export type * from './container/types.js';
 export { signalNumber, signalName } from './container/signals.js';
 export { parseMountOptions, MS, MOUNT_ATTR } from './plan/mount-options.js';
+export { MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from './plan/memory-policy-steps.js';
 export { effectiveResources } from './cgroups/device-rules.js';
 // cgroupfs helpers shared by the cgroup drivers (v1 and v2 may depend on core, not on each other).
 export {

@@ -311,3 +311,50 @@ describe('seccomp', () => {
     expect(ops).not.toContain('SECCOMP_LISTENER');
   });
 });
+
+describe('init plan without a mount namespace (the runtime\'s filesystem, as runc runs it)', () => {
+  const noMountNs: NamespacePlan = { ...ns, cloneFlags: ns.cloneFlags & ~0x20000n };
+  const shared = (config: any) => {
+    config.linux.namespaces = config.linux.namespaces.filter((n: { type: string }) => n.type !== 'mount');
+    config.root = { path: '/' };
+    config.mounts = [];
+    delete config.linux.maskedPaths;
+    delete config.linux.readonlyPaths;
+  };
+  const rootfsOps = ['SET_ROOT_PROPAGATION', 'ENTER_ROOTFS', 'MOUNT', 'REMOUNT', 'MKNOD', 'SYMLINK', 'PIVOT_ROOT', 'READONLY_ROOT', 'MASK_PATH', 'READONLY_PATH'];
+
+  it('sets up no rootfs and still sets the hostname and the process', async () => {
+    const steps = await plan({ spec: await defaultSpec((c) => {
+      shared(c);
+      c.hostname = 'h';
+    }), namespaces: noMountNs, rootfs: '/' });
+    const ops = steps.map((s) => s.op);
+    for (const op of rootfsOps) expect(ops).not.toContain(op);
+    expect(ops).toContain('SET_HOSTNAME');
+    expect(ops.at(-1)).toBe('EXEC');
+  });
+
+  it('takes a pty without binding it over the host\'s /dev/console', async () => {
+    const steps = await plan({ spec: await defaultSpec((c) => {
+      shared(c);
+      c.process.terminal = true;
+    }), namespaces: noMountNs, rootfs: '/', consoleSocket: '/run/console.sock' });
+    expect(steps.find((s) => s.op === 'CREATE_CONSOLE')!.args.at(-1)).toBe(0n);
+  });
+
+  it.each([
+    ['linux.maskedPaths', (c: any) => (c.linux.maskedPaths = ['/proc/kcore'])],
+    ['linux.readonlyPaths', (c: any) => (c.linux.readonlyPaths = ['/proc/sys'])],
+    ['mounts', (c: any) => (c.mounts = [{ destination: '/tmp', type: 'tmpfs', source: 'tmpfs' }])],
+    ['linux.devices', (c: any) => (c.linux.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }])],
+    ['linux.rootfsPropagation', (c: any) => (c.linux.rootfsPropagation = 'private')],
+    ['root.readonly', (c: any) => (c.root.readonly = true)],
+    ['root.path', (c: any) => (c.root.path = 'rootfs')],
+  ])('refuses %s, which would change the host\'s filesystem', async (field, edit) => {
+    const spec = await defaultSpec((c) => {
+      shared(c);
+      edit(c);
+    });
+    await expect(plan({ spec, namespaces: noMountNs })).rejects.toThrow(new RegExp(`^config\\.json: ${field.replace('.', '\\.')}: .* without a private mount namespace`));
+  });
+});

@@ -30,7 +30,7 @@ const ops = (steps: { op: string }[]) => steps.map((s) => s.op);
 describe('the plan of a process in a running container', () => {
   it('joins the cgroups, then the init by pid and start time, then clones with no namespace of its own', () => {
     const steps = spawnPlan((c) => delete c.process.rlimits);
-    expect(ops(steps).slice(0, 5)).toEqual(['JOIN_CGROUP', 'JOIN_CGROUP', 'JOIN_INIT', 'CLONE', 'CHDIR']);
+    expect(ops(steps).slice(0, 6)).toEqual(['JOIN_CGROUP', 'JOIN_CGROUP', 'JOIN_INIT', 'CLONE', 'SCHED_SETAFFINITY', 'CHDIR']);
     expect(steps[2]!.args).toEqual([4242n, '98765', initNamespaceFlags(parseSpec(defaultConfig()))]);
     expect(steps[3]!.args).toEqual([0n, 1n]);
     expect(ops(steps).at(-1)).toBe('EXEC');
@@ -77,6 +77,7 @@ describe('the plan of a process in a running container', () => {
     expect(ops(steps)[0]).toBe('CONSOLE_SOCKET');
     const console = steps.find((s) => s.op === 'CREATE_CONSOLE')!;
     expect(console.args.at(-1)).toBe(0n);
-    expect(ops(steps).indexOf('CREATE_CONSOLE')).toBe(ops(steps).indexOf('CLONE') + 1);
+    // After the affinity, which is set as soon as the process is in the container's cgroups.
+    expect(ops(steps).slice(ops(steps).indexOf('CLONE') + 1, ops(steps).indexOf('CLONE') + 3)).toEqual(['SCHED_SETAFFINITY', 'CREATE_CONSOLE']);
   });
 });

@@ -31,5 +31,5 @@ export function openFactory(globals: Pick<GlobalOptions, 'root' | 'rootless'>, o
 /** The cgroup hierarchies the drivers above handle, for `ckrun features`. */
 export const CGROUP_SUPPORT = { v1: true, v2: true } as const;
 
-export { isContainerError, loadSpecFile, signalNumber, parseMountOptions, seccompFeatures } from '@containerkit/core';
+export { isContainerError, loadSpecFile, signalNumber, parseMountOptions, seccompFeatures, MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from '@containerkit/core';
 export { CAPABILITY_NAMES } from '@containerkit/capabilities';

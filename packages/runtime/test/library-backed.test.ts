@@ -48,6 +48,10 @@ describe('ckrun features', () => {
     expect(doc.mountOptions).toContain('tmpcopyup');
     expect(doc.mountOptions).toEqual(expect.arrayContaining(['idmap', 'ridmap']));
     expect(doc.linux.mountExtensions).toEqual({ idmap: { enabled: true } });
+    expect(doc.linux.memoryPolicy).toEqual({
+      modes: ['MPOL_DEFAULT', 'MPOL_PREFERRED', 'MPOL_BIND', 'MPOL_INTERLEAVE', 'MPOL_LOCAL', 'MPOL_PREFERRED_MANY', 'MPOL_WEIGHTED_INTERLEAVE'],
+      flags: ['MPOL_F_NUMA_BALANCING', 'MPOL_F_RELATIVE_NODES', 'MPOL_F_STATIC_NODES'],
+    });
   });
 });
 

@@ -18,9 +18,7 @@ const nonEmpty = (v: unknown): boolean =>
   typeof v === 'string' ? v !== '' : Array.isArray(v) ? v.length > 0 : typeof v === 'object' && v !== null && Object.keys(v).length > 0;
 
 export const UNSUPPORTED_FIELDS: readonly UnsupportedField[] = [
-  { path: 'process.execCPUAffinity', isSet: present },
   { path: 'linux.intelRdt', isSet: present },
-  { path: 'linux.memoryPolicy', isSet: present },
   { path: 'linux.netDevices', isSet: nonEmpty },
 ];
 

@@ -147,7 +147,8 @@ function killQuietly(pid: number): void {
 function stepError(error: { step: number; errno: number; detail: string }, steps: readonly PlanStep[]): ContainerError {
   const step = error.step === NO_STEP ? undefined : steps[error.step];
   const errno = error.errno > 0 ? errnoName(error.errno) : undefined;
-  const where = step ? `${step.op.toLowerCase()}` : 'ck-init';
+  // A step that applies a config field is named by it: the user wrote the field, not the opcode.
+  const where = step ? (step.field ? `config.json: ${step.field}: ${step.op.toLowerCase()}` : step.op.toLowerCase()) : 'ck-init';
   const message = [where, error.detail, errno].filter(Boolean).join(': ');
   return new ContainerError('SystemError', message, { syscall: step?.op.toLowerCase(), errno, path: error.detail || undefined });
 }

@@ -3,6 +3,7 @@ import { ContainerError } from '../errors.js';
 import { effectiveResources } from '../cgroups/device-rules.js';
 import { cgroupOwnerUid } from '../cgroups/owner.js';
 import { buildInitPlan } from '../plan/build.js';
+import { hasMountNamespace } from '../plan/shared-filesystem.js';
 import { LIMITS } from '../plan/protocol.js';
 import { encodePlan, type PlanStep } from '../plan/encoder.js';
 import { processInputs } from '../plan/process-steps.js';
@@ -34,12 +35,10 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
   // Before any cgroup is made: a profile that does not compile leaves nothing to undo.
   const seccomp = spec.linux?.seccomp ? await ctx.seccomp.compile(spec.linux.seccomp) : undefined;
   const namespaces = await drivers.namespaces.plan(spec);
-  if ((namespaces.cloneFlags & CLONE_NEWNS) === 0n && !namespaces.join.some((j) => j.type === CLONE_NEWNS)) {
-    throw new ContainerError('ConfigInvalid', 'config.json: linux.namespaces: a mount namespace is required');
-  }
   // --no-pivot detaches the host's procfs and sysfs from the mount namespace: only a new one is C's alone.
   if (noPivot && (namespaces.cloneFlags & CLONE_NEWNS) === 0n) {
-    throw new ContainerError('ConfigInvalid', '--no-pivot: needs a new mount namespace, not one joined by path');
+    const why = hasMountNamespace(namespaces) ? 'not one joined by path' : 'without one the container has no root of its own to move';
+    throw new ContainerError('ConfigInvalid', `--no-pivot: needs a new mount namespace, ${why}`);
   }
   const capabilities = drivers.capabilities.masks(spec.process?.capabilities);
   const resources = effectiveResources(spec);

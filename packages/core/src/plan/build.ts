@@ -5,11 +5,13 @@ import type { Spec } from '../config/schema.js';
 import type { PlanStep } from './encoder.js';
 import type { CompiledFilter } from '../seccomp/compile.js';
 import type { Lsm } from '../sys/sys.js';
+import { initAffinitySteps } from './affinity-steps.js';
 import { beforePivotHookSteps, startContainerHookSteps } from './hook-steps.js';
 import { lsmLabelSteps } from './lsm-steps.js';
 import { environmentSteps, execSteps, preserveFdsSteps, resourceLimitSteps, sessionKeyringSteps, type ProcessInputs } from './process-steps.js';
 import { idmapStep } from './idmap.js';
-import { bindSources, rootfsSteps } from './rootfs-steps.js';
+import { bindSources, rootfsPath, rootfsSteps } from './rootfs-steps.js';
+import { checkSharedFilesystem, hasMountNamespace } from './shared-filesystem.js';
 
 const CLONE_NEWCGROUP = 0x02000000n;
 
@@ -88,26 +90,38 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
   steps.push({ op: 'CLONE', args: [namespaces.cloneFlags & ~CLONE_NEWCGROUP, BigInt(terminal.monitor)] });
   if (newCgroupNamespace) steps.push({ op: 'NEW_CGROUP_NAMESPACE', args: [] });
   steps.push(...sessionKeyringSteps(inputs.sessionKeyring, namespaces.newUserNamespace));
+  // In its cgroups now (C joins them before GO): the affinity the cpuset allows, not the runtime's.
+  steps.push(...initAffinitySteps(spec));
+  if (hasMountNamespace(namespaces)) {
+    steps.push(
+      ...(await rootfsSteps({
+        spec,
+        bundle: inputs.bundle,
+        rootfs: inputs.rootfs,
+        noPivot: inputs.noPivot ?? false,
+        cgroupPaths: inputs.cgroupPaths,
+        cgroupPath: inputs.cgroupPath,
+        lsms,
+        beforePivot: beforePivotHookSteps(spec),
+        // Sysctls before the readonly and masked paths, as runc writes them: /proc/sys is one of those,
+        // and ck-init writes through no mount (see SYSCTL).
+        afterPivot: [...(terminal.console ? [terminal.console] : []), ...environmentSteps(spec, namespaces)],
+      })),
+    );
+  } else {
+    // The runtime's filesystem as it is (see checkSharedFilesystem); the pty is not bound over the host's /dev/console.
+    await checkSharedFilesystem(spec, inputs.rootfs ?? (await rootfsPath(spec, inputs.bundle)));
+    const console = terminal.console ? [{ ...terminal.console, args: [...terminal.console.args.slice(0, 4), 0n] }] : [];
+    // No pivot_root to come: the hooks' sync and createContainer where it would be.
+    steps.push(...beforePivotHookSteps(spec), ...console, ...environmentSteps(spec, namespaces));
+  }
   steps.push(
-    ...(await rootfsSteps({
-      spec,
-      bundle: inputs.bundle,
-      rootfs: inputs.rootfs,
-      noPivot: inputs.noPivot ?? false,
-      cgroupPaths: inputs.cgroupPaths,
-      cgroupPath: inputs.cgroupPath,
-      lsms,
-      beforePivot: beforePivotHookSteps(spec),
-      // Sysctls before the readonly and masked paths, as runc writes them: /proc/sys is one of those,
-      // and ck-init writes through no mount (see SYSCTL).
-      afterPivot: [...(terminal.console ? [terminal.console] : []), ...environmentSteps(spec, namespaces)],
-    })),
-  );
-  steps.push(...execSteps(spec, inputs.capabilities, inputs.process, inputs.execFifo !== undefined, {
+    ...execSteps(spec, inputs.capabilities, inputs.process, inputs.execFifo !== undefined, {
       seccomp: inputs.seccomp,
       labels: lsmLabelSteps(spec, lsms),
       startHooks: startContainerHookSteps(spec),
-    }));
+    }),
+  );
   return steps;
 }
 

@@ -7,7 +7,8 @@ import { ContainerError } from '../errors.js';
 import { LIMITS, OPS, PLAN_MAGIC, PLAN_VERSION, type FieldKind, type FrameType, type OpName } from './protocol.js';
 
 export type PlanArg = bigint | string | string[] | Uint8Array;
-export type PlanStep = { op: OpName; args: PlanArg[] };
+/** field: the config field the step applies, which an error of the step names (ck-init knows none). */
+export type PlanStep = { op: OpName; args: PlanArg[]; field?: string };
 
 /** Names of each opcode's arguments, for error messages; same order as OPS[op].args. */
 export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
@@ -60,6 +61,8 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
   IOPRIO_SET: ['value'],
   IDMAP_MOUNT_SOURCE: ['uidMap', 'gidMap', 'recursive'],
   IDMAP_MOUNT_SOURCE_USERNS: ['usernsPath', 'recursive'],
+  SCHED_SETAFFINITY: ['mask'],
+  SET_MEMPOLICY: ['mode', 'nodes'],
   HOOKS_SYNC: [],
   RUN_HOOK: ['state', 'path', 'args', 'env', 'timeout'],
 };

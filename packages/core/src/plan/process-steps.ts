@@ -3,6 +3,7 @@ import type { CapabilityMasks, NamespacePlan } from '../drivers.js';
 import type { Spec } from '../config/schema.js';
 import type { CompiledFilter } from '../seccomp/compile.js';
 import type { PlanStep } from './encoder.js';
+import { memoryPolicySteps } from './memory-policy-steps.js';
 import { CHDIR_MODE } from './protocol.js';
 
 const RLIMITS: Record<string, number> = {
@@ -231,13 +232,14 @@ function ioPrioritySteps(spec: Spec): PlanStep[] {
 }
 
 /**
- * How the process is scheduled and what it calls itself: process.scheduler, process.ioPriority and
- * linux.personality, in runc's order. They are kept across execve; runc's init (and its exec's) sets
- * them just before it reports ready, so before it drops its capabilities (SCHED_FIFO needs
- * CAP_SYS_NICE): these run before READY too, and a value the kernel refuses fails the create.
+ * How the process is scheduled and what it calls itself: process.scheduler, process.ioPriority,
+ * linux.personality and linux.memoryPolicy, in runc's order. They are kept across execve; runc's
+ * init (and its exec's) sets them just before it reports ready, so before it drops its capabilities
+ * (SCHED_FIFO needs CAP_SYS_NICE): these run before READY too, and a value the kernel refuses fails
+ * the create.
  */
 export function schedulingSteps(spec: Spec): PlanStep[] {
-  return [...schedulerSteps(spec), ...ioPrioritySteps(spec), ...personalitySteps(spec)];
+  return [...schedulerSteps(spec), ...ioPrioritySteps(spec), ...personalitySteps(spec), ...memoryPolicySteps(spec)];
 }
 
 /** What confines the process besides its credentials, planned before the steps. */

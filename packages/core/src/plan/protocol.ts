@@ -273,6 +273,16 @@ export const OPS = {
    *  path: idmap or ridmap without mappings of its own in a container that joins a user namespace
    *  (runc 1.2 uses its mappings). (user namespace path, recursive) */
   IDMAP_MOUNT_SOURCE_USERNS: { code: 52, args: ['str', 'u64'] },
+  /** sched_setaffinity(0, mask) (process.execCPUAffinity, and runc's reset to every CPU): in P
+   *  before JOIN_INIT (initial: the runtime's process before it enters the container), in C right
+   *  after CLONE, once it is in its cgroups (final, or the reset, which the cpuset then narrows). The
+   *  mask is a bitmap of CPU numbers, bit n of byte n / 8 for CPU n, at most MAX_BYTES long; ck-init
+   *  lays it out as the kernel's array of longs. (mask) */
+  SCHED_SETAFFINITY: { code: 53, args: ['bytes'] },
+  /** C (before READY, after PERSONALITY, runc's order; kept across execve): set_mempolicy(mode |
+   *  flags, nodes) (linux.memoryPolicy). nodes is a bitmap as SCHED_SETAFFINITY's; empty passes no
+   *  node mask. (mode with its MPOL_F_* flags, nodes) */
+  SET_MEMPOLICY: { code: 54, args: ['u64', 'bytes'] },
   /** C (after the mounts and devices, before PIVOT_ROOT): send HOOKS and wait for RESUME, while the
    *  parent runs the prestart and createRuntime hooks in the runtime's namespaces. RESUME's payload
    *  is two strs, the state RUN_HOOK gives a hook on stdin: status "creating", then "created". () */

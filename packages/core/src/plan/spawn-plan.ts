@@ -4,6 +4,7 @@ import type { CompiledFilter } from '../seccomp/compile.js';
 import type { Lsm } from '../sys/sys.js';
 import { terminalPlan } from './build.js';
 import type { PlanStep } from './encoder.js';
+import { finalAffinitySteps, initialAffinitySteps } from './affinity-steps.js';
 import { lsmLabelSteps } from './lsm-steps.js';
 import { execSteps, preserveFdsSteps, resourceLimitSteps, type ProcessInputs } from './process-steps.js';
 
@@ -61,12 +62,16 @@ export function buildSpawnPlan(inputs: SpawnPlanInputs): PlanStep[] {
   for (const dir of inputs.cgroupJoins) steps.push({ op: 'JOIN_CGROUP', args: [dir] });
   // Still in the host's procfs: /proc/self/oom_score_adj is P's own, inherited by C.
   steps.push(...resourceLimitSteps(spec));
+  // The runtime's process, before it enters the container (runc sets it on runc init's thread).
+  steps.push(...initialAffinitySteps(spec));
   steps.push({ op: 'JOIN_INIT', args: [BigInt(inputs.init.pid), inputs.init.startTime, initNamespaceFlags(spec)] });
   steps.push(...preserveFdsSteps(inputs.extraFds));
   steps.push({ op: 'CLONE', args: [0n, BigInt(terminal.monitor)] });
   // It joins the keyring the init made and changes nothing of it (runc's exec does the same): the
   // init's owner set its permissions, and in a user namespace only that owner may change them.
   if (inputs.sessionKeyring !== undefined) steps.push({ op: 'NEW_SESSION_KEYRING', args: [inputs.sessionKeyring, 0n] });
+  // Right after the move into the container's cgroups, where runc sets it (setFinalCPUAffinity).
+  steps.push(...finalAffinitySteps(spec));
   // Its own pty, not bound over /dev/console, which stays the init's (runc exec does the same).
   if (terminal.console) steps.push({ op: 'CREATE_CONSOLE', args: [...terminal.console.args.slice(0, 4), 0n] });
   steps.push(...execSteps(spec, inputs.capabilities, inputs.process, false, { seccomp: inputs.seccomp, labels: lsmLabelSteps(spec, inputs.lsms) }));

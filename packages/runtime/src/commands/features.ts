@@ -19,7 +19,7 @@ export const features: Command = {
   flags: {},
   args: { min: 0, max: 0 },
   async run(ctx) {
-    const { parseMountOptions, seccompFeatures, CAPABILITY_NAMES, CGROUP_SUPPORT } = await import('../factory.js');
+    const { parseMountOptions, seccompFeatures, CAPABILITY_NAMES, CGROUP_SUPPORT, MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } = await import('../factory.js');
     const document = {
       ociVersionMin: '1.0.0',
       ociVersionMax: SPEC_VERSION,
@@ -36,6 +36,8 @@ export const features: Command = {
         intelRdt: { enabled: false },
         // mounts[].uidMappings/gidMappings and the idmap and ridmap options (MOUNT_ATTR_IDMAP, Linux 5.12).
         mountExtensions: { idmap: { enabled: true } },
+        // Every mode and flag the runtime spec names, including those this host's kernel may refuse (features-linux.md).
+        memoryPolicy: { modes: Object.keys(MEMORY_POLICY_MODES), flags: Object.keys(MEMORY_POLICY_FLAGS) },
       },
       annotations: { 'org.containerkit.ckrun.version': VERSION },
     };
