@@ -111,6 +111,8 @@
 #define CK_ARGS_SCHED_SETATTR "uuuuuuu"
 #define CK_OP_IOPRIO_SET 50
 #define CK_ARGS_IOPRIO_SET "u"
+#define CK_OP_NET_DEVICE 55
+#define CK_ARGS_NET_DEVICE "ss"
 
 /* Frame: u32 length (LE, of the type byte and the payload) | u8 type | payload. */
 #define CK_FRAME_PLAN 1

@@ -24,6 +24,7 @@
 #include "join_init.h"
 #include "pidfd_socket.h"
 #include "keyring.h"
+#include "net_device.h"
 #include "sched_attrs.h"
 #include "procfs.h"
 #include "seccomp.h"
@@ -395,6 +396,7 @@ ck_step_fn ck_step_for(uint16_t op) {
   case CK_OP_PERSONALITY: return ck_personality;
   case CK_OP_SCHED_SETATTR: return ck_sched_setattr;
   case CK_OP_IOPRIO_SET: return ck_ioprio_set;
+  case CK_OP_NET_DEVICE: return ck_net_device;
   }
   return NULL;
 }

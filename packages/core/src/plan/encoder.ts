@@ -58,6 +58,7 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
   PERSONALITY: ['persona'],
   SCHED_SETATTR: ['policy', 'flags', 'nice', 'priority', 'runtime', 'deadline', 'period'],
   IOPRIO_SET: ['value'],
+  NET_DEVICE: ['hostName', 'name'],
 };
 
 const U64_MIN = -(1n << 63n);

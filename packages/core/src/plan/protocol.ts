@@ -252,6 +252,15 @@ export const OPS = {
   /** C (before READY and PERSONALITY, as runc's init): ioprio_set(IOPRIO_WHO_PROCESS, 0, value), value being
    *  IOPRIO_PRIO_VALUE(class, priority) = class << 13 | priority. (value) */
   IOPRIO_SET: { code: 50, args: ['u64'] },
+  /** P (before any JOIN_NAMESPACE, so in the host's network namespace; before CLONE): linux.netDevices.
+   *  Opens an rtnetlink socket and a handle of the network namespace P is in, and checks the host
+   *  interface exists (ENODEV). Right after the clone, before PID, P moves it into C's network
+   *  namespace by C's pid and renames it in the same RTM_NEWLINK (IFLA_NET_NS_PID, IFLA_IFNAME),
+   *  then, in that namespace, gives it back its permanent global-scope addresses (the move drops
+   *  them) and brings it up, as runtime-spec config-linux.md requires and runc 1.4 does. A name
+   *  already taken there fails (EEXIST) before the move; a name with "%d" takes the lowest free
+   *  number, as the kernel would. A failure kills C. (host interface name, name in the container) */
+  NET_DEVICE: { code: 55, args: ['str', 'str'] },
 } as const satisfies Record<string, { code: number; args: readonly FieldKind[] }>;
 
 export type OpName = keyof typeof OPS;
