@@ -12,6 +12,7 @@ import { seccompCompiler } from './seccomp/cache.js';
 import { StateStore, validateId, type SavedState } from './state/store.js';
 import { libcSys } from './sys/libc.js';
 import type { Sys } from './sys/sys.js';
+import { hostResctrl, type Resctrl } from './resctrl/host.js';
 
 export interface FactoryOptions {
   /** Directory of the containers' state; default /run/containerkit. */
@@ -42,6 +43,8 @@ export interface FactoryOptions {
    * holds other processes). Default: process.emitWarning.
    */
   onWarning?: (message: string) => void;
+  /** The resctrl filesystem linux.intelRdt uses; default: the host's, found where it is mounted. */
+  resctrl?: Resctrl;
 }
 
 export interface Factory {
@@ -64,7 +67,8 @@ export function createFactory(options: FactoryOptions): Factory {
   const zygote = options.zygote ?? true;
   const seccomp = seccompCompiler({ cacheDir: options.seccompCacheDir });
   const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, 'ContainerWarning'));
-  const context = async (state: SavedState): Promise<ContainerContext> => ({ store, sys, zygote, seccomp, warn, drivers: await pickDrivers(), state });
+  const resctrl = options.resctrl ?? hostResctrl();
+  const context = async (state: SavedState): Promise<ContainerContext> => ({ store, sys, zygote, seccomp, warn, resctrl, drivers: await pickDrivers(), state });
 
   return {
     root,

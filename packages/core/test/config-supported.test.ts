@@ -25,10 +25,8 @@ const CASES: [string, (s: Record<string, any>) => void][] = [
   ['hooks.startContainer', (s) => (s.hooks = { startContainer: [hook] })],
   ['hooks.poststart', (s) => (s.hooks = { poststart: [hook] })],
   ['hooks.poststop', (s) => (s.hooks = { poststop: [hook] })],
-  ['linux.intelRdt', (s) => (s.linux.intelRdt = { closID: 'guaranteed' })],
   ['linux.personality.flags', (s) => (s.linux.personality = { domain: 'LINUX32', flags: ['ADDR_NO_RANDOMIZE'] })],
   ['linux.memoryPolicy', (s) => (s.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' })],
-  ['linux.netDevices', (s) => (s.linux.netDevices = { eth1: { name: 'eth0' } })],
   ['mounts[6].uidMappings', (s) => (s.mounts[6].uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])],
   ['mounts[6].gidMappings', (s) => (s.mounts[6].gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])],
   ['mounts[1].options', (s) => s.mounts[1].options.push('idmap')],
@@ -64,9 +62,9 @@ describe('fields containerkit does not implement yet', () => {
   it('names every unsupported field of a config, one per line', () => {
     const message = notSupportedMessage((s) => {
       s.process.execCPUAffinity = { initial: '0' };
-      s.linux.intelRdt = { closID: 'guaranteed' };
+      s.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' };
     });
-    expect(message.split('\n')).toEqual(['config.json: not supported yet: process.execCPUAffinity', 'config.json: not supported yet: linux.intelRdt']);
+    expect(message.split('\n')).toEqual(['config.json: not supported yet: process.execCPUAffinity', 'config.json: not supported yet: linux.memoryPolicy']);
   });
 
   it('validates the schema before checking support, so a bad unsupported field is ConfigInvalid', () => {

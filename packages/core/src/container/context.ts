@@ -2,6 +2,7 @@ import type { CapabilitiesDriver, CgroupDriver, CgroupManager, CheckpointDriver,
 import type { SeccompCompiler } from '../seccomp/cache.js';
 import type { SavedState, StateStore } from '../state/store.js';
 import type { Sys } from '../sys/sys.js';
+import type { Resctrl } from '../resctrl/host.js';
 
 export interface Drivers {
   cgroups: CgroupDriver;
@@ -21,6 +22,8 @@ export interface ContainerContext {
   readonly seccomp: SeccompCompiler;
   /** Where a warning goes that the operation goes on after (FactoryOptions.onWarning). */
   readonly warn?: (message: string) => void;
+  /** The resctrl filesystem of linux.intelRdt (FactoryOptions.resctrl). */
+  readonly resctrl: Resctrl;
   state: SavedState;
 }
 

@@ -34,8 +34,10 @@ export const features: Command = {
         // As the spec defines them: this build applies the labels, whatever this host has enabled.
         apparmor: { enabled: true },
         selinux: { enabled: true },
-        intelRdt: { enabled: false },
+        // The runtime's support, not this host's (features-linux.md): resctrl is looked for at create.
+        intelRdt: { enabled: true, schemata: true, monitoring: true },
         mountExtensions: { idmap: { enabled: false } },
+        netDevices: { enabled: true },
       },
       annotations: { 'org.containerkit.ckrun.version': VERSION },
     };
