@@ -32,6 +32,14 @@ afterAll(async () => {
 
 const kernelHasResctrl = /\tresctrl$/m.test(readFileSync('/proc/filesystems', 'utf8'));
 const resctrlMounted = readFileSync('/proc/self/mountinfo', 'utf8').includes(' - resctrl ');
+// ckrun starts from a V8 snapshot built on the host, which the lab's emulated CPU does not load
+// ("built with different V8 configurations", node exits 14): the library test above covers it there.
+const inLab = process.env.CONTAINERKIT_LAB === '1';
+const ckrunSkip = resctrlMounted
+  ? ' [skipped: this host has resctrl mounted]'
+  : inLab
+    ? " [skipped in the VM lab: ckrun's V8 startup snapshot, built on the host, does not load under the lab's CPU]"
+    : '';
 const why = kernelHasResctrl
   ? /config\.json: linux\.intelRdt: resctrl is not mounted/
   : /config\.json: linux\.intelRdt: this kernel has no resctrl filesystem \(it is not in \/proc\/filesystems\): Intel RDT is not supported on this host/;
@@ -42,7 +50,7 @@ describe.skipIf(!isRoot)(`linux.intelRdt (${isRoot ? 'as root' : NEEDS_ROOT})`, 
     expect(world.leaks()).toEqual([]);
   });
 
-  it.skipIf(resctrlMounted)(`fails \`ckrun run\` the same way, exit 1, no state left${resctrlMounted ? ' [skipped: this host has resctrl mounted]' : ''}`, async () => {
+  it.skipIf(resctrlMounted || inLab)(`fails \`ckrun run\` the same way, exit 1, no state left${ckrunSkip}`, async () => {
     const { id, bundle } = await world.bundle((c) => {
       c.process.args = ['true'];
       c.linux.intelRdt = { closID: 'guaranteed' };
