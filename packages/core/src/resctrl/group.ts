@@ -9,7 +9,9 @@ import type { Resctrl } from './host.js';
  * container id; the group's schemata file gets the config's lines (l3CacheSchema, memBwSchema,
  * then schemata[]); with enableMonitoring the init also goes into a monitoring group of its own,
  * mon_groups/<id> below it. At delete a group the runtime made for the container id goes, and a
- * monitoring group always: a closID group is shared, or someone else's to keep.
+ * monitoring group always: a closID group is shared, or someone else's to keep. Where a closID
+ * group exists already, its schemata are written, not compared as the spec asks: runc does the
+ * same (what reads back differs from what was written: leading zeros, cache id order).
  */
 
 type IntelRdt = NonNullable<Linux['intelRdt']>;
@@ -131,7 +133,7 @@ async function step<T>(resctrl: Resctrl, root: string, what: string, fn: () => T
       // an older kernel has no last_cmd_status
     }
     const e = systemError(`linux.intelRdt: ${what}`, error);
-    if (status && status !== 'ok') e.message += ` (resctrl: ${status})`;
-    throw e;
+    if (!status || status === 'ok') throw e;
+    throw new ContainerError(e.code, `${e.message} (resctrl: ${status})`, { cause: error, syscall: e.syscall, errno: e.errno, path: e.path });
   }
 }

@@ -35,19 +35,20 @@ export function resctrlMountIn(mountinfo: string): string | undefined {
   return undefined;
 }
 
-/** The host's resctrl: /sys/fs/resctrl when resctrl is mounted there (runc's fast path), else from mountinfo. */
+/**
+ * The host's resctrl: /sys/fs/resctrl when resctrl is mounted there (runc's fast path), else from
+ * mountinfo. Looked up for each container that asks (not kept): it may be mounted later.
+ */
 export function hostResctrl(): Resctrl {
-  let found: Promise<string | undefined> | undefined;
   return {
-    mountPoint: () =>
-      (found ??= (async () => {
-        try {
-          if (statfsSync(DEFAULT_MOUNT).type === RDTGROUP_SUPER_MAGIC) return DEFAULT_MOUNT;
-        } catch {
-          // no such directory: this kernel or this machine has no resctrl; mountinfo says for sure
-        }
-        return resctrlMountIn(await readFile('/proc/self/mountinfo', 'utf8'));
-      })()),
+    async mountPoint() {
+      try {
+        if (statfsSync(DEFAULT_MOUNT).type === RDTGROUP_SUPER_MAGIC) return DEFAULT_MOUNT;
+      } catch {
+        // no such directory: this kernel or this machine has no resctrl; mountinfo says for sure
+      }
+      return resctrlMountIn(await readFile('/proc/self/mountinfo', 'utf8'));
+    },
     kernelSupports: async () => /\tresctrl$/m.test(await readFile('/proc/filesystems', 'utf8').catch(() => '')),
     mkdir: async (path) => {
       try {
