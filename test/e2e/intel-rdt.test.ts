@@ -35,11 +35,8 @@ const resctrlMounted = readFileSync('/proc/self/mountinfo', 'utf8').includes(' -
 // ckrun starts from a V8 snapshot built on the host, which the lab's emulated CPU does not load
 // ("built with different V8 configurations", node exits 14): the library test above covers it there.
 const inLab = process.env.CONTAINERKIT_LAB === '1';
-const ckrunSkip = resctrlMounted
-  ? ' [skipped: this host has resctrl mounted]'
-  : inLab
-    ? " [skipped in the VM lab: ckrun's V8 startup snapshot, built on the host, does not load under the lab's CPU]"
-    : '';
+const LAB_SKIP = " [skipped in the VM lab: ckrun's V8 startup snapshot, built on the host, does not load under the lab's CPU]";
+const ckrunSkip = resctrlMounted ? ' [skipped: this host has resctrl mounted]' : inLab ? LAB_SKIP : '';
 const why = kernelHasResctrl
   ? /config\.json: linux\.intelRdt: resctrl is not mounted/
   : /config\.json: linux\.intelRdt: this kernel has no resctrl filesystem \(it is not in \/proc\/filesystems\): Intel RDT is not supported on this host/;
@@ -56,7 +53,7 @@ describe.skipIf(!isRoot)(`linux.intelRdt (${isRoot ? 'as root' : NEEDS_ROOT})`, 
       c.linux.intelRdt = { closID: 'guaranteed' };
     });
     const root = join(world.dir, 'ckrun-state');
-    const r = spawnSync(CKRUN, ['--root', root, 'run', '--bundle', bundle, id], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const r = spawnSync(CKRUN, ['--root', root, 'run', '--bundle', bundle, id], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(why);
     expect(spawnSync(CKRUN, ['--root', root, 'list', '-q'], { encoding: 'utf8' }).stdout).toBe('');
@@ -85,6 +82,42 @@ describe.skipIf(!isRoot)(`linux.intelRdt (${isRoot ? 'as root' : NEEDS_ROOT})`, 
       await container.destroy();
     }
     expect(existsSync(group)).toBe(false);
+  });
+
+  it('rewrites the schemata of a running container\'s group on setIntelRdt (runc update --l3-cache-schema), keeping the other lines', async () => {
+    const { id, bundle, config } = await world.bundle((c) => {
+      c.process.args = ['sleep', '1000'];
+      c.linux.intelRdt = { l3CacheSchema: 'L3:0=f0', memBwSchema: 'MB:0=20', schemata: ['L3:1=0f'] };
+    });
+    const container = await withFake.create(id, config, { bundle });
+    try {
+      await container.run({ stdio: 'ignore' });
+      await container.setIntelRdt({ l3CacheSchema: 'L3:0=ff' });
+      expect(readFileSync(join(resctrlDir, id, 'schemata'), 'utf8')).toBe('L3:0=ff\nMB:0=20\nL3:1=0f\n');
+      // Saved: another process (ckrun) loading the container sees the new schema.
+      expect((await withFake.load(id)).spec.linux?.intelRdt).toMatchObject({ l3CacheSchema: 'L3:0=ff', memBwSchema: 'MB:0=20' });
+      await expect(container.setIntelRdt({ memBwSchema: 'L3:0=1' })).rejects.toThrow('config.json: linux.intelRdt.memBwSchema: "L3:0=1" must start with "MB:"');
+    } finally {
+      await container.destroy();
+    }
+  });
+
+  it.skipIf(inLab)(`refuses \`ckrun update --l3-cache-schema\` for a container created without linux.intelRdt, in runc's words${inLab ? LAB_SKIP : ''}`, async () => {
+    const { id, bundle } = await world.bundle((c) => (c.process.args = ['sleep', '1000']));
+    const root = join(world.dir, 'ckrun-state');
+    const ckrun = (...args: string[]) => spawnSync(CKRUN, ['--root', root, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
+    // The container keeps create's stdio (as runc's does): pipes would never see EOF.
+    expect(spawnSync(CKRUN, ['--root', root, 'create', '--bundle', bundle, id], { stdio: 'ignore', timeout: 20_000 }).status).toBe(0);
+    try {
+      const r = ckrun('update', '--l3-cache-schema', 'L3:0=f', id);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({
+        status: 1,
+        stderr: 'ckrun: linux.intelRdt: updating a non-existent Intel RDT configuration is not supported\n',
+      });
+    } finally {
+      expect(ckrun('delete', '--force', id).status).toBe(0);
+    }
+    expect(world.leaks()).toEqual([]);
   });
 
   it('removes the group it made when the kernel refuses a schema, and says why (last_cmd_status)', async () => {

@@ -94,7 +94,7 @@ describe.skipIf(!isRoot)(`linux.netDevices (${isRoot ? 'as root' : NEEDS_ROOT})`
       c.linux.netDevices = { [end]: { name: 'eth5' } };
     });
     const root = join(world.dir, 'ckrun-state');
-    const r = spawnSync(CKRUN, ['--root', root, 'run', '--bundle', bundle, id], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const r = spawnSync(CKRUN, ['--root', root, 'run', '--bundle', bundle, id], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
     expect(r.stdout).toMatch(/inet 10\.213\.10\.1\/24 .*scope global eth5/);
     expect(spawnSync(CKRUN, ['--root', root, 'list', '-q'], { encoding: 'utf8' }).stdout).toBe('');

@@ -44,15 +44,7 @@ const invalid = (field: string, message: string) => new ContainerError('ConfigIn
  * host without resctrl fails here, naming the field, as the spec requires.
  */
 export async function planIntelRdt(rdt: IntelRdt, id: string, resctrl: Resctrl): Promise<IntelRdtPlan> {
-  const lines: [string, string | undefined][] = [
-    ['.l3CacheSchema', rdt.l3CacheSchema],
-    ['.memBwSchema', rdt.memBwSchema],
-    ...(rdt.schemata ?? []).map((line, i): [string, string] => [`.schemata[${i}]`, line]),
-  ];
-  for (const [field, line] of lines) {
-    if (line?.includes('\n')) throw invalid(field, 'one line of the schemata file: no newline');
-  }
-  if (rdt.memBwSchema && !rdt.memBwSchema.startsWith('MB:')) throw invalid('.memBwSchema', `${JSON.stringify(rdt.memBwSchema)} must start with "MB:"`);
+  const schemata = schemataLines(rdt);
   const clos = rdt.closID || id;
   if (clos === '.' || clos === '..' || (clos !== '/' && clos.includes('/'))) {
     throw invalid('.closID', `${JSON.stringify(clos)} is not a resctrl group name ("/" is the default group)`);
@@ -65,23 +57,52 @@ export async function planIntelRdt(rdt: IntelRdt, id: string, resctrl: Resctrl):
       : 'this kernel has no resctrl filesystem (it is not in /proc/filesystems): Intel RDT is not supported on this host';
     throw new ContainerError('NotSupported', `config.json: linux.intelRdt: ${why}`);
   }
-  // runc's checks: a schema for a resource this host's resctrl does not offer would fail at write.
-  if (rdt.l3CacheSchema && !resctrl.exists(join(root, 'info', 'L3'))) throw unsupported('.l3CacheSchema', 'L3 cache allocation (CAT)', root, 'L3');
-  if (rdt.memBwSchema && !resctrl.exists(join(root, 'info', 'MB'))) throw unsupported('.memBwSchema', 'memory bandwidth allocation (MBA)', root, 'MB');
+  checkResources(rdt, root, resctrl);
   if (rdt.enableMonitoring && !resctrl.exists(join(root, 'mon_groups'))) {
     throw new ContainerError('NotSupported', `config.json: linux.intelRdt.enableMonitoring: this host's resctrl has no monitoring (no ${join(root, 'mon_groups')})`);
   }
 
   const path = clos === '/' ? root : join(root, clos);
-  const schemata = lines.map(([, line]) => line).filter((line): line is string => !!line);
   if (rdt.closID && schemata.length === 0 && !resctrl.exists(path)) {
     throw invalid('.closID', `no resctrl group ${path}: with no schema to write, the group must be made beforehand`);
   }
   return { root, path, monPath: rdt.enableMonitoring ? join(path, 'mon_groups', id) : undefined, schemata, shared: !!rdt.closID };
 }
 
+/** The schemata file's lines in the spec's order (l3CacheSchema, memBwSchema, schemata[]), each checked. */
+function schemataLines(rdt: IntelRdt): string[] {
+  const lines: [string, string | undefined][] = [
+    ['.l3CacheSchema', rdt.l3CacheSchema],
+    ['.memBwSchema', rdt.memBwSchema],
+    ...(rdt.schemata ?? []).map((line, i): [string, string] => [`.schemata[${i}]`, line]),
+  ];
+  for (const [field, line] of lines) {
+    if (line?.includes('\n')) throw invalid(field, 'one line of the schemata file: no newline');
+  }
+  if (rdt.memBwSchema && !rdt.memBwSchema.startsWith('MB:')) throw invalid('.memBwSchema', `${JSON.stringify(rdt.memBwSchema)} must start with "MB:"`);
+  return lines.map(([, line]) => line).filter((line): line is string => !!line);
+}
+
+/** runc's checks: a schema for a resource this host's resctrl does not offer would fail at write. */
+function checkResources(rdt: IntelRdt, root: string, resctrl: Resctrl): void {
+  if (rdt.l3CacheSchema && !resctrl.exists(join(root, 'info', 'L3'))) throw unsupported('.l3CacheSchema', 'L3 cache allocation (CAT)', root, 'L3');
+  if (rdt.memBwSchema && !resctrl.exists(join(root, 'info', 'MB'))) throw unsupported('.memBwSchema', 'memory bandwidth allocation (MBA)', root, 'MB');
+}
+
 function unsupported(field: string, what: string, root: string, info: string): ContainerError {
   return new ContainerError('NotSupported', `config.json: linux.intelRdt${field}: this host's resctrl has no ${what} (no ${join(root, 'info', info)})`);
+}
+
+/**
+ * `runc update --l3-cache-schema/--mem-bw-schema`: the group's schemata rewritten from the updated
+ * linux.intelRdt, every line of it as at create (runc's Set does the same).
+ */
+export async function updateIntelRdt(saved: SavedIntelRdt, rdt: IntelRdt, resctrl: Resctrl): Promise<void> {
+  const lines = schemataLines(rdt);
+  checkResources(rdt, saved.root, resctrl);
+  if (lines.length === 0) return;
+  const file = join(saved.path, 'schemata');
+  await step(resctrl, saved.root, `write ${file}`, () => resctrl.write(file, `${lines.join('\n')}\n`));
 }
 
 /**
