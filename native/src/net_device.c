@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "net_device.h"
+#include "netlink.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,112 +35,8 @@
 #define SYS_pidfd_open 434
 #endif
 
-/* A request: a header, a small fixed part and two or three attributes. */
-#define NL_REQUEST 512
-/* A reply: the kernel fills at most 32 KiB per dump message batch. */
-#define NL_REPLY 65536
 /* The kernel's __dev_alloc_name looks at this many numbers for a "%d" name. */
 #define TEMPLATE_MAX 32768
-
-typedef int (*nl_reply_fn)(const struct nlmsghdr *reply, void *arg);
-
-static struct nlmsghdr *nl_begin(void *buf, uint16_t type, uint16_t flags, const void *fixed, size_t len) {
-  memset(buf, 0, NL_REQUEST);
-  struct nlmsghdr *h = buf;
-  h->nlmsg_len = NLMSG_LENGTH(len);
-  h->nlmsg_type = type;
-  h->nlmsg_flags = NLM_F_REQUEST | flags;
-  memcpy(NLMSG_DATA(h), fixed, len);
-  return h;
-}
-
-static int nl_attr(struct nlmsghdr *h, unsigned short type, const void *data, size_t len) {
-  size_t off = NLMSG_ALIGN(h->nlmsg_len);
-  if (off + RTA_SPACE(len) > NL_REQUEST) {
-    errno = EMSGSIZE;
-    return -1;
-  }
-  struct rtattr *a = (struct rtattr *)((char *)h + off);
-  a->rta_type = type;
-  a->rta_len = (unsigned short)RTA_LENGTH(len);
-  memcpy(RTA_DATA(a), data, len);
-  h->nlmsg_len = (uint32_t)(off + RTA_SPACE(len));
-  return 0;
-}
-
-/*
- * Sends one request and reads its replies, handing each to fn, until the kernel's ack
- * (NLMSG_ERROR: 0, or the request's errno) or, for a dump, NLMSG_DONE.
- */
-static int nl_talk(int fd, struct nlmsghdr *h, nl_reply_fn fn, void *arg) {
-  static uint32_t seq;
-  static char reply[NL_REPLY] __attribute__((aligned(NLMSG_ALIGNTO)));
-  struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-  h->nlmsg_seq = ++seq;
-  ssize_t n;
-  do n = sendto(fd, h, h->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) return -1;
-  for (;;) {
-    do n = recv(fd, reply, sizeof reply, 0);
-    while (n < 0 && errno == EINTR);
-    if (n < 0) return -1;
-    if (n == 0) {
-      errno = ECONNRESET;
-      return -1;
-    }
-    int left = (int)n;
-    for (struct nlmsghdr *r = (struct nlmsghdr *)reply; NLMSG_OK(r, left); r = NLMSG_NEXT(r, left)) {
-      if (r->nlmsg_seq != h->nlmsg_seq) continue; /* the rest of an earlier request that failed half-way */
-      if (r->nlmsg_type == NLMSG_ERROR) {
-        const struct nlmsgerr *e = NLMSG_DATA(r);
-        if (r->nlmsg_len < NLMSG_LENGTH(sizeof *e)) {
-          errno = EPROTO;
-          return -1;
-        }
-        if (e->error == 0) return 0;
-        errno = -e->error;
-        return -1;
-      }
-      if (r->nlmsg_type == NLMSG_DONE) {
-        int err = 0;
-        if (r->nlmsg_len >= NLMSG_LENGTH(sizeof err)) memcpy(&err, NLMSG_DATA(r), sizeof err);
-        if (err < 0) {
-          errno = -err;
-          return -1;
-        }
-        return 0;
-      }
-      if (fn && fn(r, arg) < 0) return -1;
-    }
-  }
-}
-
-static const struct rtattr *find_attr(const struct rtattr *a, int len, unsigned short type) {
-  for (; RTA_OK(a, len); a = RTA_NEXT(a, len))
-    if (a->rta_type == type) return a;
-  return NULL;
-}
-
-static int index_of_reply(const struct nlmsghdr *r, void *arg) {
-  if (r->nlmsg_type == RTM_NEWLINK) *(int *)arg = ((const struct ifinfomsg *)NLMSG_DATA(r))->ifi_index;
-  return 0;
-}
-
-/* The index of the interface named name in fd's namespace; -1 with ENODEV when there is none. */
-static int link_index(int fd, const char *name) {
-  char buf[NL_REQUEST] __attribute__((aligned(NLMSG_ALIGNTO)));
-  struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
-  struct nlmsghdr *h = nl_begin(buf, RTM_GETLINK, NLM_F_ACK, &ifi, sizeof ifi);
-  if (nl_attr(h, IFLA_IFNAME, name, strlen(name) + 1) < 0) return -1;
-  int index = 0;
-  if (nl_talk(fd, h, index_of_reply, &index) < 0) return -1;
-  if (index <= 0) {
-    errno = ENODEV;
-    return -1;
-  }
-  return index;
-}
 
 /* A "%d" name: the numbers its pattern already takes in the namespace. */
 struct template_use {
@@ -152,7 +49,7 @@ static int mark_template_use(const struct nlmsghdr *r, void *arg) {
   struct template_use *t = arg;
   if (r->nlmsg_type != RTM_NEWLINK) return 0;
   const struct ifinfomsg *ifi = NLMSG_DATA(r);
-  const struct rtattr *a = find_attr(IFLA_RTA(ifi), (int)IFLA_PAYLOAD(r), IFLA_IFNAME);
+  const struct rtattr *a = ck_nl_find_attr(IFLA_RTA(ifi), (int)IFLA_PAYLOAD(r), IFLA_IFNAME);
   if (!a) return 0;
   const char *name = RTA_DATA(a);
   size_t len = strnlen(name, RTA_PAYLOAD(a));
@@ -181,9 +78,9 @@ static int expand_template(int fd, const char *pattern, char out[IFNAMSIZ]) {
   }
   struct template_use t = { pattern, pct + 2, (size_t)(pct - pattern), strlen(pct + 2), calloc(TEMPLATE_MAX / 8, 1) };
   if (!t.used) return -1;
-  char buf[NL_REQUEST] __attribute__((aligned(NLMSG_ALIGNTO)));
+  char buf[CK_NL_REQUEST] __attribute__((aligned(NLMSG_ALIGNTO)));
   struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
-  int rc = nl_talk(fd, nl_begin(buf, RTM_GETLINK, NLM_F_DUMP, &ifi, sizeof ifi), mark_template_use, &t);
+  int rc = ck_nl_talk(fd, ck_nl_begin(buf, RTM_GETLINK, NLM_F_DUMP, &ifi, sizeof ifi), mark_template_use, &t);
   unsigned v = 0;
   while (rc == 0 && v < TEMPLATE_MAX && (t.used[v / 8] & (1u << (v % 8)))) v++;
   free(t.used);
@@ -221,7 +118,7 @@ static int keep_permanent_global(const struct nlmsghdr *r, void *arg) {
   const struct rtattr *attrs = IFA_RTA(ifa);
   int len = (int)IFA_PAYLOAD(r);
   uint32_t flags = ifa->ifa_flags;
-  const struct rtattr *f = find_attr(attrs, len, IFA_FLAGS); /* the full flags; ifa_flags has 8 bits */
+  const struct rtattr *f = ck_nl_find_attr(attrs, len, IFA_FLAGS); /* the full flags; ifa_flags has 8 bits */
   if (f && RTA_PAYLOAD(f) >= sizeof flags) memcpy(&flags, RTA_DATA(f), sizeof flags);
   if (!(flags & IFA_F_PERMANENT)) return 0;
   if (l->n == l->cap) {
@@ -236,7 +133,7 @@ static int keep_permanent_global(const struct nlmsghdr *r, void *arg) {
   s->family = ifa->ifa_family;
   s->prefixlen = ifa->ifa_prefixlen;
   for (int i = 0; i < 3; i++) {
-    const struct rtattr *a = find_attr(attrs, len, SAVED_ATTRS[i]);
+    const struct rtattr *a = ck_nl_find_attr(attrs, len, SAVED_ATTRS[i]);
     if (a && RTA_PAYLOAD(a) <= sizeof s->value[i]) {
       s->len[i] = (unsigned char)RTA_PAYLOAD(a);
       memcpy(s->value[i], RTA_DATA(a), s->len[i]);
@@ -246,19 +143,19 @@ static int keep_permanent_global(const struct nlmsghdr *r, void *arg) {
 }
 
 static int permanent_addresses(int fd, int index, struct addr_list *out) {
-  char buf[NL_REQUEST] __attribute__((aligned(NLMSG_ALIGNTO)));
+  char buf[CK_NL_REQUEST] __attribute__((aligned(NLMSG_ALIGNTO)));
   struct ifaddrmsg ifa = { .ifa_family = AF_UNSPEC };
   out->index = index;
-  return nl_talk(fd, nl_begin(buf, RTM_GETADDR, NLM_F_DUMP, &ifa, sizeof ifa), keep_permanent_global, out);
+  return ck_nl_talk(fd, ck_nl_begin(buf, RTM_GETADDR, NLM_F_DUMP, &ifa, sizeof ifa), keep_permanent_global, out);
 }
 
 static int add_address(int fd, int index, const struct saved_addr *s) {
-  char buf[NL_REQUEST] __attribute__((aligned(NLMSG_ALIGNTO)));
+  char buf[CK_NL_REQUEST] __attribute__((aligned(NLMSG_ALIGNTO)));
   struct ifaddrmsg ifa = { .ifa_family = s->family, .ifa_prefixlen = s->prefixlen, .ifa_scope = RT_SCOPE_UNIVERSE, .ifa_index = (uint32_t)index };
-  struct nlmsghdr *h = nl_begin(buf, RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof ifa);
+  struct nlmsghdr *h = ck_nl_begin(buf, RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof ifa);
   for (int i = 0; i < 3; i++)
-    if (s->len[i] && nl_attr(h, SAVED_ATTRS[i], s->value[i], s->len[i]) < 0) return -1;
-  return nl_talk(fd, h, NULL, NULL);
+    if (s->len[i] && ck_nl_attr(h, SAVED_ATTRS[i], s->value[i], s->len[i]) < 0) return -1;
+  return ck_nl_talk(fd, h, NULL, NULL);
 }
 
 static const char *address_text(const struct saved_addr *s, char *buf, size_t len) {
@@ -271,18 +168,18 @@ static const char *address_text(const struct saved_addr *s, char *buf, size_t le
 
 /* One RTM_NEWLINK: into the namespace of pid, under name. */
 static int move_link(int fd, int index, pid_t pid, const char *name) {
-  char buf[NL_REQUEST] __attribute__((aligned(NLMSG_ALIGNTO)));
+  char buf[CK_NL_REQUEST] __attribute__((aligned(NLMSG_ALIGNTO)));
   struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = index };
-  struct nlmsghdr *h = nl_begin(buf, RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof ifi);
+  struct nlmsghdr *h = ck_nl_begin(buf, RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof ifi);
   uint32_t target = (uint32_t)pid;
-  if (nl_attr(h, IFLA_NET_NS_PID, &target, sizeof target) < 0 || nl_attr(h, IFLA_IFNAME, name, strlen(name) + 1) < 0) return -1;
-  return nl_talk(fd, h, NULL, NULL);
+  if (ck_nl_attr(h, IFLA_NET_NS_PID, &target, sizeof target) < 0 || ck_nl_attr(h, IFLA_IFNAME, name, strlen(name) + 1) < 0) return -1;
+  return ck_nl_talk(fd, h, NULL, NULL);
 }
 
 static int link_up(int fd, int index) {
-  char buf[NL_REQUEST] __attribute__((aligned(NLMSG_ALIGNTO)));
+  char buf[CK_NL_REQUEST] __attribute__((aligned(NLMSG_ALIGNTO)));
   struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = index, .ifi_flags = IFF_UP, .ifi_change = IFF_UP };
-  return nl_talk(fd, nl_begin(buf, RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof ifi), NULL, NULL);
+  return ck_nl_talk(fd, ck_nl_begin(buf, RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof ifi), NULL, NULL);
 }
 
 int ck_net_device(struct ck_ctx *ctx, const struct ck_step *s) {
@@ -296,7 +193,7 @@ int ck_net_device(struct ck_ctx *ctx, const struct ck_step *s) {
     if (ctx->rtnl_fd < 0) return ck_fail(ctx, "linux.netDevices: rtnetlink socket");
   }
   /* Fails before anything is made: the common mistake is a name the host does not have. */
-  if (link_index(ctx->rtnl_fd, host) < 0)
+  if (ck_link_index(ctx->rtnl_fd, host) < 0)
     return ck_fail(ctx, "linux.netDevices.%s: %s", host, errno == ENODEV ? "the host has no interface of that name" : "look it up on the host");
   struct ck_net_device *v = realloc(ctx->net_devices, (ctx->nnet_devices + 1) * sizeof *v);
   if (!v) return ck_fail(ctx, "out of memory");
@@ -331,7 +228,7 @@ static int name_inside(struct ck_ctx *ctx, int cfd, const struct ck_net_device *
     return 0;
   }
   snprintf(out, IFNAMSIZ, "%s", d->name);
-  if (link_index(cfd, out) >= 0) {
+  if (ck_link_index(cfd, out) >= 0) {
     errno = EEXIST;
     return ck_fail(ctx, "linux.netDevices.%s.name: the container's network namespace already has an interface named %s", d->host, out);
   }
@@ -342,7 +239,7 @@ static int move_one(struct ck_ctx *ctx, int cfd, const struct ck_net_device *d, 
   char name[IFNAMSIZ];
   if (name_inside(ctx, cfd, d, name) < 0) return -1;
   /* Looked up again: the index seen before the clone may name another interface by now. */
-  int index = link_index(ctx->rtnl_fd, d->host);
+  int index = ck_link_index(ctx->rtnl_fd, d->host);
   if (index < 0) return ck_fail(ctx, "linux.netDevices.%s: %s", d->host, errno == ENODEV ? "the host has no interface of that name" : "look it up on the host");
   struct addr_list addrs = { 0 };
   int rc = -1;
@@ -350,7 +247,7 @@ static int move_one(struct ck_ctx *ctx, int cfd, const struct ck_net_device *d, 
     ck_fail(ctx, "linux.netDevices.%s: list its addresses", d->host);
   } else if (move_link(ctx->rtnl_fd, index, child, name) < 0) {
     ck_fail(ctx, "linux.netDevices.%s: move it into the container's network namespace as %s", d->host, name);
-  } else if ((index = link_index(cfd, name)) < 0) {
+  } else if ((index = ck_link_index(cfd, name)) < 0) {
     ck_fail(ctx, "linux.netDevices.%s: find %s in the container's network namespace after the move", d->host, name);
   } else {
     rc = 0;
