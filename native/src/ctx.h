@@ -11,6 +11,8 @@
 /* As many as a host has cgroup hierarchies, with room to spare. */
 #define CK_MAX_CGROUP_JOINS 64
 
+struct ck_net_device;
+
 struct ck_ctx {
   int sync_fd;
   uint32_t step;  /* index of the step being run */
@@ -49,6 +51,10 @@ struct ck_ctx {
     int fd;           /* O_PATH, opened by P as the runtime (OPEN_MOUNT_SOURCE) */
   } *mount_sources;
   uint32_t nmount_sources;
+  struct ck_net_device *net_devices; /* linux.netDevices, moved by P after the clone (NET_DEVICE) */
+  uint32_t nnet_devices;
+  int rtnl_fd;       /* P's rtnetlink socket in the host's network namespace (NET_DEVICE) */
+  int host_netns_fd; /* the host's network namespace, to step back into (NET_DEVICE) */
   char detail[CK_MAX_DETAIL]; /* ERROR's detail: a message, cut at CK_MAX_DETAIL, never a 128 KiB argument */
 };
 

@@ -29,6 +29,7 @@
 #include "ctx.h"
 #include "fds.h"
 #include "fs.h"
+#include "net_device.h"
 #include "pidfd_socket.h"
 #include "sync.h"
 #include "zygote.h"
@@ -132,6 +133,14 @@ static __attribute__((noreturn)) void run_parent(struct ck_ctx *ctx, pid_t child
     errno = saved;
     step_failed(ctx, failed_step, 1);
   }
+  /* Before PID: the parent's onPid and C's steps after GO (sysctls) find the interfaces in place. */
+  if (ck_net_devices_move(ctx, child, &failed_step) < 0) {
+    int saved = errno;
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    errno = saved;
+    step_failed(ctx, failed_step, 1);
+  }
   if (ctx->pidfdsock >= 0 && ck_send_pidfd(ctx, child) < 0) {
     int saved = errno;
     kill(child, SIGKILL);
@@ -196,6 +205,7 @@ static void clone_child(struct ck_ctx *ctx, const struct ck_step *s, uint32_t i)
     run_parent(ctx, child, monitor, pair[0]);
   }
   if (pair[0] >= 0) close(pair[0]);
+  ck_net_devices_forget(ctx);
   ck_cgroup_join_self(ctx);
   ctx->monitorfd = pair[1];
   /* Its own session, as runc's init: no signal meant for the caller's job reaches it. */
@@ -244,7 +254,7 @@ static int become_namespace_root(struct ck_ctx *ctx) {
 }
 
 static int run(void) {
-  struct ck_ctx ctx = { .sync_fd = SYNC_FD, .rootfd = -1, .fifofd = -1, .fifo_wfd = -1, .hostprocfd = -1, .consolefd = -1, .pidfdsock = -1, .monitorfd = -1, .listenerfd = -1, .clone_into = { .fd = -1 }, .join_report = { -1, -1 } };
+  struct ck_ctx ctx = { .sync_fd = SYNC_FD, .rootfd = -1, .fifofd = -1, .fifo_wfd = -1, .hostprocfd = -1, .consolefd = -1, .pidfdsock = -1, .monitorfd = -1, .listenerfd = -1, .clone_into = { .fd = -1 }, .join_report = { -1, -1 }, .rtnl_fd = -1, .host_netns_fd = -1 };
   if (fcntl(SYNC_FD, F_SETFD, FD_CLOEXEC) < 0) {
     fprintf(stderr, "ck-init: fd 3 must be the sync socket: %s\n", strerror(errno));
     return 1;

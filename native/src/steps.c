@@ -28,6 +28,7 @@
 #include "hooks.h"
 #include "mempolicy.h"
 #include "affinity.h"
+#include "net_device.h"
 #include "sched_attrs.h"
 #include "procfs.h"
 #include "seccomp.h"
@@ -406,6 +407,7 @@ ck_step_fn ck_step_for(uint16_t op) {
   case CK_OP_SET_MEMPOLICY: return ck_set_mempolicy;
   case CK_OP_HOOKS_SYNC: return ck_hooks_sync;
   case CK_OP_RUN_HOOK: return ck_run_hook;
+  case CK_OP_NET_DEVICE: return ck_net_device;
   }
   return NULL;
 }

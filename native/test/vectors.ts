@@ -34,6 +34,7 @@ const everyOpcode: PlanStep[] = [
   { op: 'OPEN_EXEC_FIFO', args: ['/run/ck/c1/exec.fifo'] },
   { op: 'CONSOLE_SOCKET', args: ['/run/podman/console.sock'] },
   { op: 'JOIN_CGROUP', args: ['/sys/fs/cgroup/pids/ck/c1'] },
+  { op: 'NET_DEVICE', args: ['enp3s0', 'eth%d'] },
   { op: 'JOIN_NAMESPACE', args: [CLONE_NEWNET, '/var/run/netns/n1'] },
   { op: 'NEW_TIME_NAMESPACE', args: [-5n, 0n, 86400n, 999999999n] },
   { op: 'PRESERVE_FDS', args: [2n] },

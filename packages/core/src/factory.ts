@@ -13,6 +13,7 @@ import { seccompCompiler } from './seccomp/cache.js';
 import { StateStore, validateId, type SavedState } from './state/store.js';
 import { libcSys } from './sys/libc.js';
 import type { Sys } from './sys/sys.js';
+import { hostResctrl, type Resctrl } from './resctrl/host.js';
 
 export interface FactoryOptions {
   /**
@@ -55,6 +56,8 @@ export interface FactoryOptions {
    * a rootless config (a user namespace with maps) whatever this says.
    */
   rootless?: boolean;
+  /** The resctrl filesystem linux.intelRdt uses; default: the host's, found where it is mounted. */
+  resctrl?: Resctrl;
 }
 
 export interface Factory {
@@ -78,7 +81,8 @@ export function createFactory(options: FactoryOptions): Factory {
   const seccomp = seccompCompiler({ cacheDir: options.seccompCacheDir });
   const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, 'ContainerWarning'));
   const rootless = options.rootless ?? detectRootless();
-  const context = async (state: SavedState): Promise<ContainerContext> => ({ store, sys, zygote, seccomp, warn, rootless, drivers: await pickDrivers(), state });
+  const resctrl = options.resctrl ?? hostResctrl();
+  const context = async (state: SavedState): Promise<ContainerContext> => ({ store, sys, zygote, seccomp, warn, rootless, resctrl, drivers: await pickDrivers(), state });
 
   return {
     root,

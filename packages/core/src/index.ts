@@ -16,6 +16,8 @@ export { createCgroup, listProcesses, joinCgroup, removeCgroup } from './cgroups
 export { omitEmpty, emptyStats } from './cgroups/stats-json.js';
 export { pageSizeName, hugePageSizes } from './cgroups/hugepages.js';
 export type { Sys } from './sys/sys.js';
+export { hostResctrl, resctrlMountIn, type Resctrl } from './resctrl/host.js';
+export type { SavedIntelRdt } from './resctrl/group.js';
 export { recordingSys, type RecordedCall } from './sys/fake.js';
 export { buildInitPlan, type PlanInputs } from './plan/build.js';
 export { seccompFeatures } from './seccomp/features.js';

@@ -165,6 +165,18 @@ describe('init plan from the runc default config', () => {
     const steps = await plan({ spec: await defaultSpec() });
     expect(steps.find((s) => s.op === 'SETRLIMIT')!.args).toEqual([7n, 1024n, 1024n]);
   });
+
+  it('moves net devices from P before any namespace is joined, so its netlink socket is the host\'s', async () => {
+    const CLONE_NEWNET = 0x40000000n;
+    const spec = await defaultSpec((c) => {
+      c.linux.namespaces = c.linux.namespaces.map((n: any) => (n.type === 'network' ? { type: 'network', path: '/run/netns/n1' } : n));
+      c.linux.netDevices = { eth1: { name: 'eth0' } };
+    });
+    const steps = await plan({ spec, namespaces: { ...ns, cloneFlags: ns.cloneFlags & ~CLONE_NEWNET, join: [{ type: CLONE_NEWNET, path: '/run/netns/n1' }] } });
+    const ops = steps.map((s) => s.op);
+    expect(ops.indexOf('NET_DEVICE')).toBeLessThan(ops.indexOf('JOIN_NAMESPACE'));
+    expect(steps.find((s) => s.op === 'NET_DEVICE')!.args).toEqual(['eth1', 'eth0']);
+  });
 });
 
 describe('init plan errors', () => {

@@ -25,8 +25,8 @@ export const UPDATE_FLAGS: Flags = {
   'memory-reservation': { type: 'string', help: 'value  Memory reservation or soft_limit (in bytes)' },
   'memory-swap': { type: 'string', help: "value  Total memory usage (memory + swap); set '-1' to enable unlimited swap" },
   'pids-limit': { type: 'string', help: 'value  Maximum number of pids allowed in the container (default: 0)' },
-  'l3-cache-schema': { type: 'string', help: 'value  The string of Intel RDT/CAT L3 cache schema (not supported)' },
-  'mem-bw-schema': { type: 'string', help: 'value  The string of Intel RDT/MBA memory bandwidth schema (not supported)' },
+  'l3-cache-schema': { type: 'string', help: 'value  The string of Intel RDT/CAT L3 cache schema' },
+  'mem-bw-schema': { type: 'string', help: 'value  The string of Intel RDT/MBA memory bandwidth schema' },
 };
 
 export interface UpdateRequest {
@@ -58,12 +58,16 @@ function put(r: LinuxResources, section: 'memory' | 'cpu' | 'blockIO' | 'pids', 
   target[key] = value;
 }
 
+/** --l3-cache-schema and --mem-bw-schema, which runc applies with -r too; undefined when neither is set. */
+export function intelRdtFromFlags(flags: FlagValues): { l3CacheSchema?: string; memBwSchema?: string } | undefined {
+  const l3CacheSchema = (flags['l3-cache-schema'] as string | undefined) || undefined;
+  const memBwSchema = (flags['mem-bw-schema'] as string | undefined) || undefined;
+  return l3CacheSchema || memBwSchema ? { ...(l3CacheSchema ? { l3CacheSchema } : {}), ...(memBwSchema ? { memBwSchema } : {}) } : undefined;
+}
+
 /** runc's update flags → resources. -r is handled by resourcesFromJson; callers check it first. */
 export function resourcesFromFlags(flags: FlagValues): UpdateRequest {
   const str = (name: string) => flags[name] as string | undefined;
-  for (const [flag, what] of [['l3-cache-schema', 'Intel RDT/CAT'], ['mem-bw-schema', 'Intel RDT/MBA']] as const) {
-    if (str(flag)) throw new CliError('update', `--${flag}: ${what} is not supported by ckrun`);
-  }
   const r: LinuxResources = {};
   const weight = str('blkio-weight');
   if (weight !== undefined) {

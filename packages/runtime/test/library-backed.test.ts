@@ -41,6 +41,9 @@ describe('ckrun features', () => {
     expect(doc.linux.seccomp).toMatchObject({ enabled: true, operators: expect.arrayContaining(['SCMP_CMP_MASKED_EQ']) });
     expect(doc.linux.apparmor).toEqual({ enabled: true });
     expect(doc.linux.selinux).toEqual({ enabled: true });
+    // runc's shape: what the runtime implements, whatever this host has (this one has no resctrl).
+    expect(doc.linux.intelRdt).toEqual({ enabled: true, schemata: true, monitoring: true });
+    expect(doc.linux.netDevices).toEqual({ enabled: true });
     expect(doc.linux.cgroup).toMatchObject({ v1: true, systemd: false });
     expect(doc.linux.namespaces).toEqual(['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts']);
     expect(doc.linux.capabilities).toContain('CAP_SYS_ADMIN');

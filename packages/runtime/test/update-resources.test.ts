@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KERNEL_MEMORY_WARNING, resourcesFromFlags, resourcesFromJson } from '../src/update-resources.js';
+import { intelRdtFromFlags, KERNEL_MEMORY_WARNING, resourcesFromFlags, resourcesFromJson } from '../src/update-resources.js';
 
 describe('update flags → resources', () => {
   it('maps every runc resource flag to its LinuxResources field', () => {
@@ -67,10 +67,21 @@ describe('update flags → resources', () => {
     [{ 'cpu-quota': '1.5' }, /--cpu-quota: "1.5" is not an integer/],
     [{ 'pids-limit': 'ten' }, /--pids-limit: "ten" is not an integer/],
     [{ 'blkio-weight': '5' }, /--blkio-weight: 5 is out of range \(10 to 1000\)/],
-    [{ 'l3-cache-schema': 'L3:0=f' }, /--l3-cache-schema: Intel RDT\/CAT is not supported/],
-    [{ 'mem-bw-schema': 'MB:0=70' }, /--mem-bw-schema: Intel RDT\/MBA is not supported/],
   ])('rejects %o with one line naming the flag', (flags, message) => {
     expect(() => resourcesFromFlags(flags)).toThrow(message);
+  });
+});
+
+describe('update flags → Intel RDT schemas', () => {
+  it('takes --l3-cache-schema and --mem-bw-schema, and leaves them out of the cgroup resources', () => {
+    expect(intelRdtFromFlags({ 'l3-cache-schema': 'L3:0=f', 'mem-bw-schema': 'MB:0=70' })).toEqual({ l3CacheSchema: 'L3:0=f', memBwSchema: 'MB:0=70' });
+    expect(intelRdtFromFlags({ 'mem-bw-schema': 'MB:0=70' })).toEqual({ memBwSchema: 'MB:0=70' });
+    expect(resourcesFromFlags({ 'l3-cache-schema': 'L3:0=f' }).resources).toEqual({});
+  });
+
+  it('is nothing when neither is set, or both are empty (runc ignores an empty one)', () => {
+    expect(intelRdtFromFlags({ memory: '64m' })).toBeUndefined();
+    expect(intelRdtFromFlags({ 'l3-cache-schema': '', 'mem-bw-schema': '' })).toBeUndefined();
   });
 });
 

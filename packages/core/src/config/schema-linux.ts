@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { absolutePath, keysOneOf, named, noDuplicates, oneOf, oneOfString, stringMap } from './fields.js';
 import { INT, narrow, wide } from './integers.js';
+import { netDevicesRefine } from './net-devices.js';
 import { SECCOMP_ACTIONS, SECCOMP_FLAGS, SECCOMP_OPERATORS } from './seccomp-names.js';
 
 /* The `linux` object of config.json (runtime-spec config-linux.md, v1.2 plus the later
@@ -200,5 +201,5 @@ export const linux = z.object({
   mountLabel: z.string().optional(),
   personality: linuxPersonality.optional(),
   memoryPolicy: linuxMemoryPolicy.optional(),
-  netDevices: z.record(z.string(), linuxNetDevice).optional(),
+  netDevices: z.record(z.string(), linuxNetDevice).superRefine(netDevicesRefine).optional(),
 });

@@ -10,6 +10,7 @@ import { releaseInit } from './release.js';
 import { hookState } from '../hooks/hook-state.js';
 import { signalInit, waitForInitGone } from './signal.js';
 import { spawnProcess } from './spawn.js';
+import { updateIntelRdt } from '../resctrl/group.js';
 import { startInit } from './start.js';
 import { deriveStatus } from './status.js';
 import type { ContainerProcess, ContainerState, ContainerStatus, ProcessOptions, SpawnOptions } from './types.js';
@@ -154,6 +155,31 @@ export class Container {
       const linux = (this.ctx.state.spec.linux ??= {});
       linux.resources = mergeResources(linux.resources, resources);
       await this.ctx.store.save(this.ctx.state);
+    });
+  }
+
+  /**
+   * Changes linux.intelRdt's L3 cache and memory bandwidth schemas of a created, running or paused
+   * container (runc update --l3-cache-schema, --mem-bw-schema); an absent one stays as it is.
+   */
+  setIntelRdt(schemas: { l3CacheSchema?: string; memBwSchema?: string }): Promise<void> {
+    return this.locked(async () => {
+      const status = await this.status();
+      if (status === 'stopped' || status === 'creating') {
+        throw new ContainerError('ContainerNotRunning', `container "${this.id}" is not running`);
+      }
+      const { state } = this.ctx;
+      const current = state.spec.linux?.intelRdt;
+      if (!current || !state.intelRdt) {
+        // runc's words: no group was made at create, and update does not make one.
+        throw new ContainerError('ConfigInvalid', 'linux.intelRdt: updating a non-existent Intel RDT configuration is not supported');
+      }
+      const next = { ...current };
+      if (schemas.l3CacheSchema) next.l3CacheSchema = schemas.l3CacheSchema;
+      if (schemas.memBwSchema) next.memBwSchema = schemas.memBwSchema;
+      await updateIntelRdt(state.intelRdt, next, this.ctx.resctrl);
+      state.spec.linux!.intelRdt = next;
+      await this.ctx.store.save(state);
     });
   }
 

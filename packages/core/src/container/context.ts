@@ -3,6 +3,7 @@ import type { CapabilitiesDriver, CgroupConfig, CgroupDriver, CgroupManager, Che
 import type { SeccompCompiler } from '../seccomp/cache.js';
 import type { SavedState, StateStore } from '../state/store.js';
 import type { Sys } from '../sys/sys.js';
+import type { Resctrl } from '../resctrl/host.js';
 
 export interface Drivers {
   cgroups: CgroupDriver;
@@ -24,6 +25,8 @@ export interface ContainerContext {
   readonly warn?: (message: string) => void;
   /** FactoryOptions.rootless: device rule errors are ignored. */
   readonly rootless?: boolean;
+  /** The resctrl filesystem of linux.intelRdt (FactoryOptions.resctrl). */
+  readonly resctrl: Resctrl;
   state: SavedState;
 }
 

@@ -5,10 +5,11 @@ import type { ContainerContext } from './context.js';
 import { cgroupManager } from './context.js';
 import { othersRemainInCgroup } from './existing-cgroup.js';
 import { signalInit, waitForInitGone } from './signal.js';
+import { removeIntelRdt } from '../resctrl/group.js';
 
 /**
  * Ends the container: SIGKILL to an init that is still alive (thawing it if paused, so the
- * signal is delivered), then its cgroups and its state directory are removed.
+ * signal is delivered), then its cgroups, its resctrl group and its state directory are removed.
  */
 export async function destroyContainer(ctx: ContainerContext): Promise<void> {
   const { state } = ctx;
@@ -19,6 +20,7 @@ export async function destroyContainer(ctx: ContainerContext): Promise<void> {
     await waitForInitGone(ctx);
   }
   if (!(await othersRemainInCgroup(ctx, manager))) await removeCgroups(manager);
+  if (state.intelRdt) await removeIntelRdt(state.intelRdt, ctx.resctrl);
   await ctx.store.remove(state.id);
   await poststop(ctx);
 }

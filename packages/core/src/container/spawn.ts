@@ -10,6 +10,7 @@ import { containerProcess, stdioOptions } from './process-handle.js';
 import { listenerPayload, sessionKeyringName } from './start.js';
 import { signalNumber } from './signals.js';
 import { deriveStatus } from './status.js';
+import { joinIntelRdt } from '../resctrl/group.js';
 import type { ContainerProcess, SpawnOptions } from './types.js';
 
 /**
@@ -50,7 +51,11 @@ export async function spawnProcess(ctx: ContainerContext, options: SpawnOptions)
     detached: options.detached ?? false,
     zygote: ctx.zygote,
     goPayload: listenerPayload(steps, state),
-    onPid: async () => undefined,
+    // As runc exec: the process joins the init's resctrl group (and monitoring group) before it runs.
+    onPid: async (pid) => {
+      const rdt = state.intelRdt;
+      if (rdt && ctx.resctrl.exists(rdt.path)) await joinIntelRdt(rdt, pid, ctx.resctrl, rdt.monPath && ctx.resctrl.exists(rdt.monPath) ? rdt.monPath : undefined);
+    },
   });
   return containerProcess(launched, options.detached ?? false, signalThroughPidfd(ctx, launched.pid, launched.exit));
 }

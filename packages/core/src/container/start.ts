@@ -8,6 +8,7 @@ import { LIMITS } from '../plan/protocol.js';
 import { encodePlan, type PlanStep } from '../plan/encoder.js';
 import { processInputs } from '../plan/process-steps.js';
 import { readProcStat } from '../state/proc-stat.js';
+import { applyIntelRdt, planIntelRdt } from '../resctrl/group.js';
 import type { SavedState } from '../state/store.js';
 import type { ContainerContext } from './context.js';
 import { hookState } from '../hooks/hook-state.js';
@@ -41,6 +42,8 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
     throw new ContainerError('ConfigInvalid', `--no-pivot: needs a new mount namespace, ${why}`);
   }
   const capabilities = drivers.capabilities.masks(spec.process?.capabilities);
+  // Before any cgroup too: a host without resctrl refuses linux.intelRdt with nothing made.
+  const intelRdt = spec.linux?.intelRdt ? await planIntelRdt(spec.linux.intelRdt, state.id, ctx.resctrl) : undefined;
   const resources = effectiveResources(spec);
   // ck-init places the init itself when the manager can create without a process (see JOIN_CGROUP).
   const driverManager = cgroupManager(ctx, { resources, ownerUid: cgroupOwnerUid(spec) });
@@ -93,6 +96,8 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
       onPid: async (pid) => {
         if (!initJoins) await manager.apply(pid);
         await manager.set(resources);
+        // Before GO: the init runs nothing of the container outside its group (runc applies it at the same point).
+        if (intelRdt) await applyIntelRdt(intelRdt, pid, ctx.resctrl, (saved) => (state.intelRdt = saved));
         if (namespaces.newUserNamespace) await drivers.namespaces.writeIdMaps(pid, spec);
       },
     });

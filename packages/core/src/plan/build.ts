@@ -8,6 +8,7 @@ import type { Lsm } from '../sys/sys.js';
 import { initAffinitySteps } from './affinity-steps.js';
 import { beforePivotHookSteps, startContainerHookSteps } from './hook-steps.js';
 import { lsmLabelSteps } from './lsm-steps.js';
+import { netDeviceSteps } from './net-device-steps.js';
 import { environmentSteps, execSteps, preserveFdsSteps, resourceLimitSteps, sessionKeyringSteps, type ProcessInputs } from './process-steps.js';
 import { idmapStep } from './idmap.js';
 import { bindSources, rootfsPath, rootfsSteps } from './rootfs-steps.js';
@@ -74,6 +75,8 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
   }
   // Before any join, for the same reason: cgroupfs paths are the caller's.
   for (const dir of inputs.cgroupJoins ?? []) steps.push({ op: 'JOIN_CGROUP', args: [dir] });
+  // Before any join: P's netlink socket must be the host's (see NET_DEVICE).
+  steps.push(...netDeviceSteps(spec, namespaces));
   for (const join of namespaces.join) steps.push({ op: 'JOIN_NAMESPACE', args: [join.type, join.path] });
   if (namespaces.timeOffsets) {
     const { monotonic, boottime } = namespaces.timeOffsets;

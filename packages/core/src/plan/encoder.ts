@@ -65,6 +65,7 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
   SET_MEMPOLICY: ['mode', 'nodes'],
   HOOKS_SYNC: [],
   RUN_HOOK: ['state', 'path', 'args', 'env', 'timeout'],
+  NET_DEVICE: ['hostName', 'name'],
 };
 
 const U64_MIN = -(1n << 63n);

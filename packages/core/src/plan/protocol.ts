@@ -283,6 +283,15 @@ export const OPS = {
    *  flags, nodes) (linux.memoryPolicy). nodes is a bitmap as SCHED_SETAFFINITY's; empty passes no
    *  node mask. (mode with its MPOL_F_* flags, nodes) */
   SET_MEMPOLICY: { code: 54, args: ['u64', 'bytes'] },
+  /** P (before any JOIN_NAMESPACE, so in the host's network namespace; before CLONE): linux.netDevices.
+   *  Opens an rtnetlink socket and a handle of the network namespace P is in, and checks the host
+   *  interface exists (ENODEV). Right after the clone, before PID, P moves it into C's network
+   *  namespace by C's pid and renames it in the same RTM_NEWLINK (IFLA_NET_NS_PID, IFLA_IFNAME),
+   *  then, in that namespace, gives it back its permanent global-scope addresses (the move drops
+   *  them) and brings it up, as runtime-spec config-linux.md requires and runc 1.4 does. A name
+   *  already taken there fails (EEXIST) before the move; a name with "%d" takes the lowest free
+   *  number, as the kernel would. A failure kills C. (host interface name, name in the container) */
+  NET_DEVICE: { code: 55, args: ['str', 'str'] },
   /** C (after the mounts and devices, before PIVOT_ROOT): send HOOKS and wait for RESUME, while the
    *  parent runs the prestart and createRuntime hooks in the runtime's namespaces. RESUME's payload
    *  is two strs, the state RUN_HOOK gives a hook on stdin: status "creating", then "created". () */

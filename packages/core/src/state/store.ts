@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ContainerError, systemError } from '../errors.js';
 import type { Spec } from '../config/schema.js';
 import type { Sys } from '../sys/sys.js';
+import type { SavedIntelRdt } from '../resctrl/group.js';
 
 /** What state.json holds: enough to find, signal and clean up the container from any process. */
 export interface SavedState {
@@ -27,6 +28,8 @@ export interface SavedState {
   cgroupShared?: boolean;
   /** Its processes keep the runtime's session keyring instead of "_ses.<id>" (CreateOptions.noNewKeyring). */
   noNewKeyring?: boolean;
+  /** The resctrl group of linux.intelRdt the init was placed in, for spawned processes and delete. */
+  intelRdt?: SavedIntelRdt;
 }
 
 // A config may hold integers beyond 2^53 (as bigints); JSON has no bigint, so they are tagged.

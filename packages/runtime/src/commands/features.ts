@@ -33,9 +33,11 @@ export const features: Command = {
         // As the spec defines them: this build applies the labels, whatever this host has enabled.
         apparmor: { enabled: true },
         selinux: { enabled: true },
-        intelRdt: { enabled: false },
+        // The runtime's support, not this host's (features-linux.md): resctrl is looked for at create.
+        intelRdt: { enabled: true, schemata: true, monitoring: true },
         // mounts[].uidMappings/gidMappings and the idmap and ridmap options (MOUNT_ATTR_IDMAP, Linux 5.12).
         mountExtensions: { idmap: { enabled: true } },
+        netDevices: { enabled: true },
         // Every mode and flag the runtime spec names, including those this host's kernel may refuse (features-linux.md).
         memoryPolicy: { modes: Object.keys(MEMORY_POLICY_MODES), flags: Object.keys(MEMORY_POLICY_FLAGS) },
       },

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from '../command.js';
-import { resourcesFromFlags, resourcesFromJson, UPDATE_FLAGS } from '../update-resources.js';
+import { intelRdtFromFlags, resourcesFromFlags, resourcesFromJson, UPDATE_FLAGS } from '../update-resources.js';
 
 export const update: Command = {
   name: 'update',
@@ -10,17 +10,22 @@ export const update: Command = {
 LinuxResources JSON object; unchanged values can be omitted, and all other flags are ignored.
 As in runc, it sets memory (limit, reservation, swap), cpu (shares, quota, period,
 realtimeRuntime, realtimePeriod, cpus, mems), blockIO.weight, pids.limit and unified.
-A 0 leaves a value unchanged. Memory values accept units: 64m, 1g, 512k; -1 is unlimited.`,
+A 0 leaves a value unchanged. Memory values accept units: 64m, 1g, 512k; -1 is unlimited.
+--l3-cache-schema and --mem-bw-schema (with -r too) rewrite the schemata of the container's
+linux.intelRdt group; a container created without linux.intelRdt cannot get one.`,
   flags: UPDATE_FLAGS,
   args: { min: 1, max: 1 },
   async run(ctx, flags, [id]) {
     const file = flags.resources as string | undefined;
     const request = file ? resourcesFromJson(readInput(file), file) : resourcesFromFlags(flags);
+    const intelRdt = intelRdtFromFlags(flags);
     const container = await (await ctx.factory()).load(id!);
     for (const warning of request.warnings) ctx.log.warn(warning);
     const { isContainerError } = await import('../factory.js');
     try {
       await container.set(request.resources);
+      // After the cgroups, as runc's Set.
+      if (intelRdt) await container.setIntelRdt(intelRdt);
     } catch (error) {
       // runc's ErrNotRunning, word for word.
       if (isContainerError(error, 'ContainerNotRunning')) throw new Error('container not running', { cause: error });

@@ -356,8 +356,6 @@ describe.skipIf(SKIP_REASON !== '')(`ckrun pause, resume, ps, events, update (${
       [['update', '--memory', '64x', 'c'], /^ckrun update: --memory: invalid size "64x"/],
       [['update', '--cpu-period', 'fast', 'c'], /^ckrun update: --cpu-period: "fast" is not a non-negative integer/],
       [['update', '--cpu-burst', '100', 'c'], /^ckrun update: unknown flag --cpu-burst/],
-      [['update', '--l3-cache-schema', 'L3:0=ff', 'c'], /^ckrun update: --l3-cache-schema: Intel RDT\/CAT is not supported/],
-      [['update', '--mem-bw-schema', 'MB:0=70', 'c'], /^ckrun update: --mem-bw-schema: Intel RDT\/MBA is not supported/],
       [['update', '-r', '/nonexistent/resources.json', 'c'], /^ckrun: update -r \/nonexistent\/resources.json: ENOENT/],
       [['events', '--interval', '0', 'c'], /^ckrun events: --interval: duration interval must be greater than 0/],
       [['events', '--interval', 'soon', 'c'], /^ckrun events: --interval: invalid duration "soon"/],
