@@ -121,6 +121,8 @@
 #define CK_ARGS_SET_MEMPOLICY "ub"
 #define CK_OP_NET_DEVICE 55
 #define CK_ARGS_NET_DEVICE "ss"
+#define CK_OP_CHROOT 59
+#define CK_ARGS_CHROOT "s"
 #define CK_OP_HOOKS_SYNC 57
 #define CK_ARGS_HOOKS_SYNC ""
 #define CK_OP_RUN_HOOK 58

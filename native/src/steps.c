@@ -153,6 +153,12 @@ static int ready(struct ck_ctx *ctx, const struct ck_step *s) {
   return 0;
 }
 
+static int change_root(struct ck_ctx *ctx, const struct ck_step *s) {
+  if (chroot(s->args[0].s) < 0) return ck_fail(ctx, "chroot %s", s->args[0].s);
+  if (chdir("/") < 0) return ck_fail(ctx, "chdir / after chroot %s", s->args[0].s);
+  return 0;
+}
+
 static int wait_exec_fifo(struct ck_ctx *ctx, const struct ck_step *s) {
   (void)s;
   char rel[32];
@@ -407,6 +413,7 @@ ck_step_fn ck_step_for(uint16_t op) {
   case CK_OP_SET_MEMPOLICY: return ck_set_mempolicy;
   case CK_OP_HOOKS_SYNC: return ck_hooks_sync;
   case CK_OP_RUN_HOOK: return ck_run_hook;
+  case CK_OP_CHROOT: return change_root;
   case CK_OP_NET_DEVICE: return ck_net_device;
   }
   return NULL;

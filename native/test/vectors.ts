@@ -54,6 +54,7 @@ const everyOpcode: PlanStep[] = [
   { op: 'IOPRIO_SET', args: [(2n << 13n) | 4n] },
   { op: 'SCHED_SETAFFINITY', args: [new Uint8Array([0x05, 0x00, 0x80])] },
   { op: 'SET_MEMPOLICY', args: [2n | (1n << 15n), new Uint8Array([0x01])] },
+  { op: 'CHROOT', args: ['/srv/rootfs'] },
   { op: 'HOOKS_SYNC', args: [] },
   { op: 'RUN_HOOK', args: [1n, '/hooks/hook.sh', ['hook.sh', 'startContainer'], ['PATH=/bin'], 5000n] },
   { op: 'SET_ROOT_PROPAGATION', args: [MS_SLAVE] },

@@ -3,12 +3,8 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/**
- * The ckrun bundle started as bin/ckrun starts it when its V8 startup snapshot does not fit this
- * node: a snapshot loads only into the node (and V8 flags) that built it, which the VM lab's
- * differs from ("Failed to load the startup snapshot").
- */
-const START = fileURLToPath(new URL('../../packages/runtime/bin/ckrun-start.cjs', import.meta.url));
+/** ckrun as installed: in the VM lab it starts from the plain bundle (its CPU is not the build's). */
+const CKRUN = fileURLToPath(new URL('../../packages/runtime/bin/ckrun', import.meta.url));
 
 export interface CkrunResult {
   code: number | null;
@@ -24,7 +20,7 @@ let runs = 0;
  * exits.
  */
 export function ckrun(dir: string, root: string, args: string[], options: { taskset?: string } = {}): CkrunResult {
-  const argv = [...(options.taskset ? ['taskset', '-c', options.taskset] : []), process.execPath, START, '--root', root, ...args];
+  const argv = [...(options.taskset ? ['taskset', '-c', options.taskset] : []), CKRUN, '--root', root, ...args];
   const [outPath, errPath] = ['out', 'err'].map((name) => join(dir, `ckrun-${process.pid}-${++runs}.${name}`)) as [string, string];
   const out = openSync(outPath, 'w');
   const err = openSync(errPath, 'w');

@@ -32,11 +32,7 @@ afterAll(async () => {
 
 const kernelHasResctrl = /\tresctrl$/m.test(readFileSync('/proc/filesystems', 'utf8'));
 const resctrlMounted = readFileSync('/proc/self/mountinfo', 'utf8').includes(' - resctrl ');
-// ckrun starts from a V8 snapshot built on the host, which the lab's emulated CPU does not load
-// ("built with different V8 configurations", node exits 14): the library test above covers it there.
-const inLab = process.env.CONTAINERKIT_LAB === '1';
-const LAB_SKIP = " [skipped in the VM lab: ckrun's V8 startup snapshot, built on the host, does not load under the lab's CPU]";
-const ckrunSkip = resctrlMounted ? ' [skipped: this host has resctrl mounted]' : inLab ? LAB_SKIP : '';
+const ckrunSkip = resctrlMounted ? ' [skipped: this host has resctrl mounted]' : '';
 const why = kernelHasResctrl
   ? /config\.json: linux\.intelRdt: resctrl is not mounted/
   : /config\.json: linux\.intelRdt: this kernel has no resctrl filesystem \(it is not in \/proc\/filesystems\): Intel RDT is not supported on this host/;
@@ -47,7 +43,7 @@ describe.skipIf(!isRoot)(`linux.intelRdt (${isRoot ? 'as root' : NEEDS_ROOT})`, 
     expect(world.leaks()).toEqual([]);
   });
 
-  it.skipIf(resctrlMounted || inLab)(`fails \`ckrun run\` the same way, exit 1, no state left${ckrunSkip}`, async () => {
+  it.skipIf(resctrlMounted)(`fails \`ckrun run\` the same way, exit 1, no state left${ckrunSkip}`, async () => {
     const { id, bundle } = await world.bundle((c) => {
       c.process.args = ['true'];
       c.linux.intelRdt = { closID: 'guaranteed' };
@@ -102,7 +98,7 @@ describe.skipIf(!isRoot)(`linux.intelRdt (${isRoot ? 'as root' : NEEDS_ROOT})`, 
     }
   });
 
-  it.skipIf(inLab)(`refuses \`ckrun update --l3-cache-schema\` for a container created without linux.intelRdt, in runc's words${inLab ? LAB_SKIP : ''}`, async () => {
+  it(`refuses \`ckrun update --l3-cache-schema\` for a container created without linux.intelRdt, in runc's words`, async () => {
     const { id, bundle } = await world.bundle((c) => (c.process.args = ['sleep', '1000']));
     const root = join(world.dir, 'ckrun-state');
     const ckrun = (...args: string[]) => spawnSync(CKRUN, ['--root', root, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });

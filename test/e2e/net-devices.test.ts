@@ -12,7 +12,6 @@ import { collect, isRoot, NEEDS_ROOT, TestWorld } from './helpers.js';
  */
 
 const CKRUN = fileURLToPath(new URL('../../packages/runtime/bin/ckrun', import.meta.url));
-const inLab = process.env.CONTAINERKIT_LAB === '1';
 const world = new TestWorld();
 const made: string[] = [];
 const netnsMade: string[] = [];
@@ -87,7 +86,7 @@ describe.skipIf(!isRoot)(`linux.netDevices (${isRoot ? 'as root' : NEEDS_ROOT})`
     expect(hostHas('eth7')).toBe(false);
   });
 
-  it.skipIf(inLab)(`does the same under \`ckrun run\`${inLab ? " [skipped in the VM lab: ckrun's V8 startup snapshot, built on the host, does not load under the lab's CPU]" : ''}`, async () => {
+  it('does the same under `ckrun run`', async () => {
     const { end } = vethPair('10.213.10.1/24');
     const { id, bundle } = await world.bundle((c) => {
       c.process.args = ['sh', '-c', 'ip -o -4 addr show dev eth5'];

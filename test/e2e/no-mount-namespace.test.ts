@@ -1,7 +1,7 @@
 // A config without a mount namespace, as runc runs one: the container's processes share the
 // runtime's mount namespace and filesystem; nothing is mounted, made or pivoted for it, and what
 // would change the host's filesystem is refused (see core's plan/shared-filesystem.ts).
-import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ckrun } from './ckrun.js';
@@ -101,7 +101,6 @@ describe.skipIf(!isRoot)(`a container without a mount namespace (${isRoot ? 'as 
     ['linux.readonlyPaths', (c: any) => (c.linux.readonlyPaths = ['/proc/sys']), /linux\.readonlyPaths: unable to restrict sys entries without a private mount namespace/],
     ['mounts', (c: any) => (c.mounts = [{ destination: '/proc', type: 'proc', source: 'proc' }]), /mounts: nothing can be mounted for the container alone/],
     ['root.readonly', (c: any) => (c.root.readonly = true), /root\.readonly: \/ cannot be made read-only for the container alone/],
-    ['root.path', (c: any) => (c.root.path = world.rootfs), /root\.path: the container shares the runtime's filesystem, so root\.path must be "\/"/],
     ['linux.devices', (c: any) => (c.linux.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }]), /linux\.devices: no device node can be made/],
     ['linux.rootfsPropagation', (c: any) => (c.linux.rootfsPropagation = 'rshared'), /linux\.rootfsPropagation: the propagation of \/ would change for the host/],
   ])('refuses %s, naming it, and leaves nothing behind', async (_field, edit, message) => {
@@ -112,6 +111,22 @@ describe.skipIf(!isRoot)(`a container without a mount namespace (${isRoot ? 'as 
         edit(c);
       }),
     ).rejects.toThrow(message);
+    expect(hostMounts()).toEqual(before);
+    expect(world.leaks()).toEqual([]);
+  });
+
+  it('enters a root.path other than "/" with chroot, as runc does, mounting nothing', async () => {
+    const before = hostMounts();
+    writeFileSync(join(world.rootfs, 'chroot-marker'), 'in the rootfs\n');
+    try {
+      const r = await world.sh('cat /chroot-marker; ls /bin/busybox; readlink /proc/self/ns/mnt 2>&1 || echo "no /proc here"', (c) => {
+        sharedFilesystem(c);
+        c.root.path = world.rootfs;
+      });
+      expect(r).toMatchObject({ exitCode: 0, stdout: 'in the rootfs\n/bin/busybox\nno /proc here\n' });
+    } finally {
+      rmSync(join(world.rootfs, 'chroot-marker'));
+    }
     expect(hostMounts()).toEqual(before);
     expect(world.leaks()).toEqual([]);
   });

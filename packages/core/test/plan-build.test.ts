@@ -354,6 +354,16 @@ describe('init plan without a mount namespace (the runtime\'s filesystem, as run
     expect(steps.find((s) => s.op === 'CREATE_CONSOLE')!.args.at(-1)).toBe(0n);
   });
 
+  it('chroots into a root.path other than "/" where pivot_root would be, after the hooks\' sync', async () => {
+    const steps = await plan({ spec: await defaultSpec((c) => {
+      shared(c);
+      c.hooks = { createContainer: [{ path: '/bin/true' }] };
+    }), namespaces: noMountNs, rootfs: join(bundle, 'rootfs') });
+    const ops = steps.map((s) => s.op);
+    expect(ops.slice(ops.indexOf('HOOKS_SYNC'), ops.indexOf('HOOKS_SYNC') + 3)).toEqual(['HOOKS_SYNC', 'RUN_HOOK', 'CHROOT']);
+    expect(steps.find((s) => s.op === 'CHROOT')!.args).toEqual([join(bundle, 'rootfs')]);
+  });
+
   it.each([
     ['linux.maskedPaths', (c: any) => (c.linux.maskedPaths = ['/proc/kcore'])],
     ['linux.readonlyPaths', (c: any) => (c.linux.readonlyPaths = ['/proc/sys'])],
@@ -361,7 +371,6 @@ describe('init plan without a mount namespace (the runtime\'s filesystem, as run
     ['linux.devices', (c: any) => (c.linux.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }])],
     ['linux.rootfsPropagation', (c: any) => (c.linux.rootfsPropagation = 'private')],
     ['root.readonly', (c: any) => (c.root.readonly = true)],
-    ['root.path', (c: any) => (c.root.path = 'rootfs')],
   ])('refuses %s, which would change the host\'s filesystem', async (field, edit) => {
     const spec = await defaultSpec((c) => {
       shared(c);

@@ -113,10 +113,12 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
     );
   } else {
     // The runtime's filesystem as it is (see checkSharedFilesystem); the pty is not bound over the host's /dev/console.
-    await checkSharedFilesystem(spec, inputs.rootfs ?? (await rootfsPath(spec, inputs.bundle)));
+    const root = await checkSharedFilesystem(spec, inputs.rootfs ?? (await rootfsPath(spec, inputs.bundle)));
     const console = terminal.console ? [{ ...terminal.console, args: [...terminal.console.args.slice(0, 4), 0n] }] : [];
-    // No pivot_root to come: the hooks' sync and createContainer where it would be.
-    steps.push(...beforePivotHookSteps(spec), ...console, ...environmentSteps(spec, namespaces));
+    // No pivot_root to come: the hooks' sync and createContainer where it would be, then the chroot.
+    steps.push(...beforePivotHookSteps(spec));
+    if (root) steps.push({ op: 'CHROOT', args: [root] });
+    steps.push(...console, ...environmentSteps(spec, namespaces));
   }
   steps.push(
     ...execSteps(spec, inputs.capabilities, inputs.process, inputs.execFifo !== undefined, {

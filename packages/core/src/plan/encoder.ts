@@ -63,6 +63,7 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
   IDMAP_MOUNT_SOURCE_USERNS: ['usernsPath', 'recursive'],
   SCHED_SETAFFINITY: ['mask'],
   SET_MEMPOLICY: ['mode', 'nodes'],
+  CHROOT: ['path'],
   HOOKS_SYNC: [],
   RUN_HOOK: ['state', 'path', 'args', 'env', 'timeout'],
   NET_DEVICE: ['hostName', 'name'],

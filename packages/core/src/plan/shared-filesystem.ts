@@ -16,14 +16,14 @@ const refuse = (field: string, problem: string) =>
 /**
  * A container with no mount namespace in linux.namespaces, as runc runs one: its processes share
  * the runtime's mount namespace, so there is no rootfs to set up: no mounts, no /dev, no
- * pivot_root. What would change the runtime's own filesystem is refused rather than done on the
- * host. runc refuses masked and readonly paths (validate: "unable to restrict sys entries without
- * a private MNT namespace") and skips root.readonly; but it still mounts mounts[] and the /dev
- * nodes into root.path on the host, makes the host's / rslave, and leaves it all there when the
- * container is gone (runc PR #1907), then chroots into root.path. ckrun refuses those too, and
- * takes root.path "/" only: the process sees the runtime's filesystem as it is.
+ * pivot_root; a root.path other than "/" is entered with chroot (CHROOT), as runc does. What would
+ * change the runtime's own filesystem is refused rather than done on the host. runc refuses masked
+ * and readonly paths (validate: "unable to restrict sys entries without a private MNT namespace")
+ * and skips root.readonly; but it still mounts mounts[] and the /dev nodes into root.path on the
+ * host, makes the host's / rslave, and leaves it all there when the container is gone (runc PR
+ * #1907). ckrun refuses those. Returns the root to chroot into, or undefined for "/".
  */
-export async function checkSharedFilesystem(spec: Spec, rootfs: string): Promise<void> {
+export async function checkSharedFilesystem(spec: Spec, rootfs: string): Promise<string | undefined> {
   const linux = spec.linux;
   if ((linux?.maskedPaths?.length ?? 0) > 0) throw refuse('linux.maskedPaths', 'unable to restrict sys entries');
   if ((linux?.readonlyPaths?.length ?? 0) > 0) throw refuse('linux.readonlyPaths', 'unable to restrict sys entries');
@@ -31,7 +31,6 @@ export async function checkSharedFilesystem(spec: Spec, rootfs: string): Promise
   if ((linux?.devices?.length ?? 0) > 0) throw refuse('linux.devices', 'no device node can be made for the container alone (the container sees the host\'s /dev)');
   if (linux?.rootfsPropagation) throw refuse('linux.rootfsPropagation', 'the propagation of / would change for the host');
   if (spec.root?.readonly) throw refuse('root.readonly', '/ cannot be made read-only for the container alone');
-  if ((await realpath(rootfs)) !== '/') {
-    throw refuse('root.path', `the container shares the runtime's filesystem, so root.path must be "/", not ${JSON.stringify(rootfs)}`);
-  }
+  const root = await realpath(rootfs);
+  return root === '/' ? undefined : root;
 }
