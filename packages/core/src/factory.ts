@@ -67,7 +67,7 @@ export interface Factory {
   list(): Promise<string[]>;
 }
 
-const OCI_VERSION = '1.2.0';
+const OCI_VERSION = '1.3.0';
 const CGROUP2_MAGIC = 0x63677270;
 
 export function createFactory(options: FactoryOptions): Factory {

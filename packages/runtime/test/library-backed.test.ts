@@ -36,7 +36,7 @@ describe('ckrun features', () => {
     const r = await ckrun('features');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc).toMatchObject({ ociVersionMin: '1.0.0', ociVersionMax: '1.2.0' });
+    expect(doc).toMatchObject({ ociVersionMin: '1.0.0', ociVersionMax: '1.3.0' });
     expect(doc.hooks).toEqual(['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']);
     expect(doc.linux.seccomp).toMatchObject({ enabled: true, operators: expect.arrayContaining(['SCMP_CMP_MASKED_EQ']) });
     expect(doc.linux.apparmor).toEqual({ enabled: true });

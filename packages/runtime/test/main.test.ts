@@ -88,7 +88,7 @@ describe('ckrun without the library', () => {
   it('prints the version in runc\'s layout', async () => {
     const r = await ckrun('--version');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ckrun version \S+\nspec: 1\.2\.0\n$/);
+    expect(r.stdout).toMatch(/^ckrun version \S+\nspec: 1\.3\.0\n$/);
   });
 
   it('prints the commands in the global help', async () => {
