@@ -173,11 +173,17 @@ beforeAll(async () => {
   mkdirSync(prefix);
   // koffi's own install script is not needed (its prebuilt addon is a dependency) and npm does not run it.
   const files = readdirSync(tarballs).map((file) => join(tarballs, file));
-  execFileSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...files], {
+  // npm reaches the registry through the machine's settings (NODE_EXTRA_CA_CERTS, proxies), which
+  // turbo.json passes through to the tests.
+  const npm = spawnSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...files], {
     cwd: prefix,
+    encoding: 'utf8',
     stdio: ['ignore', 'ignore', 'pipe'],
-    timeout: 240_000,
+    timeout: 180_000,
   });
+  if (npm.status !== 0) {
+    throw new Error(`npm install of the packed tarballs failed (${npm.error?.message ?? `exit status ${npm.status}`}; koffi and zod come from the npm registry): ${npm.stderr}`);
+  }
 }, 300_000);
 
 afterAll(async () => {
