@@ -232,6 +232,22 @@ describe.skipIf(!!skipReason)(`installed by npm from the packed tarballs, moved 
     await libraryWorks(copy, { hide: workspace, breakFiles: original });
   });
 
+  it('an install whose snapshots another node built starts from the plain bundle, until its build-startup.mjs rebuilds them for this node', async () => {
+    const tree = join(scratch, 'rebuilt');
+    execFileSync('cp', ['-a', prefix, tree]);
+    const runtime = join(tree, 'node_modules', '@containerkit', 'runtime');
+    const record = join(runtime, 'dist', 'ckrun.blob.node');
+    const cpu = readFileSync(record, 'utf8').split('\n')[1];
+    writeFileSync(record, `/nonexistent/node\n${cpu}\n`);
+    expect(snapshotFits(runtime)).toBe(false);
+    await ckrunWorks(tree, runtime, { hide: workspace });
+    const rebuild = isolated([process.execPath, join(runtime, 'scripts', 'build-startup.mjs')], { cwd: tree, hide: workspace });
+    expect(rebuild.status, rebuild.stderr).toBe(0);
+    expect(readFileSync(record, 'utf8').split('\n')[0]).toBe(realpathSync(process.execPath));
+    expect(snapshotFits(runtime)).toBe(true);
+    await ckrunWorks(tree, runtime, { hide: workspace });
+  });
+
   it("a copy of the built workspace tree runs its own ck-init and koffi while the workspace's are broken", async () => {
     // What ckrun needs of the workspace: the packages and native (with pnpm's relative links in their
     // node_modules), and the store entries those links reach that it loads (koffi and its addon).
