@@ -107,7 +107,8 @@ const toSiblings = siblings({ [CONFIG_LOADER]: './ckrun-config.cjs', [ERRORS]: '
 
 /**
  * The light snapshot's way to the config loader: a snapshot's own `require` knows only Node's
- * built-ins, so the sibling file is required through createRequire when a command needs it.
+ * built-ins, so the sibling file is required through createRequire when a command needs it, from
+ * the dist/ found when the call runs (the snapshot's __filename is the build's).
  */
 const configAtRunTime: Plugin = {
   name: 'config-at-run-time',
