@@ -12,8 +12,7 @@ import { fileURLToPath } from 'node:url';
  * bundle's own __dirname is the one of the build that wrote the blob, so the blob's path on
  * node's command line (bin/ckrun passes it absolute) says where it is.
  */
-export function distDir(): string {
-  const args = process.execArgv;
+export function distDir(args: readonly string[] = process.execArgv): string {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--snapshot-blob' && i + 1 < args.length) return dirname(resolve(args[i + 1]!));
