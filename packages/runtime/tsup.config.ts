@@ -1,7 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Options } from 'tsup';
-import { ckInitPath } from '@containerkit/native';
 import pkg from './package.json' with { type: 'json' };
 
 type Plugin = NonNullable<Options['esbuildPlugins']>[number];
@@ -33,52 +34,45 @@ function siblings(files: Record<string, string>): Plugin {
   };
 }
 
-/** ck-init's absolute path, fixed at build time (its package finds it through import.meta.url, which CommonJS lacks). */
-const ckInitPathPlugin: Plugin = {
-  name: 'ck-init-path',
+/**
+ * Core modules that ckrun replaces with its own (src/installed/): a bundle must not carry a path
+ * of the build machine. ck-init is found beside the installed copy of ckrun when a call runs
+ * (core's version imports @containerkit/native, whose path would be fixed here), and so is koffi's
+ * addon, opened directly instead of through koffi's loader.
+ */
+const INSTALLED: Record<string, string> = {
+  [source('core/src/sys/ck-init-path.ts')]: source('runtime/src/installed/ck-init.ts'),
+  [source('core/src/sys/koffi.ts')]: source('runtime/src/installed/koffi.ts'),
+};
+
+const installedPlugin: Plugin = {
+  name: 'ckrun-installed',
   setup(build) {
-    build.onResolve({ filter: /^@containerkit\/native$/ }, () => ({ path: 'ck-init-path', namespace: 'ck-init-path' }));
-    build.onLoad({ filter: /.*/, namespace: 'ck-init-path' }, () => ({ contents: `export const ckInitPath = ${JSON.stringify(ckInitPath)};`, loader: 'js' }));
+    build.onResolve({ filter: /^@containerkit\/native$/ }, (args) => ({
+      errors: [{ text: `${args.importer} imports @containerkit/native: its ckInitPath would be the build machine's path in the bundle (use core/src/sys/ck-init-path.ts)` }],
+    }));
+    build.onLoad({ filter: /[\\/]core[\\/]src[\\/]sys[\\/](ck-init-path|koffi)\.ts$/ }, (args) => {
+      const replacement = INSTALLED[args.path];
+      return replacement ? { contents: `export * from ${JSON.stringify(replacement)};`, loader: 'ts' } : undefined;
+    });
   },
 };
 
 /**
- * koffi's own loader spends ≈ 10 ms per call finding its prebuilt addon (node_modules lookups,
- * reading node's ELF header for the libc); the CLI opens the addon it found at build time
- * directly, and falls back to that loader if the file has gone.
+ * The prebuilt addon of koffi that this build loads, as its package name and its file in that
+ * package: src/installed/koffi.ts opens that file from the koffi installed beside ckrun.
  */
-function koffiAddonPath(): string {
+function koffiAddon(): { package: string; file: string } {
   const require = createRequire(import.meta.url);
   require('koffi');
   const addon = Object.keys(require.cache).find((path) => path.endsWith('.node') && path.includes('koffi'));
   if (!addon) throw new Error('tsup.config: koffi loaded no native addon that can be found in require.cache');
-  return addon;
+  for (let dir = dirname(addon); dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) return { package: JSON.parse(readFileSync(manifest, 'utf8')).name, file: relative(dir, addon) };
+  }
+  throw new Error(`tsup.config: no package.json above koffi's addon ${addon}`);
 }
-
-const koffiAddonPlugin: Plugin = {
-  name: 'koffi-addon',
-  setup(build) {
-    const loader = source('core/src/sys/koffi.ts');
-    build.onLoad({ filter: /[\\/]core[\\/]src[\\/]sys[\\/]koffi\.ts$/ }, (args) => {
-      if (args.path !== loader) return undefined;
-      const contents = `
-        import { createRequire } from 'node:module';
-        let koffi;
-        export function loadKoffi() {
-          if (koffi) return koffi;
-          try {
-            const addon = { exports: {} };
-            process.dlopen(addon, ${JSON.stringify(koffiAddonPath())});
-            koffi = addon.exports;
-          } catch {
-            koffi = createRequire(__filename)('koffi');
-          }
-          return koffi;
-        }`;
-      return { contents, loader: 'js' };
-    });
-  },
-};
 
 const shared: Options = {
   target: 'node20',
@@ -92,7 +86,7 @@ const shared: Options = {
   removeNodeProtocol: false,
   noExternal: [/^@containerkit\//, 'zod'],
   external: ['koffi'],
-  define: { __CKRUN_VERSION__: JSON.stringify(pkg.version) },
+  define: { __CKRUN_VERSION__: JSON.stringify(pkg.version), __CKRUN_KOFFI_ADDON__: JSON.stringify(koffiAddon()) },
   esbuildOptions(options) {
     // import() of a sibling file becomes require(): no ES module loader at run time.
     options.supported = { ...options.supported, 'dynamic-import': false };
@@ -113,7 +107,8 @@ const toSiblings = siblings({ [CONFIG_LOADER]: './ckrun-config.cjs', [ERRORS]: '
 
 /**
  * The light snapshot's way to the config loader: a snapshot's own `require` knows only Node's
- * built-ins, so the sibling file is required through createRequire when a command needs it.
+ * built-ins, so the sibling file is required through createRequire when a command needs it, from
+ * the dist/ found when the call runs (the snapshot's __filename is the build's).
  */
 const configAtRunTime: Plugin = {
   name: 'config-at-run-time',
@@ -124,18 +119,20 @@ const configAtRunTime: Plugin = {
       return resolved.path === CONFIG_LOADER ? { path: 'config-at-run-time', namespace: 'config-at-run-time' } : undefined;
     });
     build.onLoad({ filter: /.*/, namespace: 'config-at-run-time' }, () => ({
-      contents: "module.exports = require('node:module').createRequire(__filename)('./ckrun-config.cjs');",
+      contents: `const { distDir } = require(${JSON.stringify(source('runtime/src/installed/location.ts'))});
+        module.exports = require('node:module').createRequire(require('node:path').join(distDir(), 'ckrun.cjs'))('./ckrun-config.cjs');`,
       loader: 'js',
+      resolveDir: source('runtime/src'),
     }));
   },
 };
 
 export default defineConfig([
-  { ...shared, entry: { ckrun: 'src/ckrun.ts' }, esbuildPlugins: [toSiblings, ckInitPathPlugin, koffiAddonPlugin] },
+  { ...shared, entry: { ckrun: 'src/ckrun.ts' }, esbuildPlugins: [toSiblings, installedPlugin] },
   { ...shared, entry: { 'ckrun-config': CONFIG_LOADER }, esbuildPlugins: [siblings({ [ERRORS]: './ckrun-errors.cjs' })] },
   { ...shared, entry: { 'ckrun-errors': ERRORS } },
   // The startup snapshot of create and run (scripts/build-startup.mjs): everything inlined,
   // since a snapshot is built from one script that may require only Node's built-ins.
-  { ...shared, entry: { 'ckrun-snapshot': 'src/snapshot.ts' }, esbuildPlugins: [ckInitPathPlugin, koffiAddonPlugin] },
-  { ...shared, entry: { 'ckrun-snapshot-light': 'src/snapshot-light.ts' }, esbuildPlugins: [configAtRunTime, ckInitPathPlugin, koffiAddonPlugin] },
+  { ...shared, entry: { 'ckrun-snapshot': 'src/snapshot.ts' }, esbuildPlugins: [installedPlugin] },
+  { ...shared, entry: { 'ckrun-snapshot-light': 'src/snapshot-light.ts' }, esbuildPlugins: [configAtRunTime, installedPlugin] },
 ]);

@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -18,6 +18,21 @@ const LIGHT = ['--no-rehash-snapshot', '--snapshot-blob', join(dist, 'ckrun-ligh
 
 function node(args: string[]) {
   return spawnSync(process.execPath, args, { encoding: 'utf8', env, timeout: 30_000 });
+}
+
+/** An installed node (Debian's, or setup's Node 24) of another version than the one that built the blobs. */
+function otherNodeVersion(): { path: string; version: string } | undefined {
+  if (!built) return undefined;
+  const [builtBy] = readFileSync(join(dist, 'ckrun.blob.node'), 'utf8').split('\n');
+  const versionOf = (path: string) => spawnSync(path, ['--version'], { encoding: 'utf8' }).stdout?.trim();
+  const builderVersion = builtBy && existsSync(builtBy) ? versionOf(builtBy) : undefined;
+  for (const candidate of ['/usr/bin/node', '/opt/containerkit-node24/bin/node']) {
+    if (!existsSync(candidate)) continue;
+    const path = realpathSync(candidate);
+    const version = versionOf(path);
+    if (version && version !== builderVersion) return { path, version };
+  }
+  return undefined;
 }
 
 /** A copy of bin/ and dist/ whose startup files the test may break without touching the build. */
@@ -98,6 +113,22 @@ describe.skipIf(!built)(`startup artifacts (${built ? 'built' : 'needs `pnpm bui
     const r = spawnSync(join(copy, 'bin', 'ckrun'), ['--root', scratch, 'create', '--bundle', '/nonexistent-bundle', 'x'], { encoding: 'utf8', env });
     // The plain bundle ran: a clear flag error, not node's complaint about the blob.
     expect(r.stderr).toBe('ckrun: config.json: /nonexistent-bundle/config.json: no such file\n');
+  });
+
+  // The suites run under Node 20 and Node 24 (scripts/test-node.sh), and one of them built the blobs.
+  const otherNode = otherNodeVersion();
+  it.skipIf(!otherNode)(`under another Node version, whose V8 refuses the blob, bin/ckrun starts from the plain bundle${otherNode ? ` (${otherNode.version})` : ' [skipped: no node of another version is installed; scripts/setup.sh puts Node 24 in /opt/containerkit-node24]'}`, () => {
+    const { path, version } = otherNode!;
+    const refused = spawnSync(path, ['--snapshot-blob', join(dist, 'ckrun.blob'), '--', '--version'], { encoding: 'utf8', env });
+    expect(refused.status, `${version} with the blob`).not.toBe(0);
+    const traced = spawnSync('sh', ['-x', join(pkg, 'bin', 'ckrun'), '--root', scratch, 'list', '--format', 'json'], {
+      encoding: 'utf8',
+      env: { ...env, PATH: `${dirname(path)}:${process.env.PATH}` },
+    });
+    expect(traced.stdout, traced.stderr).toBe('null\n');
+    expect(traced.stderr).toContain(`+ exec ${path} ${join(pkg, 'bin')}/ckrun-start.cjs --root`);
+    const version2 = spawnSync(join(pkg, 'bin', 'ckrun'), ['--version'], { encoding: 'utf8', env: { ...env, PATH: `${dirname(path)}:${process.env.PATH}` } });
+    expect(version2.stdout).toBe(node([join(dist, 'ckrun.cjs'), '--version']).stdout);
   });
 
   it('bin/ckrun does not start from a snapshot built on a CPU with other features (V8 would exit 14)', () => {

@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net';
-import { ckInitPath } from '@containerkit/native';
 import { ContainerError } from '../errors.js';
 import { errnoName } from '../sys/libc-calls.js';
 import { encodeFrame, FrameDecoder, decodeErrorFrame, decodeExitFrame, type PlanStep } from '../plan/encoder.js';
 import { FRAME, NO_STEP } from '../plan/protocol.js';
+import { ckInitBinary } from '../sys/ck-init-path.js';
 import { sealedCopyPath } from '../sys/sealed-copy.js';
 import type { InitProcess } from './init-process.js';
 import type { ExitStatus, StdioMode } from './types.js';
@@ -45,6 +45,7 @@ export async function launchInit(options: LaunchOptions): Promise<LaunchedInit> 
   // Imported here: it brings node:net, which a CLI call that starts nothing (state, list) should not compile.
   const { startInitProcess } = await import('./init-process.js');
   let child: InitProcess;
+  const ckInitPath = ckInitBinary();
   try {
     // A clean environment: nothing of the caller's (NODE_OPTIONS, secrets) reaches the container.
     child = startInitProcess(sealedCopyPath(ckInitPath), ckInitPath, options.stdio, options.zygote, options.extraFds);
