@@ -167,6 +167,8 @@ export interface CheckpointTarget {
   readonly rootfs: string;
   /** The container's cgroups by controller ("" for the unified hierarchy), as CgroupManager.paths(). */
   readonly cgroupPaths: Record<string, string>;
+  /** The container's cgroup path below each hierarchy's root ("/containerkit/web"). */
+  readonly cgroupPath: string;
 }
 
 /** A container to restore into: created, never started. */
@@ -178,6 +180,7 @@ export interface RestoreTarget {
   readonly stateDir: string;
   /** Where the restored tree goes (the container's cgroups, made and limited by then). */
   readonly cgroupPaths: Record<string, string>;
+  readonly cgroupPath: string;
   /** Places a process (the restorer, whose children inherit it) into the container's cgroups. */
   enterCgroups(pid: number): Promise<void>;
   /** Called once the restored tree's namespaces exist, before it runs (the prestart/createRuntime hooks). */

@@ -66,6 +66,7 @@ export function dumpRequest(target: CheckpointTarget, options: CheckpointOptions
   if (!options.preDump) {
     opts.extMnt = [
       ...bindMounts(target.spec).map((m) => ({ key: m.destination, val: m.destination })),
+      ...cgroupBinds(target.spec, target.cgroupPaths, target.cgroupPath).map((m) => ({ key: m.destination, val: m.destination })),
       ...facts.maskedFiles.map((path) => ({ key: path, val: '/dev/null' })),
       ...devicePaths(target.spec).map((path) => ({ key: path, val: path })),
     ];
@@ -110,6 +111,8 @@ export function restoreRequest(target: RestoreTarget, options: CheckpointOptions
   };
   opts.extMnt = [
     ...bindMounts(target.spec).map((m) => ({ key: m.destination, val: m.source })),
+    // The new container's own cgroups where the old one's were.
+    ...cgroupBinds(target.spec, target.cgroupPaths, target.cgroupPath).map((m) => ({ key: m.destination, val: m.source })),
     // Masked files were dumped as external mounts named /dev/null.
     ...((target.spec.linux?.maskedPaths?.length ?? 0) > 0 ? [{ key: '/dev/null', val: '/dev/null' }] : []),
     ...devicePaths(target.spec).map((path) => ({ key: path, val: path })),
@@ -130,6 +133,26 @@ export function bindMounts(spec: Spec): { destination: string; source: string }[
   return (spec.mounts ?? [])
     .filter((m) => m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind'))
     .map((m) => ({ destination: posix.resolve('/', m.destination), source: m.source ?? '' }));
+}
+
+/**
+ * A "cgroup" mount is made of bind mounts of the container's own cgroup directories (core's
+ * plan: the unified one onto the destination, or one per v1 hierarchy below a tmpfs there), whose
+ * roots CRIU cannot find among the container's mounts: they are external, as runc declares its
+ * v1 cgroup binds, and on restore they are the new container's cgroups.
+ */
+export function cgroupBinds(spec: Spec, cgroupPaths: Readonly<Record<string, string>>, cgroupPath: string): { destination: string; source: string }[] {
+  const entries = Object.entries(cgroupPaths);
+  return (spec.mounts ?? [])
+    .filter((m) => m.type === 'cgroup')
+    .flatMap((m) => {
+      const destination = posix.resolve('/', m.destination);
+      if (entries.length === 1 && entries[0]![0] === '') return [{ destination, source: entries[0]![1] }];
+      return [...new Set(entries.map(([, path]) => path))].flatMap((path) => {
+        const hierarchyRoot = path.endsWith(cgroupPath) ? path.slice(0, path.length - cgroupPath.length) : path;
+        return posix.isAbsolute(hierarchyRoot) ? [{ destination: `${destination}/${posix.basename(hierarchyRoot)}`, source: path }] : [];
+      });
+    });
 }
 
 /** The device nodes runc names as external mounts: the config's and the default ones. */

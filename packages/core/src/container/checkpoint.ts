@@ -21,7 +21,7 @@ export async function checkpointContainer(ctx: ContainerContext, options: Checkp
   const driver = await ctx.drivers.checkpoint();
   await mkdir(options.imagePath, { recursive: true, mode: 0o700 });
   if (options.workPath) await mkdir(options.workPath, { recursive: true, mode: 0o700 });
-  await driver.checkpoint({ id: state.id, pid: state.pid, spec: state.spec, rootfs: state.rootfs, cgroupPaths: { ...state.cgroupPaths } }, options);
+  await driver.checkpoint({ id: state.id, pid: state.pid, spec: state.spec, rootfs: state.rootfs, cgroupPaths: { ...state.cgroupPaths }, cgroupPath: state.cgroupPath }, options);
 }
 
 export function validateOptions(options: CheckpointOptions): void {

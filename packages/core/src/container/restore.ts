@@ -38,6 +38,7 @@ export async function restoreContainer(ctx: ContainerContext, process: RestorePr
       rootfs: state.rootfs,
       stateDir: ctx.store.dir(state.id),
       cgroupPaths,
+      cgroupPath: state.cgroupPath,
       enterCgroups: async (restorer) => {
         if (manager.create) {
           await manager.create();
