@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { criu, probeCriu } from '@containerkit/criu';
-import type { Container, ContainerProcess } from '@containerkit/core';
+import type { Container, ContainerProcess, RestoreProcessOptions } from '@containerkit/core';
+import { buildCProgram, supportSource } from '../support/c-program.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cgroupHierarchyDirs, isRoot, NEEDS_ROOT, TestWorld } from './helpers.js';
 
@@ -59,13 +61,28 @@ async function countReaches(file: string, n: number, timeoutMs = 10_000): Promis
   return count(file);
 }
 
+async function until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${done.toString()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 const images = (name: string) => join(world.dir, 'images', name);
 const inCgroup = (pid: number, config: any) => readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(config.linux.cgroupsPath);
 
-async function restoreAs(id: string, bundle: string, config: any, imagePath: string): Promise<{ container: Container; proc: ContainerProcess }> {
+async function restoreAs(
+  id: string,
+  bundle: string,
+  config: any,
+  imagePath: string,
+  process: RestoreProcessOptions = {},
+  options: { tcpEstablished?: boolean } = {},
+): Promise<{ container: Container; proc: ContainerProcess }> {
   const container = await world.factory.create(id, config, { bundle });
   made.push(container);
-  const proc = await container.restore({}, { imagePath });
+  const proc = await container.restore(process, { imagePath, ...options });
   return { container, proc };
 }
 
@@ -136,6 +153,70 @@ describe.skipIf(!usable)(`checkpoint and restore through CRIU${usable ? '' : ` [
       expect(next).toBeLessThanOrEqual(at + 3);
     } finally {
       await restored.destroy();
+    }
+  });
+
+  it('an established TCP connection on loopback restores with tcpEstablished and still carries data', async () => {
+    const out = join(world.dir, 'out', 'tcp');
+    mkdirSync(out, { recursive: true });
+    const file = join(out, 'received');
+    const { id, bundle, config } = await world.bundle((c) => {
+      c.mounts.push({ destination: '/out', type: 'bind', source: out, options: ['rbind', 'rw'] });
+      // A server that writes what it receives, and a client that sends a count over one connection.
+      // The new network namespace's loopback is down (core does not bring it up, runc does): up it is.
+      for (const set of ['bounding', 'effective', 'permitted']) c.process.capabilities[set].push('CAP_NET_ADMIN');
+      c.process.args = ['sh', '-c', 'exec </dev/null >/dev/null 2>&1; ip link set lo up; nc -l -p 5000 >/out/received & sleep 0.5; i=0; while :; do i=$((i+1)); echo $i; sleep 0.1; done | nc 127.0.0.1 5000'];
+    });
+    const lastReceived = () => {
+      const lines = existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : [];
+      return Number(lines[lines.length - 1] || 0);
+    };
+    const container = await world.factory.create(id, config, { bundle });
+    made.push(container);
+    await container.run({ stdio: 'ignore', detached: true });
+    await until(() => lastReceived() >= 3);
+    await container.checkpoint({ imagePath: images('tcp'), tcpEstablished: true });
+    const at = lastReceived();
+    await container.destroy();
+
+    await restoreAs(id, bundle, config, images('tcp'), {}, { tcpEstablished: true });
+    await until(() => lastReceived() >= at + 3);
+    // One stream, in order: the count went on over the restored connection, no number twice.
+    const received = readFileSync(file, 'utf8').trim().split('\n').map(Number);
+    expect(received).toEqual(received.map((_, i) => received[0]! + i));
+  });
+
+  it('a terminal container restores with a new pty whose master goes to the console socket', async () => {
+    const keeper = buildCProgram(supportSource('pty-keeper.c'), join(world.dir, 'pty-keeper'));
+    const socket = join(world.dir, 'console.sock');
+    const outFile = join(world.dir, 'tty-output');
+    const outFd = openSync(outFile, 'w');
+    const child = spawn(keeper, [socket], { stdio: ['ignore', outFd, 'pipe'] });
+    closeSync(outFd);
+    await new Promise((resolve) => child.stderr!.once('data', resolve));
+    const ticks = () => [...readFileSync(outFile, 'utf8').matchAll(/tick (\d+)/g)].map((m) => Number(m[1]));
+    const lastTick = () => ticks().at(-1) ?? 0;
+    try {
+      const { id, bundle, config } = await world.bundle((c) => {
+        c.process.terminal = true;
+        c.process.args = ['sh', '-c', 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.1; done'];
+      });
+      const container = await world.factory.create(id, config, { bundle });
+      made.push(container);
+      await container.run({ detached: true, consoleSocket: socket });
+      await until(() => lastTick() >= 3);
+      await container.checkpoint({ imagePath: images('tty') });
+      const at = lastTick();
+      await container.destroy();
+
+      const { proc } = await restoreAs(id, bundle, config, images('tty'), { consoleSocket: socket, detached: true });
+      await until(() => lastTick() >= at + 3);
+      const after = ticks().filter((t) => t > at);
+      expect(after[0]).toBeLessThanOrEqual(at + 3);
+      // Its terminal is a pty of the container's own devpts, whose master the keeper now reads.
+      expect(readlinkSync(`/proc/${proc.pid}/fd/1`)).toMatch(/^\/dev\/pts\/\d+$/);
+    } finally {
+      child.kill('SIGKILL');
     }
   });
 
