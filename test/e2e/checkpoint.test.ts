@@ -162,10 +162,11 @@ describe.skipIf(!usable)(`checkpoint and restore through CRIU${usable ? '' : ` [
     const file = join(out, 'received');
     const { id, bundle, config } = await world.bundle((c) => {
       c.mounts.push({ destination: '/out', type: 'bind', source: out, options: ['rbind', 'rw'] });
-      // A server that writes what it receives, and a client that sends a count over one connection.
+      // A server that writes what it receives (its stdin never ends: at EOF busybox nc would quit),
+      // and a client that sends a count over one connection.
       // The new network namespace's loopback is down (core does not bring it up, runc does): up it is.
       for (const set of ['bounding', 'effective', 'permitted']) c.process.capabilities[set].push('CAP_NET_ADMIN');
-      c.process.args = ['sh', '-c', 'exec </dev/null >/dev/null 2>&1; ip link set lo up; nc -l -p 5000 >/out/received & sleep 0.5; i=0; while :; do i=$((i+1)); echo $i; sleep 0.1; done | nc 127.0.0.1 5000'];
+      c.process.args = ['sh', '-c', 'exec </dev/null >/dev/null 2>&1; ip link set lo up; sleep 100000 | nc -l -p 5000 >/out/received & sleep 0.5; i=0; while :; do i=$((i+1)); echo $i; sleep 0.1; done | nc 127.0.0.1 5000'];
     });
     const lastReceived = () => {
       const lines = existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : [];
