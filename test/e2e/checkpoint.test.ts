@@ -29,9 +29,8 @@ afterAll(async () => {
 /**
  * A container whose shell counts in its own memory and writes each number to /out/count, a
  * bind mount of a host directory (an external mount for CRIU): a restored one goes on from
- * where it was checkpointed, a fresh one would start at 1.
- * Its stdio are the container's /dev/null (the monitor's fds on the host are no file CRIU can
- * restore inside the container).
+ * where it was checkpointed, a fresh one would start at 1. Its stdio are the caller's /dev/null
+ * (stdio 'ignore'), a file outside the container: external to CRIU, /dev/null again on restore.
  */
 async function counter(name: string): Promise<{ id: string; bundle: string; config: any; container: Container; file: string }> {
   const out = join(world.dir, 'out', name);
@@ -39,7 +38,7 @@ async function counter(name: string): Promise<{ id: string; bundle: string; conf
   const file = join(out, 'count');
   const { id, bundle, config } = await world.bundle((c) => {
     c.mounts.push({ destination: '/out', type: 'bind', source: out, options: ['rbind', 'rw'] });
-    c.process.args = ['sh', '-c', 'exec </dev/null >/dev/null 2>&1; i=0; while :; do i=$((i+1)); echo $i > /out/count.tmp; mv /out/count.tmp /out/count; sleep 0.1; done'];
+    c.process.args = ['sh', '-c', 'i=0; while :; do i=$((i+1)); echo $i > /out/count.tmp; mv /out/count.tmp /out/count; sleep 0.1; done'];
   });
   const container = await world.factory.create(id, config, { bundle });
   made.push(container);
@@ -219,6 +218,15 @@ describe.skipIf(!usable)(`checkpoint and restore through CRIU${usable ? '' : ` [
     } finally {
       child.kill('SIGKILL');
     }
+  });
+
+  it("a container whose stdio are the caller's sockets (stdio 'pipe') is refused clearly and keeps running", async () => {
+    const { id, bundle, config } = await world.bundle((c) => (c.process.args = ['sleep', '1000']));
+    const container = await world.factory.create(id, config, { bundle });
+    made.push(container);
+    await container.run({ stdio: 'pipe' });
+    await expect(container.checkpoint({ imagePath: images('sockets') })).rejects.toThrow(/the init's stdin is a unix socket of the caller's \(stdio 'pipe'\)/);
+    expect(await container.status()).toBe('running');
   });
 
   it('restoring from a directory with no images fails clearly and leaves nothing behind', async () => {

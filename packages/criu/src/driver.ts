@@ -45,17 +45,11 @@ async function checkpoint(binary: string, driver: CriuDriverOptions, target: Che
   const netnsInode = netnsPath ? (await stat(netnsPath)).ino : undefined;
   const fds = openDirs(options);
   try {
-    const request = dumpRequest(target, options, { imagesDirFd: fds.images, workDirFd: fds.work, maskedFiles, netnsInode });
+    const stdio = await initStdio(target.pid, ownNetworkNamespace(target.spec));
+    const request = dumpRequest(target, options, { imagesDirFd: fds.images, workDirFd: fds.work, maskedFiles, netnsInode, externalFiles: stdio.external });
     if (!options.preDump) {
-      // What restore hands back in place of the init's pipes (runc's descriptors.json, same format).
-      const descriptors = [0, 1, 2].map((fd) => {
-        try {
-          return readlinkSync(`/proc/${target.pid}/fd/${fd}`);
-        } catch {
-          return '/dev/null';
-        }
-      });
-      writeFileSync(join(options.imagePath, DESCRIPTORS_FILE), JSON.stringify(descriptors), { mode: 0o600 });
+      // What restore hands back in place of the init's stdio (runc's descriptors.json, same format).
+      writeFileSync(join(options.imagePath, DESCRIPTORS_FILE), JSON.stringify(stdio.descriptors), { mode: 0o600 });
     }
     await converse({
       criu: binary,
@@ -137,6 +131,62 @@ async function restore(binary: string, driver: CriuDriverOptions, target: Restor
   }
 }
 
+/**
+ * What the init has as fds 0-2, as descriptors.json keeps it, and which of them CRIU must take as
+ * external. A pipe is restored from inherit_fd as runc does. A file on a mount the container does
+ * not have (the caller's /dev/null, say, when stdio was 'ignore') cannot be reopened inside it:
+ * it is named "file[<mnt_id>:<inode>]". A unix socket as stdio is the caller's ('pipe' stdio,
+ * a socketpair): made in the caller's network namespace, CRIU cannot find it from the
+ * container's, and no option changes that, so it is refused here, before CRIU freezes anything.
+ * Without a network namespace of its own it is named external ("unix[<inode>]").
+ */
+async function initStdio(pid: number, ownNetns: boolean): Promise<{ descriptors: string[]; external: string[] }> {
+  const mountIds = new Set(
+    (await readFile(`/proc/${pid}/mountinfo`, 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => Number(line.split(' ')[0])),
+  );
+  const descriptors: string[] = [];
+  const external: string[] = [];
+  for (const fd of [0, 1, 2]) {
+    let link: string;
+    try {
+      link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      descriptors.push('/dev/null');
+      continue;
+    }
+    const socket = /^socket:\[(\d+)\]$/.exec(link);
+    if (socket && ownNetns) {
+      throw new ContainerError(
+        'NotSupported',
+        `checkpoint: the init's ${['stdin', 'stdout', 'stderr'][fd]} is a unix socket of the caller's (stdio 'pipe'), which CRIU cannot reach from the container's network namespace: start it with stdio 'ignore', 'inherit' pipes or a terminal`,
+      );
+    }
+    if (socket) {
+      external.push(`unix[${socket[1]}]`);
+      descriptors.push(link);
+      continue;
+    }
+    if (!link.startsWith('/')) {
+      descriptors.push(link);
+      continue;
+    }
+    const fdinfo = await readFile(`/proc/${pid}/fdinfo/${fd}`, 'utf8').catch(() => '');
+    const mntId = Number(/^mnt_id:\s*(\d+)/m.exec(fdinfo)?.[1] ?? -1);
+    if (mntId < 0 || mountIds.has(mntId)) {
+      descriptors.push(link);
+      continue;
+    }
+    const inode = (await stat(`/proc/${pid}/fd/${fd}`, { bigint: true })).ino;
+    const key = `file[${mntId.toString(16)}:${inode.toString(16)}]`;
+    external.push(key);
+    descriptors.push(key);
+  }
+  return { descriptors, external: [...new Set(external)] };
+}
+
 async function readDescriptors(imagePath: string): Promise<string[]> {
   let text: string;
   try {
@@ -187,6 +237,10 @@ function signalReady(options: CheckpointOptions): void {
   } finally {
     closeSync(options.statusFd);
   }
+}
+
+function ownNetworkNamespace(spec: CheckpointTarget['spec']): boolean {
+  return spec.linux?.namespaces?.some((n) => n.type === 'network') ?? false;
 }
 
 function namespacePath(spec: CheckpointTarget['spec'], type: string): string | undefined {

@@ -27,7 +27,15 @@ export interface DumpFacts {
   readonly maskedFiles: readonly string[];
   /** An external netns: CRIU's "net[<inode>]:extRootNetNS". */
   readonly netnsInode?: number;
+  /**
+   * The init's stdio that live outside the container ("file[<mnt_id>:<inode>]" of a host file,
+   * "unix[<inode>]" of a socket whose peer is the caller's): external, restored from inherit_fd.
+   */
+  readonly externalFiles?: readonly string[];
 }
+
+/** descriptors.json entries the restore replaces with its own stdio. */
+const INHERITED = ['pipe:', 'file[', 'socket:'];
 
 export function dumpRequest(target: CheckpointTarget, options: CheckpointOptions, facts: DumpFacts): CriuReq {
   const type = options.preDump ? ReqType.PRE_DUMP : ReqType.DUMP;
@@ -61,7 +69,8 @@ export function dumpRequest(target: CheckpointTarget, options: CheckpointOptions
   }
   if (options.preDump) opts.trackMem = true;
   if (options.manageCgroupsMode) opts.manageCgroupsMode = CgMode[options.manageCgroupsMode];
-  if (facts.netnsInode !== undefined) opts.external = [`net[${facts.netnsInode}]:extRootNetNS`];
+  const external = [...(facts.externalFiles ?? []), ...(facts.netnsInode !== undefined ? [`net[${facts.netnsInode}]:extRootNetNS`] : [])];
+  if (external.length > 0) opts.external = external;
   // A pre-dump saves memory only: the mounts are described by the dump that follows.
   if (!options.preDump) {
     opts.extMnt = [
@@ -121,8 +130,9 @@ export function restoreRequest(target: RestoreTarget, options: CheckpointOptions
   const roots = Object.entries(facts.cgroupRoots);
   // On v2 one root serves every controller; on v1 each hierarchy names its own.
   opts.cgRoot = roots.map(([ctrl, path]) => (ctrl === '' ? { path } : { ctrl, path }));
-  // The pipes the init had as stdio are the restorer's own fds 0-2 (runc's inherit_fd of descriptors.json).
-  const inherit = facts.descriptors.flatMap((key, fd) => (fd <= 2 && key.startsWith('pipe:') ? [{ key, fd }] : []));
+  // The pipes (and external files and sockets) the init had as stdio are the restorer's own fds 0-2
+  // (runc's inherit_fd of descriptors.json, which hands over pipes only).
+  const inherit = facts.descriptors.flatMap((key, fd) => (fd <= 2 && INHERITED.some((prefix) => key.startsWith(prefix)) ? [{ key, fd }] : []));
   if (facts.netnsFd !== undefined) inherit.push({ key: 'extRootNetNS', fd: facts.netnsFd });
   if (inherit.length > 0) opts.inheritFd = inherit;
   return { type: ReqType.RESTORE, opts };

@@ -116,6 +116,11 @@ describe('a checkpoint as criu_opts (runc 1.1\'s mapping)', () => {
     });
   });
 
+  it("names the init's stdio from outside the container as external files, before the netns", () => {
+    const { opts } = dumpRequest(v2Target(), { imagePath: '/img' }, { ...dumpFacts, externalFiles: ['file[1a:4]'], netnsInode: 7 });
+    expect(opts!.external).toEqual(['file[1a:4]', 'net[7]:extRootNetNS']);
+  });
+
   it('a pre-dump tracks memory, leaves the container running and describes no mounts', () => {
     const { type, opts } = dumpRequest(v2Target(), { imagePath: '/img', preDump: true }, dumpFacts);
     expect(type).toBe(ReqType.PRE_DUMP);
@@ -170,9 +175,17 @@ describe('a restore as criu_opts', () => {
     expect(ext).toContainEqual({ key: '/dev/null', val: '/dev/null' });
   });
 
-  it('hands the restorer\'s stdio to the pipes the init had, and only to pipes', () => {
+  it("hands the restorer's stdio to the pipes, external files and sockets the init had, not to its own files", () => {
     const { opts } = restoreRequest(restoreTarget(), { imagePath: '/img' }, facts);
-    expect(opts!.inheritFd).toEqual([{ key: 'pipe:[100]', fd: 0 }]);
+    expect(opts!.inheritFd).toEqual([
+      { key: 'pipe:[100]', fd: 0 },
+      { key: 'socket:[7]', fd: 2 },
+    ]);
+    const files = restoreRequest(restoreTarget(), { imagePath: '/img' }, { ...facts, descriptors: ['file[1a:4]', 'file[1a:4]', '/dev/pts/0'] });
+    expect(files.opts!.inheritFd).toEqual([
+      { key: 'file[1a:4]', fd: 0 },
+      { key: 'file[1a:4]', fd: 1 },
+    ]);
   });
 
   it('restores into an external network namespace through inherit_fd extRootNetNS', () => {
