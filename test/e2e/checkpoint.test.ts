@@ -220,6 +220,21 @@ describe.skipIf(!usable)(`checkpoint and restore through CRIU${usable ? '' : ` [
     }
   });
 
+  it('restore runs prestart and createRuntime hooks with the restored pid, and poststart once it runs', async () => {
+    const { id, bundle, config, container } = await counter('count-hooks');
+    await container.checkpoint({ imagePath: images('hooks') });
+    await container.destroy();
+    const seen = join(world.dir, 'out', 'hooks');
+    mkdirSync(seen, { recursive: true });
+    const hook = (name: string) => ({ path: '/bin/sh', args: ['sh', '-c', `cat > ${seen}/${name}`] });
+    const hooked = { ...config, hooks: { prestart: [hook('prestart')], createRuntime: [hook('createRuntime')], poststart: [hook('poststart')] } };
+    const { proc } = await restoreAs(id, bundle, hooked, images('hooks'));
+    const state = (name: string) => JSON.parse(readFileSync(join(seen, name), 'utf8'));
+    expect(state('prestart')).toMatchObject({ id, status: 'creating', pid: proc.pid });
+    expect(state('createRuntime')).toMatchObject({ id, status: 'creating', pid: proc.pid });
+    expect(state('poststart')).toMatchObject({ id, status: 'running', pid: proc.pid });
+  });
+
   it("a container whose stdio are the caller's sockets (stdio 'pipe') is refused clearly and keeps running", async () => {
     const { id, bundle, config } = await world.bundle((c) => (c.process.args = ['sleep', '1000']));
     const container = await world.factory.create(id, config, { bundle });

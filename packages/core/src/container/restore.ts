@@ -20,6 +20,7 @@ import type { ContainerProcess, RestoreProcessOptions } from './types.js';
 export async function restoreContainer(ctx: ContainerContext, process: RestoreProcessOptions, options: CheckpointOptions): Promise<ContainerProcess> {
   const { state, drivers } = ctx;
   validateOptions(options);
+  if (options.preDump) throw new ContainerError('ConfigInvalid', 'restore options: preDump: is a checkpoint option; restore the dump made after it');
   const images = await stat(options.imagePath).catch(() => undefined);
   if (!images?.isDirectory()) {
     throw new ContainerError('ConfigInvalid', `restore: no checkpoint images at ${options.imagePath} (no such directory)`, { path: options.imagePath });
