@@ -119,6 +119,17 @@ describe('the checkpoint driver the factory selects', () => {
     await expect(c.restore({}, { imagePath: join(dir, 'images'), statusFd: 5 })).rejects.toThrow('checkpoint options: statusFd: is only used with lazyPages');
   });
 
+  it('refuses to restore a terminal without a console socket before asking any driver, and preDump', async () => {
+    const log: string[] = [];
+    const factory = factoryWith([fakeCheckpoint('a', { usable: true }, log)]);
+    const tty = await factory.create('c1', { ...spec, process: { ...spec.process, terminal: true } }, { bundle: dir });
+    await expect(tty.restore({}, { imagePath: join(dir, 'images') })).rejects.toThrow('restore: config.json: process.terminal: the restored terminal needs a console socket');
+    const c = await factory.create('c2', spec, { bundle: dir });
+    await expect(c.restore({}, { imagePath: join(dir, 'images'), preDump: true })).rejects.toThrow('restore options: preDump');
+    expect(log).toEqual([]);
+    expect(await readdir(join(dir, 'state'))).toEqual([]);
+  });
+
   it('refuses to checkpoint a container that never ran', async () => {
     const c = await factoryWith([]).create('c1', spec, { bundle: dir });
     await expect(c.checkpoint({ imagePath: join(dir, 'images') })).rejects.toMatchObject({ code: 'ContainerNotRunning' });

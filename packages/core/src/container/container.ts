@@ -8,7 +8,7 @@ import { checkpointContainer } from './checkpoint.js';
 import { checkExistingCgroup } from './existing-cgroup.js';
 import { mergeResources } from './merge-resources.js';
 import { releaseInit } from './release.js';
-import { restoreContainer } from './restore.js';
+import { killCgroup, restoreContainer } from './restore.js';
 import { hookState } from '../hooks/hook-state.js';
 import { signalInit, waitForInitGone } from './signal.js';
 import { spawnProcess } from './spawn.js';
@@ -138,6 +138,8 @@ export class Container {
         await this.poststart();
         return restored;
       } catch (error) {
+        // A tree restored before the failure (a failing hook, say) is in our cgroup: it goes too.
+        if (!this.ctx.state.cgroupShared) await killCgroup(this.ctx).catch(() => undefined);
         await destroyContainer(this.ctx).catch(() => undefined);
         throw error;
       }

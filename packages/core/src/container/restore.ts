@@ -7,6 +7,7 @@ import { hookState } from '../hooks/hook-state.js';
 import { readProcStat } from '../state/proc-stat.js';
 import { validateOptions } from './checkpoint.js';
 import type { ContainerContext } from './context.js';
+import { cgroupManager } from './context.js';
 import { restoredProcess } from './restored-process.js';
 import { signalInit } from './signal.js';
 import type { ContainerProcess, RestoreProcessOptions } from './types.js';
@@ -21,6 +22,10 @@ export async function restoreContainer(ctx: ContainerContext, process: RestorePr
   const { state, drivers } = ctx;
   validateOptions(options);
   if (options.preDump) throw new ContainerError('ConfigInvalid', 'restore options: preDump: is a checkpoint option; restore the dump made after it');
+  // Checked before anything is made: CRIU would only find out once the tree is half restored.
+  if (state.spec.process?.terminal && !process.consoleSocket) {
+    throw new ContainerError('ConfigInvalid', 'restore: config.json: process.terminal: the restored terminal needs a console socket for its master (consoleSocket)');
+  }
   const images = await stat(options.imagePath).catch(() => undefined);
   if (!images?.isDirectory()) {
     throw new ContainerError('ConfigInvalid', `restore: no checkpoint images at ${options.imagePath} (no such directory)`, { path: options.imagePath });
@@ -71,4 +76,19 @@ async function runCreateHooks(ctx: ContainerContext, pid: number): Promise<void>
   const creating = hookState(ctx.state, 'creating', pid);
   await runHooks('prestart', ctx.state.spec.hooks?.prestart, creating);
   await runHooks('createRuntime', ctx.state.spec.hooks?.createRuntime, creating);
+}
+
+/** Ends every process in the container's cgroups (cgroup.kill where the driver has it). */
+export async function killCgroup(ctx: ContainerContext): Promise<void> {
+  if (Object.keys(ctx.state.cgroupPaths).length === 0) return;
+  const manager = cgroupManager(ctx);
+  if (!(await manager.exists())) return;
+  if (manager.killAll) return manager.killAll();
+  for (const pid of await manager.processes(true)) {
+    try {
+      globalThis.process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
 }
