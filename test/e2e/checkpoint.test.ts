@@ -137,6 +137,19 @@ describe.skipIf(!usable)(`checkpoint and restore through CRIU${usable ? '' : ` [
     }
   });
 
+  it('a paused container checkpoints (leaveRunning keeps it paused) and restores running', async () => {
+    const { id, bundle, config, container, file } = await counter('count-paused');
+    await container.pause();
+    await container.checkpoint({ imagePath: images('paused-lr'), leaveRunning: true });
+    expect(await container.status()).toBe('paused');
+    await container.checkpoint({ imagePath: images('paused') });
+    const at = count(file);
+    await container.destroy();
+    const { container: restored } = await restoreAs(id, bundle, config, images('paused'));
+    expect(await restored.status()).toBe('running');
+    expect(await countReaches(file, at + 1)).toBeLessThanOrEqual(at + 3);
+  });
+
   it('a pre-dump then a dump relative to it restores', async () => {
     const { id, bundle, config, container, file } = await counter('count-c');
     await container.checkpoint({ imagePath: images('c-pre'), preDump: true });

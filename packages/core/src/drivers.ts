@@ -155,6 +155,8 @@ export interface CheckpointOptions {
   readonly emptyNamespaces?: readonly string[];
   /** Punch the pages out of the parent images as they are restored or dumped again. */
   readonly autoDedup?: boolean;
+  /** Restore: the LSM profile the restored tree runs under, "TYPE:NAME" (runc's --lsm-profile). */
+  readonly lsmProfile?: string;
 }
 
 /** A running container, as a checkpoint driver sees it. */

@@ -127,6 +127,7 @@ export function restoreRequest(target: RestoreTarget, options: CheckpointOptions
     ...devicePaths(target.spec).map((path) => ({ key: path, val: path })),
   ];
   if (options.manageCgroupsMode) opts.manageCgroupsMode = CgMode[options.manageCgroupsMode];
+  if (options.lsmProfile) opts.lsmProfile = options.lsmProfile;
   const roots = Object.entries(facts.cgroupRoots);
   // On v2 one root serves every controller; on v1 each hierarchy names its own.
   opts.cgRoot = roots.map(([ctrl, path]) => (ctrl === '' ? { path } : { ctrl, path }));

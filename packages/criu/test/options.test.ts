@@ -204,10 +204,10 @@ describe('a restore as criu_opts', () => {
   it('passes the restore-side options on', () => {
     const { opts } = restoreRequest(
       restoreTarget(),
-      { imagePath: '/img', tcpEstablished: true, extUnixSockets: true, shellJob: true, fileLocks: true, lazyPages: true, autoDedup: true, manageCgroupsMode: 'ignore', emptyNamespaces: ['network'] },
+      { imagePath: '/img', tcpEstablished: true, extUnixSockets: true, shellJob: true, fileLocks: true, lazyPages: true, autoDedup: true, manageCgroupsMode: 'ignore', emptyNamespaces: ['network'], lsmProfile: 'apparmor:web' },
       facts,
     );
-    expect(opts).toMatchObject({ tcpEstablished: true, extUnixSk: true, shellJob: true, fileLocks: true, lazyPages: true, autoDedup: true, manageCgroupsMode: CgMode.ignore, emptyNs: 0x40000000 });
+    expect(opts).toMatchObject({ lsmProfile: 'apparmor:web', tcpEstablished: true, extUnixSk: true, shellJob: true, fileLocks: true, lazyPages: true, autoDedup: true, manageCgroupsMode: CgMode.ignore, emptyNs: 0x40000000 });
   });
 });
 

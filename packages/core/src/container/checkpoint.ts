@@ -30,6 +30,9 @@ export function validateOptions(options: CheckpointOptions): void {
   if (options.preDump && options.leaveRunning === false) throw bad('preDump', 'always leaves the container running');
   if (options.lazyPages && options.preDump) throw bad('lazyPages', 'cannot be combined with preDump');
   if (options.statusFd !== undefined && !options.lazyPages) throw bad('statusFd', 'is only used with lazyPages');
+  if (options.lsmProfile !== undefined && !/^(apparmor|selinux):.+/.test(options.lsmProfile)) {
+    throw bad('lsmProfile', `"${options.lsmProfile}" is not TYPE:NAME with TYPE apparmor or selinux`);
+  }
   if (options.pageServer && (!options.pageServer.address || !(options.pageServer.port > 0 && options.pageServer.port < 65536))) {
     throw bad('pageServer', `"${options.pageServer.address}:${options.pageServer.port}" is not an address and port`);
   }
