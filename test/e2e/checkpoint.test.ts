@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { criu, probeCriu } from '@containerkit/criu';
 import type { Container, ContainerProcess, RestoreProcessOptions } from '@containerkit/core';
@@ -32,13 +32,14 @@ afterAll(async () => {
  * where it was checkpointed, a fresh one would start at 1. Its stdio are the caller's /dev/null
  * (stdio 'ignore'), a file outside the container: external to CRIU, /dev/null again on restore.
  */
-async function counter(name: string): Promise<{ id: string; bundle: string; config: any; container: Container; file: string }> {
+async function counter(name: string, edit?: (config: any) => void): Promise<{ id: string; bundle: string; config: any; container: Container; file: string }> {
   const out = join(world.dir, 'out', name);
   mkdirSync(out, { recursive: true });
   const file = join(out, 'count');
   const { id, bundle, config } = await world.bundle((c) => {
     c.mounts.push({ destination: '/out', type: 'bind', source: out, options: ['rbind', 'rw'] });
     c.process.args = ['sh', '-c', 'i=0; while :; do i=$((i+1)); echo $i > /out/count.tmp; mv /out/count.tmp /out/count; sleep 0.1; done'];
+    edit?.(c);
   });
   const container = await world.factory.create(id, config, { bundle });
   made.push(container);
@@ -148,6 +149,25 @@ describe.skipIf(!usable)(`checkpoint and restore through CRIU${usable ? '' : ` [
     const { container: restored } = await restoreAs(id, bundle, config, images('paused'));
     expect(await restored.status()).toBe('running');
     expect(await countReaches(file, at + 1)).toBeLessThanOrEqual(at + 3);
+  });
+
+  it('a container in a network namespace joined by path restores into that namespace (external netns)', async () => {
+    const holder = spawn('unshare', ['--net', 'sleep', '1000'], { stdio: 'ignore' });
+    try {
+      await until(() => existsSync(`/proc/${holder.pid}/ns/net`) && readlinkSync(`/proc/${holder.pid}/ns/net`) !== readlinkSync('/proc/self/ns/net'));
+      const netns = `/proc/${holder.pid}/ns/net`;
+      const { id, bundle, config, container, file } = await counter('count-netns', (c) => {
+        c.linux.namespaces = c.linux.namespaces.map((n: any) => (n.type === 'network' ? { type: 'network', path: netns } : n));
+      });
+      await container.checkpoint({ imagePath: images('netns') });
+      const at = count(file);
+      await container.destroy();
+      const { proc } = await restoreAs(id, bundle, config, images('netns'));
+      expect(statSync(`/proc/${proc.pid}/ns/net`).ino).toBe(statSync(netns).ino);
+      expect(await countReaches(file, at + 1)).toBeLessThanOrEqual(at + 3);
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 
   it('a pre-dump then a dump relative to it restores', async () => {
