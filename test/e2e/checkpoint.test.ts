@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { criu, probeCriu } from '@containerkit/criu';
 import type { Container, ContainerProcess, RestoreProcessOptions } from '@containerkit/core';
@@ -69,6 +69,12 @@ async function until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
   }
 }
 
+/** Whether something listens on this TCP port of the host (/proc/net/tcp, state 0A). */
+function listening(port: number): boolean {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  return readFileSync('/proc/net/tcp', 'utf8').includes(`:${hex} 00000000:0000 0A`);
+}
+
 const images = (name: string) => join(world.dir, 'images', name);
 const inCgroup = (pid: number, config: any) => readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(config.linux.cgroupsPath);
 
@@ -78,7 +84,7 @@ async function restoreAs(
   config: any,
   imagePath: string,
   process: RestoreProcessOptions = {},
-  options: { tcpEstablished?: boolean } = {},
+  options: { tcpEstablished?: boolean; lazyPages?: boolean } = {},
 ): Promise<{ container: Container; proc: ContainerProcess }> {
   const container = await world.factory.create(id, config, { bundle });
   made.push(container);
@@ -167,6 +173,56 @@ describe.skipIf(!usable)(`checkpoint and restore through CRIU${usable ? '' : ` [
       expect(await countReaches(file, at + 1)).toBeLessThanOrEqual(at + 3);
     } finally {
       holder.kill('SIGKILL');
+    }
+  });
+
+  it("the memory goes to a page server (criu page-server) and the restore reads it from the server's directory", async () => {
+    const dir = images('paged');
+    mkdirSync(dir, { recursive: true });
+    // It serves one dump and exits; it writes the pages beside the images the dump writes itself.
+    const server = spawn('criu', ['page-server', '--images-dir', dir, '--port', '27277', '--address', '127.0.0.1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const serverExit = new Promise<number | null>((resolve) => server.once('exit', resolve));
+    try {
+      await until(() => listening(27277));
+      const { id, bundle, config, container, file } = await counter('count-paged');
+      await container.checkpoint({ imagePath: dir, pageServer: { address: '127.0.0.1', port: 27277 } });
+      expect(await serverExit).toBe(0);
+      const at = count(file);
+      await container.destroy();
+      await restoreAs(id, bundle, config, dir);
+      expect(await countReaches(file, at + 1)).toBeLessThanOrEqual(at + 3);
+    } finally {
+      server.kill('SIGKILL');
+    }
+  });
+
+  it('lazy pages: the dump serves the memory, statusFd says when, and a restore through criu lazy-pages takes it', async () => {
+    const dir = images('lazy');
+    mkdirSync(dir, { recursive: true });
+    const fifo = join(world.dir, 'lazy-status');
+    execFileSync('mkfifo', [fifo]);
+    // Our end to read, and the end handed over as statusFd (r+: opening it never blocks).
+    const statusFd = openSync(fifo, 'r+');
+    const ready = new Promise<Buffer>((resolve, reject) => createReadStream(fifo).once('data', (b) => resolve(b as Buffer)).once('error', reject));
+    const { id, bundle, config, container, file } = await counter('count-lazy');
+    const dumped = container.checkpoint({ imagePath: dir, lazyPages: true, statusFd, pageServer: { address: '127.0.0.1', port: 27278 } });
+    dumped.catch(() => undefined);
+    let daemon: ReturnType<typeof spawn> | undefined;
+    try {
+      expect([...(await ready)]).toEqual([0]);
+      const at = count(file);
+      daemon = spawn('criu', ['lazy-pages', '--page-server', '--address', '127.0.0.1', '--port', '27278', '--images-dir', dir, '--work-dir', dir], { stdio: 'ignore' });
+      await until(() => existsSync(join(dir, 'lazy-pages.socket')));
+      // The dump is still serving the memory (and holds the original's lock): the copy gets a new id, as in runc's test.
+      const copyConfig = { ...config, linux: { ...config.linux, cgroupsPath: `${config.linux.cgroupsPath}-lazy` } };
+      const { container: restored } = await restoreAs(`${id}-lazy`, bundle, copyConfig, dir, {}, { lazyPages: true });
+      await dumped;
+      expect(await container.status()).toBe('stopped');
+      expect(await restored.status()).toBe('running');
+      // Counting on from `at`, not from 1 (it ran on while the dump finished: more slack than above).
+      expect(await countReaches(file, at + 1)).toBeLessThanOrEqual(at + 20);
+    } finally {
+      daemon?.kill('SIGKILL');
     }
   });
 
