@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { criu, probeCriu } from '@containerkit/criu';
-import type { Container, ContainerProcess, RestoreProcessOptions } from '@containerkit/core';
+import type { CheckpointOptions, Container, ContainerProcess, RestoreProcessOptions } from '@containerkit/core';
 import { buildCProgram, supportSource } from '../support/c-program.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cgroupHierarchyDirs, isRoot, NEEDS_ROOT, TestWorld } from './helpers.js';
@@ -84,7 +84,7 @@ async function restoreAs(
   config: any,
   imagePath: string,
   process: RestoreProcessOptions = {},
-  options: { tcpEstablished?: boolean; lazyPages?: boolean } = {},
+  options: Omit<CheckpointOptions, 'imagePath'> = {},
 ): Promise<{ container: Container; proc: ContainerProcess }> {
   const container = await world.factory.create(id, config, { bundle });
   made.push(container);
@@ -224,6 +224,18 @@ describe.skipIf(!usable)(`checkpoint and restore through CRIU${usable ? '' : ` [
     } finally {
       daemon?.kill('SIGKILL');
     }
+  });
+
+  it('autoDedup, manageCgroupsMode and an empty network namespace go through on dump and restore', async () => {
+    const { id, bundle, config, container, file } = await counter('count-options');
+    const options = { autoDedup: true, manageCgroupsMode: 'soft', emptyNamespaces: ['network'] } as const;
+    await container.checkpoint({ imagePath: images('options'), ...options });
+    const at = count(file);
+    await container.destroy();
+    const { proc } = await restoreAs(id, bundle, config, images('options'), {}, options);
+    expect(await countReaches(file, at + 1)).toBeLessThanOrEqual(at + 3);
+    // A network namespace of its own, made new and empty by CRIU instead of restored from the images.
+    expect(readlinkSync(`/proc/${proc.pid}/ns/net`)).not.toBe(readlinkSync('/proc/self/ns/net'));
   });
 
   it('a pre-dump then a dump relative to it restores', async () => {
