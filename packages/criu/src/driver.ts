@@ -53,7 +53,7 @@ async function checkpoint(binary: string, driver: CriuDriverOptions, target: Che
     }
     await converse({
       criu: binary,
-      stdio: ['ignore', 'ignore', 'ignore'],
+      stdio: ['ignore', 'ignore', 'pipe'],
       logPath: join(options.workPath ?? options.imagePath, logFileName(request.type)),
       request: () => request,
       notify: async (script, pid, received) => {

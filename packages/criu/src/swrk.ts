@@ -11,8 +11,11 @@ const TYPE_NAMES = Object.fromEntries(Object.entries(ReqType).map(([name, value]
 export interface Conversation {
   /** The criu binary. */
   readonly criu: string;
-  /** CRIU's fds 0-2: fds of this process, or 'ignore'. Its fd 3 is the RPC socket. */
-  readonly stdio: readonly (number | 'ignore')[];
+  /**
+   * CRIU's fds 0-2: fds of this process, 'ignore', or 'pipe' for a stderr kept for the error
+   * (what CRIU says before its log is open). Its fd 3 is the RPC socket.
+   */
+  readonly stdio: readonly (number | 'ignore' | 'pipe')[];
   /** Fds of this process that CRIU gets as its fds 4, 5, … (inherit_fd refers to them so). */
   readonly extraFds?: readonly number[];
   /**
