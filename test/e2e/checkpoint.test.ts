@@ -226,6 +226,25 @@ describe.skipIf(!usable)(`checkpoint and restore through CRIU${usable ? '' : ` [
     }
   });
 
+  it('a container holding a file lock is refused without fileLocks and restores with it, lock and all', async () => {
+    const { id, bundle, config, container, file } = await counter('count-locked', (c) => {
+      // The counter's shell holds an flock on a file of the bind mount (flock-run execs it with the lock held).
+      const out = c.mounts.find((m: any) => m.destination === '/out').source;
+      buildCProgram(supportSource('flock-run.c'), join(out, 'flock-run'), { static: true });
+      c.process.args = ['/out/flock-run', '/out/lock', ...c.process.args];
+    });
+    const holder = (await container.state()).pid;
+    expect(readFileSync('/proc/locks', 'utf8')).toMatch(new RegExp(`FLOCK .* ${holder} `));
+    await expect(container.checkpoint({ imagePath: images('locked-refused') })).rejects.toThrow(/criu dump failed/);
+    expect(await container.status()).toBe('running');
+    await container.checkpoint({ imagePath: images('locked'), fileLocks: true });
+    const at = count(file);
+    await container.destroy();
+    const { proc } = await restoreAs(id, bundle, config, images('locked'), {}, { fileLocks: true });
+    expect(await countReaches(file, at + 1)).toBeLessThanOrEqual(at + 3);
+    expect(readFileSync('/proc/locks', 'utf8')).toMatch(new RegExp(`FLOCK .* ${proc.pid} `));
+  });
+
   it('autoDedup, manageCgroupsMode and an empty network namespace go through on dump and restore', async () => {
     const { id, bundle, config, container, file } = await counter('count-options');
     const options = { autoDedup: true, manageCgroupsMode: 'soft', emptyNamespaces: ['network'] } as const;
