@@ -51,6 +51,8 @@ function calls(): Calls {
   });
 }
 
+class RecvFailed extends Error {}
+
 export interface Received {
   readonly data: Buffer;
   /** Fds that came with the message (SCM_RIGHTS), close-on-exec; the caller owns them. */
@@ -89,8 +91,22 @@ export class SeqpacketSocket {
     if (n !== message.length) throw syscallError('send', 'to criu swrk', n < 0 ? errnoName(calls().errno()) : 'short write');
   }
 
-  /** The next message; an empty one means CRIU closed its end (it exited). */
-  receive(): Promise<Received> {
+  /**
+   * The next message; an empty one means CRIU closed its end (it exited). A failed call is tried
+   * again a few times: the errno of a worker thread's call is not ours to read, and EINTR is the
+   * one failure a healthy socket gives.
+   */
+  async receive(): Promise<Received> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.receiveOnce();
+      } catch (error) {
+        if (!(error instanceof RecvFailed) || attempt >= 3) throw error instanceof RecvFailed ? syscallError('recvmsg', 'from criu swrk', 'failed') : error;
+      }
+    }
+  }
+
+  private receiveOnce(): Promise<Received> {
     this.view.writeBigUInt64LE(BigInt(CONTROL_BYTES), MSGHDR + 40); // msg_controllen, shrunk by each call
     this.receiving = true;
     return new Promise((resolve, reject) => {
@@ -101,7 +117,7 @@ export class SeqpacketSocket {
           return reject(new ContainerError('SystemError', 'criu swrk: the socket was closed while waiting for an answer'));
         }
         if (error) return reject(error);
-        if (n < 0) return reject(syscallError('recvmsg', 'from criu swrk', errnoName(calls().errno())));
+        if (n < 0) return reject(new RecvFailed());
         const fds = this.controlFds();
         const flags = this.view.readInt32LE(MSGHDR + 48);
         if (flags & (MSG_TRUNC | MSG_CTRUNC)) {
