@@ -8,6 +8,8 @@ export TURBO_TELEMETRY_DISABLED=1 DEBIAN_FRONTEND=noninteractive
 packages=(gcc libc6-dev make busybox-static libseccomp-dev util-linux procps jq runc crun)
 # Rootless mode (test/e2e/rootless.test.ts): newuidmap/newgidmap map a user's /etc/subuid ranges.
 packages+=(uidmap)
+# CRIU for checkpoint/restore (packages/criu); this host's kernel is too new for Debian's 3.17, the VM lab runs it.
+packages+=(criu)
 # The real clients for test/clients: podman (its conmon; netavark and iptables for its default
 # bridge network, set up in a private network namespace) and containerd (ctr and the runc v2 shim).
 # The suites start private instances of their own; no machine-wide daemon is started (below).

@@ -120,19 +120,88 @@ export interface CapabilitiesDriver {
   known(): readonly string[];
 }
 
+/** What a probe found: usable, or why not (put into the error of every operation that needed it). */
+export type ProbeFinding = { readonly usable: true; readonly version?: string } | { readonly usable: false; readonly reason: string };
+
+/** How the restorer treats the container's cgroups (CRIU's --manage-cgroups modes; runc's set). */
+export type ManageCgroupsMode = 'soft' | 'full' | 'strict' | 'ignore';
+
+/**
+ * runc's checkpoint/restore options (libcontainer's CriuOpts), camelCase. One set serves both
+ * directions; each driver documents what it honours.
+ */
 export interface CheckpointOptions {
+  /** Where the images go (checkpoint, made if missing) or come from (restore). */
   readonly imagePath: string;
+  /** Where logs and scratch files go; default imagePath. */
   readonly workPath?: string;
+  /** Images of an earlier pre-dump this one is relative to (iterative migration). */
+  readonly parentPath?: string;
+  /** Dump memory only, leaving the container running, to be followed by a dump with parentPath. */
+  readonly preDump?: boolean;
+  /** Keep the container running after the checkpoint. */
   readonly leaveRunning?: boolean;
   readonly tcpEstablished?: boolean;
   readonly extUnixSockets?: boolean;
   readonly shellJob?: boolean;
   readonly fileLocks?: boolean;
+  /** Send the memory pages to a page server (`criu page-server`) at this address. */
+  readonly pageServer?: { readonly address: string; readonly port: number };
+  /** Serve the memory lazily (userfaultfd) from this dump; statusFd gets one byte once it is ready. */
+  readonly lazyPages?: boolean;
+  readonly statusFd?: number;
+  readonly manageCgroupsMode?: ManageCgroupsMode;
+  /** Namespaces (runtime-spec names: "network", …) restored empty instead of from the images. */
+  readonly emptyNamespaces?: readonly string[];
+  /** Punch the pages out of the parent images as they are restored or dumped again. */
+  readonly autoDedup?: boolean;
+  /** Restore: the LSM profile the restored tree runs under, "TYPE:NAME" (runc's --lsm-profile). */
+  readonly lsmProfile?: string;
 }
 
+/** A running container, as a checkpoint driver sees it. */
+export interface CheckpointTarget {
+  readonly id: string;
+  /** The container's init, the root of the process tree to dump. */
+  readonly pid: number;
+  readonly spec: Spec;
+  /** The rootfs on the host. */
+  readonly rootfs: string;
+  /** The container's cgroups by controller ("" for the unified hierarchy), as CgroupManager.paths(). */
+  readonly cgroupPaths: Record<string, string>;
+  /** The container's cgroup path below each hierarchy's root ("/containerkit/web"). */
+  readonly cgroupPath: string;
+}
+
+/** A container to restore into: created, never started. */
+export interface RestoreTarget {
+  readonly id: string;
+  readonly spec: Spec;
+  readonly rootfs: string;
+  /** A directory of the container's own, for scratch mounts; removed with the container. */
+  readonly stateDir: string;
+  /** Where the restored tree goes (the container's cgroups, made and limited by then). */
+  readonly cgroupPaths: Record<string, string>;
+  readonly cgroupPath: string;
+  /** Places a process (the restorer, whose children inherit it) into the container's cgroups. */
+  enterCgroups(pid: number): Promise<void>;
+  /** Called once the restored tree's namespaces exist, before it runs (the prestart/createRuntime hooks). */
+  namespacesReady?(pid: number): Promise<void>;
+  /** The restored init's fds 0-2 in place of the pipes it had at checkpoint (runc's process stdio). */
+  readonly stdio?: readonly [number, number, number];
+  /** A unix socket path that receives the master of a restored terminal (runc's --console-socket). */
+  readonly consoleSocket?: string;
+}
+
+/**
+ * Checkpoint and restore of a container's process tree. Implement it (and probe()) to plug in
+ * another checkpointer; the factory takes the first whose probe finds it usable.
+ */
 export interface CheckpointDriver {
   readonly name: string;
-  probe(host: HostInfo): Promise<boolean>;
-  checkpoint(containerPid: number, options: CheckpointOptions): Promise<void>;
-  restore(options: CheckpointOptions): Promise<number>;
+  /** Whether this host can checkpoint, and if not, why: asked once, on the first checkpoint or restore. */
+  probe(host: HostInfo): Promise<ProbeFinding>;
+  checkpoint(target: CheckpointTarget, options: CheckpointOptions): Promise<void>;
+  /** Restores the tree; resolves with the restored init's pid, a child of this process. */
+  restore(target: RestoreTarget, options: CheckpointOptions): Promise<{ pid: number }>;
 }

@@ -2,7 +2,7 @@ import { statfs, readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { ContainerError } from './errors.js';
-import type { CapabilitiesDriver, CgroupDriver, CheckpointDriver, HostInfo, NamespacesDriver } from './drivers.js';
+import type { CapabilitiesDriver, CgroupDriver, CheckpointDriver, HostInfo, NamespacesDriver, ProbeFinding } from './drivers.js';
 import type { Spec } from './config/schema.js';
 import { Container } from './container/container.js';
 import type { ContainerContext, Drivers } from './container/context.js';
@@ -23,6 +23,7 @@ export interface FactoryOptions {
   root?: string;
   /** The first whose probe() accepts this host is used. */
   cgroups: CgroupDriver[];
+  /** The first whose probe finds it usable serves checkpoint() and restore(); none: both fail saying why. */
   checkpoint?: CheckpointDriver[];
   namespaces: NamespacesDriver;
   capabilities: CapabilitiesDriver;
@@ -162,8 +163,22 @@ async function selectDrivers(options: FactoryOptions): Promise<Drivers> {
   if (!cgroups) {
     throw new ContainerError('SystemError', `no cgroup driver accepts this host (tried ${options.cgroups.map((d) => d.name).join(', ') || 'none'})`);
   }
-  const checkpoint = await firstAccepting(options.checkpoint ?? [], host);
-  return { cgroups, namespaces: options.namespaces, capabilities: options.capabilities, checkpoint };
+  let checkpoint: Promise<CheckpointDriver> | undefined;
+  const pickCheckpoint = () => (checkpoint ??= firstUsable(options.checkpoint ?? [], host));
+  return { cgroups, namespaces: options.namespaces, capabilities: options.capabilities, checkpoint: pickCheckpoint };
+}
+
+async function firstUsable(drivers: CheckpointDriver[], host: HostInfo): Promise<CheckpointDriver> {
+  const findings: string[] = [];
+  for (const driver of drivers) {
+    const finding = await driver.probe(host).catch((e: unknown): ProbeFinding => ({ usable: false, reason: e instanceof Error ? e.message : String(e) }));
+    if (finding.usable) return driver;
+    findings.push(`${driver.name}: ${finding.reason}`);
+  }
+  throw new ContainerError(
+    'SystemError',
+    drivers.length === 0 ? 'checkpoint/restore: no checkpoint driver was given to the factory' : `checkpoint/restore is not available on this host (${findings.join('; ')})`,
+  );
 }
 
 async function firstAccepting<D extends { probe(host: HostInfo): Promise<boolean> }>(drivers: D[], host: HostInfo): Promise<D | undefined> {

@@ -1,19 +1,21 @@
 import { ContainerError, isContainerError } from '../errors.js';
-import type { CgroupStats } from '../drivers.js';
+import type { CgroupStats, CheckpointOptions } from '../drivers.js';
 import type { LinuxResources, Spec } from '../config/schema.js';
 import type { ContainerContext } from './context.js';
 import { cgroupManager } from './context.js';
 import { destroyContainer } from './destroy.js';
+import { checkpointContainer } from './checkpoint.js';
 import { checkExistingCgroup } from './existing-cgroup.js';
 import { mergeResources } from './merge-resources.js';
 import { releaseInit } from './release.js';
+import { killCgroup, restoreContainer } from './restore.js';
 import { hookState } from '../hooks/hook-state.js';
 import { signalInit, waitForInitGone } from './signal.js';
 import { spawnProcess } from './spawn.js';
 import { updateIntelRdt } from '../resctrl/group.js';
 import { startInit } from './start.js';
 import { deriveStatus } from './status.js';
-import type { ContainerProcess, ContainerState, ContainerStatus, ProcessOptions, SpawnOptions } from './types.js';
+import type { ContainerProcess, ContainerState, ContainerStatus, ProcessOptions, RestoreProcessOptions, SpawnOptions } from './types.js';
 
 /**
  * One container, as libcontainer's Container: every operation is a small function over the
@@ -105,6 +107,44 @@ export class Container {
       throw new ContainerError('ContainerNotRunning', `container "${this.id}" is not running`);
     }
     await signalInit(this.ctx, signal);
+  }
+
+  /**
+   * Checkpoints the running (or paused) container into options.imagePath through the factory's
+   * checkpoint driver. Unless leaveRunning or preDump, its processes are gone afterwards
+   * (status "stopped"); the container itself stays until destroy().
+   */
+  checkpoint(options: CheckpointOptions): Promise<void> {
+    return this.locked(() => checkpointContainer(this.ctx, options));
+  }
+
+  /**
+   * Restores a checkpoint as this container, which must be created and never started (as a
+   * start would run it): the restored init is its init, status "running", poststart hooks run.
+   * A restore that fails destroys the container, as a failed start does.
+   */
+  restore(process: RestoreProcessOptions, options: CheckpointOptions): Promise<ContainerProcess> {
+    return this.locked(async () => {
+      if (this.ctx.state.pid !== 0) {
+        throw new ContainerError('ContainerNotStopped', `container "${this.id}" has already been started: restore into a newly created container`);
+      }
+      try {
+        await checkExistingCgroup(this.ctx);
+      } catch (error) {
+        await this.ctx.store.remove(this.id).catch(() => undefined);
+        throw error;
+      }
+      try {
+        const restored = await restoreContainer(this.ctx, process, options);
+        await this.poststart();
+        return restored;
+      } catch (error) {
+        // A tree restored before the failure (a failing hook, say) is in our cgroup: it goes too.
+        if (!this.ctx.state.cgroupShared) await killCgroup(this.ctx).catch(() => undefined);
+        await destroyContainer(this.ctx).catch(() => undefined);
+        throw error;
+      }
+    });
   }
 
   /** Kills what still runs and removes the cgroups and the state directory. */

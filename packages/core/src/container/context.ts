@@ -9,7 +9,11 @@ export interface Drivers {
   cgroups: CgroupDriver;
   namespaces: NamespacesDriver;
   capabilities: CapabilitiesDriver;
-  checkpoint?: CheckpointDriver;
+  /**
+   * The checkpoint driver whose probe found it usable, probed on first call (a probe may run the
+   * checkpointer, which no other operation should pay for); rejects naming every probe's finding.
+   */
+  checkpoint: () => Promise<CheckpointDriver>;
 }
 
 /** What every container operation works over: one container's saved state and the machinery. */

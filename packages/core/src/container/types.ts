@@ -62,6 +62,19 @@ export interface SpawnOptions extends ProcessOptions {
   seccomp?: LinuxSeccomp | null;
 }
 
+/** The restored init's side of Container.restore (runc restore's process flags). */
+export interface RestoreProcessOptions {
+  /**
+   * Fds of this process that replace the pipes the init had as stdin, stdout, stderr when it was
+   * checkpointed (runc hands its own stdio over the same way); absent: those pipes are new, unconnected.
+   */
+  stdio?: readonly [number, number, number];
+  /** A unix socket path that receives the master of the restored terminal (runc's --console-socket). */
+  consoleSocket?: string;
+  /** No wait(): the caller exits and leaves the init to its subreaper (runc restore --detach). */
+  detached?: boolean;
+}
+
 export interface ExitStatus {
   /** Set when the process exited. */
   exitCode: number | null;
