@@ -5,6 +5,7 @@ import { capabilities } from '@containerkit/capabilities';
 import { cgroupsV1 } from '@containerkit/cgroups-v1';
 import { cgroupsV2 } from '@containerkit/cgroups-v2';
 import { namespaces } from '@containerkit/namespaces';
+import { criu } from '@containerkit/criu';
 import { resolve } from 'node:path';
 import type { GlobalOptions } from './globals.js';
 
@@ -12,7 +13,7 @@ import type { GlobalOptions } from './globals.js';
 const SECCOMP_CACHE_DIR = '@seccomp';
 
 /** onWarning: where the library's warnings go (ckrun's log, as runc's logrus prints them). */
-export function openFactory(globals: Pick<GlobalOptions, 'root' | 'rootless'>, onWarning?: (message: string) => void): Factory {
+export function openFactory(globals: Pick<GlobalOptions, 'root' | 'rootless' | 'criu'>, onWarning?: (message: string) => void): Factory {
   return createFactory({
     root: globals.root,
     // runc's --rootless: auto leaves it to the library's detection (not root, or in a user namespace).
@@ -20,6 +21,8 @@ export function openFactory(globals: Pick<GlobalOptions, 'root' | 'rootless'>, o
     cgroups: [cgroupsV2(), cgroupsV1()],
     namespaces: namespaces(),
     capabilities: capabilities(),
+    // Probed on the first checkpoint or restore only: no other command pays for it.
+    checkpoint: [criu({ path: globals.criu })],
     // One container per call: a zygote would be one more exec, not one fewer.
     zygote: false,
     // Across calls: podman's default profile in every config is compiled once per root.

@@ -11,6 +11,8 @@ export interface GlobalOptions {
   logFormat: 'text' | 'json';
   debug: boolean;
   rootless: 'true' | 'false' | 'auto';
+  /** --criu: the criu binary checkpoint and restore use. */
+  criu?: string;
   help: boolean;
   version: boolean;
 }
@@ -96,6 +98,7 @@ export function parseGlobals(args: string[]): GlobalOptions {
     logFormat,
     debug: values.debug === true,
     rootless,
+    criu: values.criu as string | undefined,
     help: values.help === true,
     version: values.version === true,
   };

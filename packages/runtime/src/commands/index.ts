@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { checkpoint } from './checkpoint.js';
 import { create } from './create.js';
 import { del } from './delete.js';
 import { events } from './events.js';
@@ -8,6 +9,7 @@ import { kill } from './kill.js';
 import { list } from './list.js';
 import { pause } from './pause.js';
 import { ps } from './ps.js';
+import { restore } from './restore.js';
 import { resume } from './resume.js';
 import { run } from './run.js';
 import { spec } from './spec.js';
@@ -16,4 +18,4 @@ import { state } from './state.js';
 import { update } from './update.js';
 
 /** In the order of runc's help. Each module is light: run() imports the library when called. */
-export const COMMANDS: readonly Command[] = [create, del, events, exec, kill, list, pause, ps, resume, run, spec, start, state, update, features];
+export const COMMANDS: readonly Command[] = [checkpoint, create, del, events, exec, kill, list, pause, ps, restore, resume, run, spec, start, state, update, features];
