@@ -86,29 +86,40 @@ static long long now_ms(void) {
 static __attribute__((noreturn)) void exec_hook(const struct ck_step *s, int in, int out) {
   if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0) _exit(126);
   /* Nothing of ck-init's (the sync socket, the rootfs, fds preserved for the process) reaches the hook. */
-  if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-    for (int fd = 3; fd < 1024; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+    /* Kernels before 5.11: every fd the limit allows, as fds.c does before the process's exec. */
+    long last = sysconf(_SC_OPEN_MAX);
+    for (int fd = 3; fd < last && fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
   char *fallback[] = { s->args[1].s, NULL };
   execve(s->args[1].s, s->args[2].count ? s->args[2].list : fallback, s->args[3].list);
   dprintf(2, "exec %s: %s", s->args[1].s, strerror(errno));
   _exit(127);
 }
 
-/* Feeds the state, collects the output and waits for the hook, until its deadline (0: none). */
+/*
+ * Feeds the state, collects the output and waits for the hook, until its deadline (0: none).
+ * Owns `in` (closed on every path); 1 when the deadline passed, -1 with errno on failure.
+ */
 static int wait_hook(pid_t pid, int pidfd, int in, int out, const char *state, long long deadline, char *output, size_t *outlen, int *status) {
   size_t state_len = strlen(state), written = 0;
+  int rc = 0;
   for (;;) {
+    /* poll skips a negative fd: a closed stdin, or an output the hook closed and still runs after. */
     struct pollfd fds[3] = { { .fd = pidfd, .events = POLLIN }, { .fd = out, .events = POLLIN }, { .fd = in, .events = POLLOUT } };
-    nfds_t n = in >= 0 ? 3 : 2;
     int wait = -1;
     if (deadline) {
       long long left = deadline - now_ms();
-      if (left <= 0) return 1;
+      if (left <= 0) {
+        rc = 1;
+        break;
+      }
       wait = left > 1000000 ? 1000000 : (int)left;
     }
-    if (poll(fds, n, wait) < 0) {
+    if (poll(fds, 3, wait) < 0) {
       if (errno == EINTR) continue;
-      return -1;
+      rc = -1;
+      break;
     }
     if (in >= 0 && fds[2].revents) {
       ssize_t w = fds[2].revents & POLLOUT ? write(in, state + written, state_len - written) : -1;
@@ -120,7 +131,7 @@ static int wait_hook(pid_t pid, int pidfd, int in, int out, const char *state, l
         in = -1;
       }
     }
-    if (fds[1].revents) {
+    if (out >= 0 && fds[1].revents) {
       char buf[512];
       ssize_t r = read(out, buf, sizeof buf);
       if (r > 0 && *outlen < HOOK_OUTPUT_MAX) {
@@ -128,13 +139,18 @@ static int wait_hook(pid_t pid, int pidfd, int in, int out, const char *state, l
         memcpy(output + *outlen, buf, take);
         *outlen += take;
       }
+      /* EOF (or a broken pipe) with the hook still running: stop polling it, or poll returns at once forever. */
+      if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) out = -1;
     }
     if (fds[0].revents) break;
   }
+  int saved = errno;
   if (in >= 0) close(in);
+  errno = saved;
+  if (rc != 0) return rc;
   if (waitpid(pid, status, 0) < 0) return -1;
   /* What it wrote just before it exited; a child it left behind holding the pipe is not waited for. */
-  for (ssize_t r; *outlen < HOOK_OUTPUT_MAX && (r = read(out, output + *outlen, HOOK_OUTPUT_MAX - *outlen)) > 0;) *outlen += (size_t)r;
+  for (ssize_t r; out >= 0 && *outlen < HOOK_OUTPUT_MAX && (r = read(out, output + *outlen, HOOK_OUTPUT_MAX - *outlen)) > 0;) *outlen += (size_t)r;
   return 0;
 }
 

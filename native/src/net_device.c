@@ -47,7 +47,7 @@ struct template_use {
 
 static int mark_template_use(const struct nlmsghdr *r, void *arg) {
   struct template_use *t = arg;
-  if (r->nlmsg_type != RTM_NEWLINK) return 0;
+  if (r->nlmsg_type != RTM_NEWLINK || r->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg))) return 0;
   const struct ifinfomsg *ifi = NLMSG_DATA(r);
   const struct rtattr *a = ck_nl_find_attr(IFLA_RTA(ifi), (int)IFLA_PAYLOAD(r), IFLA_IFNAME);
   if (!a) return 0;
@@ -112,7 +112,7 @@ struct addr_list {
 
 static int keep_permanent_global(const struct nlmsghdr *r, void *arg) {
   struct addr_list *l = arg;
-  if (r->nlmsg_type != RTM_NEWADDR) return 0;
+  if (r->nlmsg_type != RTM_NEWADDR || r->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifaddrmsg))) return 0;
   const struct ifaddrmsg *ifa = NLMSG_DATA(r);
   if ((int)ifa->ifa_index != l->index || ifa->ifa_scope != RT_SCOPE_UNIVERSE) return 0;
   const struct rtattr *attrs = IFA_RTA(ifa);

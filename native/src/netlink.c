@@ -47,13 +47,19 @@ int ck_nl_talk(int fd, struct nlmsghdr *h, ck_nl_reply_fn fn, void *arg) {
   while (n < 0 && errno == EINTR);
   if (n < 0) return -1;
   for (;;) {
-    do n = recv(fd, reply, sizeof reply, 0);
-    while (n < 0 && errno == EINTR);
+    struct sockaddr_nl from;
+    socklen_t fromlen;
+    do {
+      fromlen = sizeof from;
+      n = recvfrom(fd, reply, sizeof reply, 0, (struct sockaddr *)&from, &fromlen);
+    } while (n < 0 && errno == EINTR);
     if (n < 0) return -1;
     if (n == 0) {
       errno = ECONNRESET;
       return -1;
     }
+    /* Only the kernel's: another process with CAP_NET_ADMIN in a joined namespace could send to us. */
+    if (fromlen < sizeof from || from.nl_family != AF_NETLINK || from.nl_pid != 0) continue;
     int left = (int)n;
     for (struct nlmsghdr *r = (struct nlmsghdr *)reply; NLMSG_OK(r, left); r = NLMSG_NEXT(r, left)) {
       if (r->nlmsg_seq != h->nlmsg_seq) continue; /* the rest of an earlier request that failed half-way */
@@ -88,7 +94,8 @@ const struct rtattr *ck_nl_find_attr(const struct rtattr *a, int len, unsigned s
 }
 
 static int index_of_reply(const struct nlmsghdr *r, void *arg) {
-  if (r->nlmsg_type == RTM_NEWLINK) *(int *)arg = ((const struct ifinfomsg *)NLMSG_DATA(r))->ifi_index;
+  if (r->nlmsg_type == RTM_NEWLINK && r->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+    *(int *)arg = ((const struct ifinfomsg *)NLMSG_DATA(r))->ifi_index;
   return 0;
 }
 

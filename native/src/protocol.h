@@ -121,12 +121,13 @@
 #define CK_ARGS_SET_MEMPOLICY "ub"
 #define CK_OP_NET_DEVICE 55
 #define CK_ARGS_NET_DEVICE "ss"
-#define CK_OP_CHROOT 59
-#define CK_ARGS_CHROOT "s"
+/* 56 is unused. */
 #define CK_OP_HOOKS_SYNC 57
 #define CK_ARGS_HOOKS_SYNC ""
 #define CK_OP_RUN_HOOK 58
 #define CK_ARGS_RUN_HOOK "usllu"
+#define CK_OP_CHROOT 59
+#define CK_ARGS_CHROOT "s"
 
 /* Frame: u32 length (LE, of the type byte and the payload) | u8 type | payload. */
 #define CK_FRAME_PLAN 1

@@ -153,6 +153,32 @@ describe.skipIf(!isRoot)(`hooks (${isRoot ? 'as root' : NEEDS_ROOT})`, () => {
     await proc.wait();
   });
 
+  it('runs poststart after run()\'s process was exec\'d: the pid it reads is no longer ck-init', async () => {
+    const dir = hooksDir('poststart-exec');
+    const out = join(dir.host, 'comm');
+    const script = `state=$(cat); pid=\${state#*\\"pid\\":}; pid=\${pid%%,*}; cat /proc/$pid/comm > ${out}`;
+    const { container } = await created((c) => (c.hooks = { poststart: [{ path: '/bin/sh', args: ['sh', '-c', script] }] }));
+    const proc = await container.run({ stdio: ['ignore', 'ignore', 'ignore'] });
+    expect(readFileSync(out, 'utf8')).toBe('sleep\n');
+    await container.destroy();
+    await proc.wait();
+  });
+
+  it('waits for a hook that closed its output and runs on, without spinning on the closed pipe', async () => {
+    const dir = hooksDir('closed-output');
+    const { container } = await created((c) => {
+      c.hooks = { createContainer: [{ path: '/bin/sh', args: ['sh', '-c', `exec >/dev/null 2>&1; sleep 1; echo done > ${dir.host}/done`], timeout: 10 }] };
+    });
+    const proc = await container.run({ stdio: ['ignore', 'ignore', 'ignore'] });
+    expect(readFileSync(join(dir.host, 'done'), 'utf8')).toBe('done\n');
+    // The init's CPU time (C's, kept across its exec): a spin while it waited would be the whole second.
+    const stat = readFileSync(`/proc/${proc.pid}/stat`, 'utf8');
+    const [utime, stime] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 13).map(Number);
+    expect((utime! + stime!) / 100).toBeLessThan(0.5);
+    await container.destroy();
+    await proc.wait();
+  });
+
   it('gives a hook exactly its args (args[0] as its argv[0]) and env, none of the runtime\'s environment', async () => {
     const dir = hooksDir('env');
     const script = `tr '\\0' ' ' < /proc/$$/cmdline > ${dir.host}/cmdline; env > ${dir.host}/env`;

@@ -63,6 +63,14 @@ describe('hooks in the init plan', () => {
     expect(steps.indexOf('READY')).toBeLessThan(steps.indexOf('WAIT_EXEC_FIFO'));
   });
 
+  it('without the exec fifo and with poststart hooks, reports READY just before EXEC, so poststart follows the start', async () => {
+    const steps = ops(await planOf({ poststart: [hook('p')] }, undefined));
+    expect(steps.slice(-2)).toEqual(['READY', 'EXEC']);
+    // With the fifo, `start` returns once the byte before execve is written: READY keeps its place.
+    const withFifo = ops(await planOf({ poststart: [hook('p')] }, '/run/fifo'));
+    expect(withFifo.indexOf('READY')).toBeLessThan(withFifo.indexOf('WAIT_EXEC_FIFO'));
+  });
+
   it('without the exec fifo, reports READY only once the startContainer hooks have passed', async () => {
     const steps = ops(await planOf({ startContainer: [hook('s')] }, undefined));
     expect(steps.slice(-3)).toEqual(['RUN_HOOK', 'READY', 'EXEC']);

@@ -118,6 +118,10 @@ describe('the container\'s resctrl group', () => {
     expect((await refusal(planIntelRdt({ closID }, 'c1', fakeResctrl(root)))).message).toMatch(/^config\.json: linux\.intelRdt\.closID: .* is not a resctrl group name/);
   });
 
+  it.each(['info', 'mon_groups', 'mon_data'])('refuses closID %j, one of resctrl\'s own directories', async (closID) => {
+    expect((await refusal(planIntelRdt({ closID }, 'c1', fakeResctrl(root)))).message).toMatch(/^config\.json: linux\.intelRdt\.closID: .* is one of resctrl's own directories/);
+  });
+
   it('refuses a schema of two lines and a memBwSchema that is not "MB:…", naming the field', async () => {
     expect((await refusal(planIntelRdt({ schemata: ['L3:0=1', 'L3:0=1\nMB:0=1'] }, 'c1', fakeResctrl(root)))).message).toBe(
       'config.json: linux.intelRdt.schemata[1]: one line of the schemata file: no newline',

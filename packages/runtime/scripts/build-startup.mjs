@@ -44,7 +44,7 @@ function buildSnapshot(entry, blob, v8Flags = []) {
 rmSync(join(dist, 'ckrun.blob.node'), { force: true });
 buildSnapshot('ckrun-snapshot.cjs', join(dist, 'ckrun.blob'));
 buildSnapshot('ckrun-snapshot-light.cjs', join(dist, 'ckrun-light.blob'), ['--no-rehash-snapshot']);
-const cpuFlags = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((line) => line.startsWith('flags')) ?? '';
+const cpuFlags = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((line) => line.startsWith('flags') || line.startsWith('Features')) ?? '';
 writeFileSync(join(dist, 'ckrun.blob.node'), `${process.execPath}\n${cpuFlags}\n`);
 
 const root = mkdtempSync(join(tmpdir(), 'ckrun-code-cache-'));

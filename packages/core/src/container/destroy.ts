@@ -20,7 +20,8 @@ export async function destroyContainer(ctx: ContainerContext): Promise<void> {
     await waitForInitGone(ctx);
   }
   if (!(await othersRemainInCgroup(ctx, manager))) await removeCgroups(manager);
-  if (state.intelRdt) await removeIntelRdt(state.intelRdt, ctx.resctrl);
+  // As runc: a resctrl group the kernel keeps (EBUSY) is reported, and the delete goes on.
+  if (state.intelRdt) await removeIntelRdt(state.intelRdt, ctx.resctrl).catch((e: Error) => ctx.warn?.(`container "${state.id}": removing its resctrl group: ${e.message}`));
   await ctx.store.remove(state.id);
   await poststop(ctx);
 }

@@ -7,6 +7,8 @@ export type RuntimeHookKind = 'prestart' | 'createRuntime' | 'poststart' | 'post
 
 /** What of a failing hook's stdout and stderr goes into the error. */
 const OUTPUT_MAX = 1024;
+/** setTimeout's longest delay (about 24.8 days); a longer timeout would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** After the hook exits, how long a child it left holding its stdout may keep the output open. */
 const DRAIN_MS = 100;
 
@@ -61,7 +63,7 @@ function runHook(hook: Hook, state: string): Promise<string | undefined> {
         ? setTimeout(() => {
             timedOut = true;
             child.kill('SIGKILL');
-          }, hook.timeout * 1000)
+          }, Math.min(hook.timeout * 1000, MAX_TIMER_MS))
         : undefined;
     let done = false;
     const finish = (failure: string | undefined) => {

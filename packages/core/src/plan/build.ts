@@ -125,6 +125,7 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
       seccomp: inputs.seccomp,
       labels: lsmLabelSteps(spec, lsms),
       startHooks: startContainerHookSteps(spec),
+      poststartHooks: (spec.hooks?.poststart?.length ?? 0) > 0,
     }),
   );
   return steps;

@@ -250,6 +250,8 @@ export interface Confinement {
   labels?: readonly PlanStep[];
   /** RUN_HOOK steps of the startContainer hooks, run just before the exec. */
   startHooks?: readonly PlanStep[];
+  /** Poststart hooks follow READY: without the fifo, READY must wait until just before the exec. */
+  poststartHooks?: boolean;
 }
 
 /**
@@ -273,9 +275,10 @@ export function execSteps(spec: Spec, caps: CapabilityMasks, process: ProcessInp
     ...schedulingSteps(spec),
   ];
   const startHooks = confinement.startHooks ?? [];
-  // Without the fifo, `run` resolves at READY: after the startContainer hooks, the poststart hooks
-  // that follow it run once they passed, and a failing one fails the run.
-  const readyAfterHooks = !useExecFifo && startHooks.length > 0;
+  // Without the fifo, `run` resolves at READY and runs the poststart hooks then: with hooks to
+  // order against, READY comes just before execve, after the startContainer hooks (a failing one
+  // fails the run), so poststart follows the process's start as runtime-spec has it.
+  const readyAfterHooks = !useExecFifo && (startHooks.length > 0 || confinement.poststartHooks === true);
   if (!readyAfterHooks) steps.push({ op: 'READY', args: [] });
   if (useExecFifo) steps.push({ op: 'WAIT_EXEC_FIFO', args: [] });
   if (noNewPrivileges) steps.push({ op: 'NO_NEW_PRIVS', args: [] });

@@ -292,10 +292,7 @@ export const OPS = {
    *  already taken there fails (EEXIST) before the move; a name with "%d" takes the lowest free
    *  number, as the kernel would. A failure kills C. (host interface name, name in the container) */
   NET_DEVICE: { code: 55, args: ['str', 'str'] },
-  /** C, only without a mount namespace of its own (where PIVOT_ROOT would be): chroot(path), then
-   *  chdir("/"), as runc's init does there: the runtime's filesystem seen from root.path, with
-   *  nothing mounted for the container. (path) */
-  CHROOT: { code: 59, args: ['str'] },
+  // 56 is unused.
   /** C (after the mounts and devices, before PIVOT_ROOT): send HOOKS and wait for RESUME, while the
    *  parent runs the prestart and createRuntime hooks in the runtime's namespaces. RESUME's payload
    *  is two strs, the state RUN_HOOK gives a hook on stdin: status "creating", then "created". () */
@@ -305,6 +302,10 @@ export const OPS = {
    *  (0 creating, 1 created) on its stdin; a non-zero exit or a run past timeout (SIGKILL) fails the
    *  step with its output. (state, path, args, env, timeout in ms, 0 = none) */
   RUN_HOOK: { code: 58, args: ['u64', 'str', 'strs', 'strs', 'u64'] },
+  /** C, only without a mount namespace of its own (where PIVOT_ROOT would be): chroot(path), then
+   *  chdir("/"), as runc's init does there: the runtime's filesystem seen from root.path, with
+   *  nothing mounted for the container. (path) */
+  CHROOT: { code: 59, args: ['str'] },
 } as const satisfies Record<string, { code: number; args: readonly FieldKind[] }>;
 
 export type OpName = keyof typeof OPS;

@@ -37,6 +37,8 @@ export interface SavedIntelRdt {
   readonly shared: boolean;
 }
 
+const RESERVED_NAMES = new Set(['info', 'mon_groups', 'mon_data']);
+
 const invalid = (field: string, message: string) => new ContainerError('ConfigInvalid', `config.json: linux.intelRdt${field}: ${message}`);
 
 /**
@@ -49,6 +51,8 @@ export async function planIntelRdt(rdt: IntelRdt, id: string, resctrl: Resctrl):
   if (clos === '.' || clos === '..' || (clos !== '/' && clos.includes('/'))) {
     throw invalid('.closID', `${JSON.stringify(clos)} is not a resctrl group name ("/" is the default group)`);
   }
+  // resctrl's own directories at its root: a group by one of these names would write into them.
+  if (RESERVED_NAMES.has(clos)) throw invalid('.closID', `${JSON.stringify(clos)} is one of resctrl's own directories, not a group`);
 
   const root = await resctrl.mountPoint();
   if (!root) {
