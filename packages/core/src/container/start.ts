@@ -48,30 +48,36 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
   // ck-init places the init itself when the manager can create without a process (see JOIN_CGROUP).
   const driverManager = cgroupManager(ctx, { resources, ownerUid: cgroupOwnerUid(spec) });
   const initJoins = driverManager.create !== undefined;
-  const manager = await createCgroups(ctx, driverManager, resources);
-  const cgroupPaths = manager.paths();
   const fifo = holdForExec ? ctx.store.fifoPath(state.id) : undefined;
-  const steps = await buildInitPlan({
-    spec,
-    bundle: state.bundle,
-    rootfs: state.rootfs,
-    namespaces,
-    capabilities,
-    process: processInputs(spec, options),
-    cgroupPaths,
-    cgroupPath: state.cgroupPath,
-    cgroupJoins: initJoins ? [...new Set(Object.values(cgroupPaths))] : undefined,
-    execFifo: fifo,
-    monitor: !options.detached,
-    consoleSocket: options.consoleSocket,
-    pidfdSocket: options.pidfdSocket,
-    noPivot,
-    seccomp,
-    lsms: ctx.sys.enabledLsms(),
-    extraFds: options.extraFds?.length,
-    sessionKeyring: sessionKeyringName(state),
-    rootlessEuid: process.geteuid?.() !== 0,
-  });
+  const planFor = (cgroupPaths: Record<string, string>) =>
+    buildInitPlan({
+      spec,
+      bundle: state.bundle,
+      rootfs: state.rootfs,
+      namespaces,
+      capabilities,
+      process: processInputs(spec, options),
+      cgroupPaths,
+      cgroupPath: state.cgroupPath,
+      cgroupJoins: initJoins ? [...new Set(Object.values(cgroupPaths))] : undefined,
+      execFifo: fifo,
+      monitor: !options.detached,
+      consoleSocket: options.consoleSocket,
+      pidfdSocket: options.pidfdSocket,
+      noPivot,
+      seccomp,
+      lsms: ctx.sys.enabledLsms(),
+      extraFds: options.extraFds?.length,
+      sessionKeyring: sessionKeyringName(state),
+      rootlessEuid: process.geteuid?.() !== 0,
+    });
+  // The plan checks the config's fields (mounts, devices, netDevices, memoryPolicy, …): built before
+  // any cgroup is made, a refused config leaves nothing to undo. The paths are the manager's own.
+  let steps = await planFor(driverManager.paths());
+  const manager = await createCgroups(ctx, driverManager, resources);
+  // A rootless container the caller may not make a cgroup for runs without one: planned again.
+  if (manager !== driverManager) steps = await planFor(manager.paths());
+  const cgroupPaths = manager.paths();
   const plan = encodePlan(steps);
 
   if (fifo) ctx.sys.mkfifo(fifo, 0o622);
