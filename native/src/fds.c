@@ -11,10 +11,7 @@
 #include <unistd.h>
 
 #include "fds.h"
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
+#include "syscalls.h"
 
 /* Where the parent puts the first preserved fd: right after the sync socket. */
 #define FIRST_PASSED 4

@@ -19,16 +19,7 @@
 #include <unistd.h>
 
 #include "sync.h"
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
+#include "syscalls.h"
 
 /* What of a failing hook's output goes into the error: enough to say why, the detail is bounded. */
 #define HOOK_OUTPUT_MAX 1024

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "join_init.h"
+#include "syscalls.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,10 +14,6 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
 
 /* Field 22 of /proc/<pid>/stat (the start time, in clock ticks since boot) into buf. */
 static int start_time(pid_t pid, char *buf, size_t len) {

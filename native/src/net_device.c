@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "net_device.h"
 #include "netlink.h"
+#include "syscalls.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,10 +31,6 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
 
 /* The kernel's __dev_alloc_name looks at this many numbers for a "%d" name. */
 #define TEMPLATE_MAX 32768

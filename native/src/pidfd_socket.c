@@ -11,10 +11,7 @@
 #include <unistd.h>
 
 #include "unixsock.h"
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
+#include "syscalls.h"
 
 /* The caller's receiver, like a console socket's, may be slow to read but must not hold the start for ever. */
 #define PIDFD_SEND_TIMEOUT 10
