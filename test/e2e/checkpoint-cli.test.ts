@@ -91,6 +91,27 @@ describe.skipIf(!isRoot)(`ckrun checkpoint and restore (${isRoot ? 'as root' : N
     await countReaches(file, count(file) + 2);
   });
 
+  it.skipIf(!finding.usable)(`restores a copy of a container left running under a new id, counting on from the checkpoint${finding.usable ? '' : ` [skipped: ${finding.usable ? '' : finding.reason}; runs in the VM lab]`}`, async () => {
+    const { id, file } = await counter('original');
+    const images = join(world.dir, 'images', 'copy');
+    expect(cli(['checkpoint', '--leave-running', '--image-path', images, id]).code).toBe(0);
+    const at = count(file);
+    // The copy's /out is a directory of its own: the original goes on writing to its file.
+    const copyOut = join(world.dir, 'out', 'copy');
+    mkdirSync(copyOut, { recursive: true });
+    const copy = await world.bundle((c) => {
+      c.mounts.push({ destination: '/out', type: 'bind', source: copyOut, options: ['rbind', 'rw'] });
+      c.process.args = ['sh', '-c', 'i=0; while :; do i=$((i+1)); echo $i > /out/count.tmp; mv /out/count.tmp /out/count; sleep 0.1; done'];
+    });
+    ids.push(copy.id);
+    const restored = cli(['restore', '--detach', '--image-path', images, '--bundle', copy.bundle, copy.id]);
+    expect(restored, restored.stderr).toMatchObject({ code: 0 });
+    const first = await countReaches(join(copyOut, 'count'), 1);
+    expect(first).toBeGreaterThanOrEqual(at);
+    expect(statusOf(id)).toBe('running');
+    expect(statusOf(copy.id)).toBe('running');
+  });
+
   it.skipIf(!finding.usable)(`pre-dumps, dumps against the pre-dump (--parent-path) and restores${finding.usable ? '' : ` [skipped: ${finding.usable ? '' : finding.reason}; runs in the VM lab]`}`, async () => {
     const { id, bundle, file } = await counter('pre');
     const pre = cli(['checkpoint', '--pre-dump', '--image-path', join(world.dir, 'images', 'pre-1'), id]);
