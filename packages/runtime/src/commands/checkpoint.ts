@@ -21,8 +21,9 @@ export const checkpoint: Command = {
     const options = {
       ...criuOptions('checkpoint', flags),
       ...(parentPath ? { parentPath } : {}),
-      leaveRunning: flags['leave-running'] === true,
-      preDump: flags['pre-dump'] === true,
+      // Only when given: the library refuses preDump with leaveRunning set to false.
+      ...(flags['leave-running'] === true ? { leaveRunning: true } : {}),
+      ...(flags['pre-dump'] === true ? { preDump: true } : {}),
       pageServer: pageServer('checkpoint', flags['page-server'] as string | undefined),
       statusFd: statusFd('checkpoint', flags['status-fd'] as string | undefined),
     };
