@@ -37,6 +37,23 @@ export interface DumpFacts {
 /** descriptors.json entries the restore replaces with its own stdio. */
 const INHERITED = ['pipe:', 'file[', 'socket:'];
 
+/** What a dump and a restore ask of CRIU alike (runc's criuOpts of both). */
+function sharedOpts(options: CheckpointOptions, spec: CheckpointTarget['spec']): Omit<CriuOpts, 'imagesDirFd'> {
+  return {
+    manageCgroups: true,
+    notifyScripts: true,
+    shellJob: options.shellJob ?? false,
+    tcpEstablished: options.tcpEstablished ?? false,
+    extUnixSk: options.extUnixSockets ?? false,
+    fileLocks: options.fileLocks ?? false,
+    emptyNs: emptyNamespaces(options),
+    orphanPtsMaster: true,
+    autoDedup: options.autoDedup ?? false,
+    lazyPages: options.lazyPages ?? false,
+    ...configFile(spec),
+  };
+}
+
 export function dumpRequest(target: CheckpointTarget, options: CheckpointOptions, facts: DumpFacts): CriuReq {
   const type = options.preDump ? ReqType.PRE_DUMP : ReqType.DUMP;
   const opts: CriuOpts = {
@@ -45,19 +62,9 @@ export function dumpRequest(target: CheckpointTarget, options: CheckpointOptions
     logLevel: LOG_LEVEL,
     logFile: logFileName(type),
     root: target.rootfs,
-    manageCgroups: true,
-    notifyScripts: true,
     pid: target.pid,
-    shellJob: options.shellJob ?? false,
     leaveRunning: (options.leaveRunning ?? false) || (options.preDump ?? false),
-    tcpEstablished: options.tcpEstablished ?? false,
-    extUnixSk: options.extUnixSockets ?? false,
-    fileLocks: options.fileLocks ?? false,
-    emptyNs: emptyNamespaces(options),
-    orphanPtsMaster: true,
-    autoDedup: options.autoDedup ?? false,
-    lazyPages: options.lazyPages ?? false,
-    ...configFile(target.spec),
+    ...sharedOpts(options, target.spec),
   };
   // CRIU freezes the tree through the cgroup freezer (v2's cgroup.freeze since 3.14), not ptrace.
   const freezer = target.cgroupPaths.freezer ?? target.cgroupPaths[''];
@@ -106,17 +113,7 @@ export function restoreRequest(target: RestoreTarget, options: CheckpointOptions
     // The restored init becomes a child of the caller, not of CRIU, which exits after.
     rstSibling: true,
     root: facts.root,
-    manageCgroups: true,
-    notifyScripts: true,
-    shellJob: options.shellJob ?? false,
-    extUnixSk: options.extUnixSockets ?? false,
-    tcpEstablished: options.tcpEstablished ?? false,
-    fileLocks: options.fileLocks ?? false,
-    emptyNs: emptyNamespaces(options),
-    orphanPtsMaster: true,
-    autoDedup: options.autoDedup ?? false,
-    lazyPages: options.lazyPages ?? false,
-    ...configFile(target.spec),
+    ...sharedOpts(options, target.spec),
   };
   opts.extMnt = [
     ...bindMounts(target.spec).map((m) => ({ key: m.destination, val: m.source })),
