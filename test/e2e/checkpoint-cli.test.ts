@@ -2,10 +2,12 @@
 // restored under its id goes on counting; leave-running keeps it; missing images are one line and
 // leave nothing. Real CRIU runs in the VM lab; on this host (Debian's CRIU 3.17 fails on kernel
 // 6.18) the CLI says why and the container is untouched.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { probeCriu } from '@containerkit/criu';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildCProgram, supportSource } from '../support/c-program.js';
 import { ckrun } from './ckrun.js';
 import { isRoot, NEEDS_ROOT, TestWorld } from './helpers.js';
 
@@ -40,6 +42,14 @@ async function counter(name: string): Promise<{ id: string; bundle: string; file
 }
 
 const count = (file: string) => (existsSync(file) ? Number(readFileSync(file, 'utf8').trim() || 0) : 0);
+
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${done.toString()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 async function countReaches(file: string, n: number): Promise<number> {
   const deadline = Date.now() + 20_000;
@@ -134,6 +144,59 @@ describe.skipIf(!isRoot)(`ckrun checkpoint and restore (${isRoot ? 'as root' : N
     expect(r.stderr).toMatch(/container with given ID already exists/);
     expect(statusOf(id)).toBe('running');
     await countReaches(file, count(file) + 2);
+  });
+
+  it.skipIf(!finding.usable)(`--tcp-established: a loopback TCP connection restores and still carries the count${finding.usable ? '' : ` [skipped: ${finding.usable ? '' : finding.reason}; runs in the VM lab]`}`, async () => {
+    const out = join(world.dir, 'out', 'tcp');
+    mkdirSync(out, { recursive: true });
+    const file = join(out, 'received');
+    // As checkpoint.test.ts: a server writing what one connection carries, a client sending a count.
+    const { id, bundle } = await world.bundle((c) => {
+      c.mounts.push({ destination: '/out', type: 'bind', source: out, options: ['rbind', 'rw'] });
+      for (const set of ['bounding', 'effective', 'permitted']) c.process.capabilities[set].push('CAP_NET_ADMIN');
+      c.process.args = ['sh', '-c', 'exec </dev/null >/dev/null 2>&1; ip link set lo up; sleep 100000 | nc -l -p 5000 >/out/received & sleep 0.5; i=0; while :; do i=$((i+1)); echo $i; sleep 0.1; done | nc 127.0.0.1 5000'];
+    });
+    ids.push(id);
+    const last = () => Number((existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []).at(-1) || 0);
+    expect(cli(['run', '--detach', '--bundle', bundle, id]).code).toBe(0);
+    await until(() => last() >= 3);
+    const images = join(world.dir, 'images', 'tcp');
+    const dumped = cli(['checkpoint', '--tcp-established', '--image-path', images, id]);
+    expect(dumped, dumped.stderr).toMatchObject({ code: 0 });
+    const at = last();
+    const restored = cli(['restore', '--detach', '--tcp-established', '--image-path', images, '--bundle', bundle, id]);
+    expect(restored, restored.stderr).toMatchObject({ code: 0 });
+    await until(() => last() >= at + 3);
+    const received = readFileSync(file, 'utf8').trim().split('\n').map(Number);
+    expect(received).toEqual(received.map((_, i) => received[0]! + i));
+  });
+
+  it.skipIf(!finding.usable)(`--console-socket: a terminal container restores with a new pty whose master reaches the socket${finding.usable ? '' : ` [skipped: ${finding.usable ? '' : finding.reason}; runs in the VM lab]`}`, async () => {
+    const keeper = buildCProgram(supportSource('pty-keeper.c'), join(world.dir, 'pty-keeper-cli'));
+    const socket = join(world.dir, 'console-cli.sock');
+    const outFile = join(world.dir, 'tty-output-cli');
+    const outFd = openSync(outFile, 'w');
+    const child = spawn(keeper, [socket], { stdio: ['ignore', outFd, 'pipe'] });
+    closeSync(outFd);
+    await new Promise((resolve) => child.stderr!.once('data', resolve));
+    const lastTick = () => [...readFileSync(outFile, 'utf8').matchAll(/tick (\d+)/g)].map((m) => Number(m[1])).at(-1) ?? 0;
+    try {
+      const { id, bundle } = await world.bundle((c) => {
+        c.process.terminal = true;
+        c.process.args = ['sh', '-c', 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.1; done'];
+      });
+      ids.push(id);
+      expect(cli(['run', '--detach', '--console-socket', socket, '--bundle', bundle, id]).code).toBe(0);
+      await until(() => lastTick() >= 3);
+      const images = join(world.dir, 'images', 'tty');
+      expect(cli(['checkpoint', '--image-path', images, id]).code).toBe(0);
+      const at = lastTick();
+      const restored = cli(['restore', '--detach', '--console-socket', socket, '--image-path', images, '--bundle', bundle, id]);
+      expect(restored, restored.stderr).toMatchObject({ code: 0 });
+      await until(() => lastTick() >= at + 3);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('refuses a restore from missing images in one line, leaving no container', async () => {
