@@ -128,12 +128,7 @@ export class Container {
       if (this.ctx.state.pid !== 0) {
         throw new ContainerError('ContainerNotStopped', `container "${this.id}" has already been started: restore into a newly created container`);
       }
-      try {
-        await checkExistingCgroup(this.ctx);
-      } catch (error) {
-        await this.ctx.store.remove(this.id).catch(() => undefined);
-        throw error;
-      }
+      await this.lookAtExistingCgroup();
       try {
         const restored = await restoreContainer(this.ctx, process, options);
         await this.poststart();
@@ -228,16 +223,22 @@ export class Container {
     return cgroupManager(this.ctx).oomEvents(signal);
   }
 
-  private async startOrDestroy(process: ProcessOptions, holdForExec: boolean): Promise<ContainerProcess> {
-    if (this.ctx.state.pid === 0) {
-      try {
-        await checkExistingCgroup(this.ctx);
-      } catch (error) {
-        // Nothing is made yet, and a cgroup that was there before is not ours to remove.
-        await this.ctx.store.remove(this.id).catch(() => undefined);
-        throw error;
-      }
+  /**
+   * Before a container's first process: a cgroup that exists already is looked at (see
+   * existing-cgroup.ts). Refused, nothing is made yet, and a cgroup that was there before is not
+   * ours to remove: only the state goes.
+   */
+  private async lookAtExistingCgroup(): Promise<void> {
+    try {
+      await checkExistingCgroup(this.ctx);
+    } catch (error) {
+      await this.ctx.store.remove(this.id).catch(() => undefined);
+      throw error;
     }
+  }
+
+  private async startOrDestroy(process: ProcessOptions, holdForExec: boolean): Promise<ContainerProcess> {
+    if (this.ctx.state.pid === 0) await this.lookAtExistingCgroup();
     try {
       const started = await startInit(this.ctx, process, this.noPivot, holdForExec);
       if (!holdForExec) await this.poststart();
