@@ -97,10 +97,13 @@ if (o.rss) {
 } else {
   const times = [];
   let next = 0;
+  // Node's CPU once its first container is done: the steady state, without start-up and first use.
+  let afterFirst;
   const worker = async () => {
     while (next < count) {
       const i = next++;
       times.push(await one(`${o.prefix}-${i}`));
+      afterFirst ??= { cpuMs: ownCpuMs(), done: times.length };
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallel, count) }, worker));
@@ -111,6 +114,7 @@ if (o.rss) {
     JSON.stringify({
       count, parallel, totalMs, firstMs: parallel === 1 ? times[0] : undefined, medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times),
       nodeCpuMsPerContainer: cpu.nodeMs / count, childrenCpuMsPerContainer: cpu.childrenMs / count,
+      nodeSteadyCpuMsPerContainer: count > afterFirst.done ? (cpu.nodeMs - afterFirst.cpuMs) / (count - afterFirst.done) : undefined,
     }),
   );
 }
@@ -123,7 +127,6 @@ if (o.rss) {
  * ticks, fine over a batch.
  */
 function cpuSplit() {
-  const { userCPUTime, systemCPUTime } = process.resourceUsage();
   const tickMs = 1000 / 100; // CLK_TCK is 100 on Linux
   const ticks = (pid, fields) => {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -132,5 +135,11 @@ function cpuSplit() {
   };
   let childrenTicks = ticks('self', [13, 14]); // cutime, cstime
   for (const pid of zygotesOf(process.pid)) childrenTicks += ticks(pid, [11, 12, 13, 14]); // its own and its reaped children's
-  return { nodeMs: (userCPUTime + systemCPUTime) / 1000, childrenMs: childrenTicks * tickMs };
+  return { nodeMs: ownCpuMs(), childrenMs: childrenTicks * tickMs };
+}
+
+/** This process's CPU, every thread of it (the main one, libuv's pool, V8's), in ms. */
+function ownCpuMs() {
+  const { userCPUTime, systemCPUTime } = process.resourceUsage();
+  return (userCPUTime + systemCPUTime) / 1000;
 }

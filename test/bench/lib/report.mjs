@@ -12,6 +12,9 @@ function range(s, div = 1, fmt = f1) {
   return `${fmt(s.median / div)} (${fmt(s.min / div)}–${fmt(s.max / div)})`;
 }
 
+/** Issue 15: what Node itself spends per container once it runs them one after another. */
+const STEADY_NODE_TARGET = { text: "Node's own CPU per container in steady state ≤ 1 ms", metric: 'ms', max: 1 };
+
 /** @param {import('../rows/context.mjs').Target} target @param {any} r */
 export function verdict(target, r) {
   const s = r?.[target.metric];
@@ -51,6 +54,12 @@ export function formatRow(row) {
     if (split.length) {
       const med = (key) => split.map((x) => x[key]).sort((a, b) => a - b)[split.length >> 1];
       lines.push(`  library CPU per container, median of rounds: Node ${f1(med('nodeCpuMsPerContainer'))} ms (its start included), ck-init and the container's process ${f1(med('childrenCpuMsPerContainer'))} ms`);
+      const steady = split.filter((x) => x.nodeSteadyCpuMsPerContainer !== undefined && x.parallel === 1);
+      if (steady.length) {
+        const v = steady.map((x) => x.nodeSteadyCpuMsPerContainer).sort((a, b) => a - b)[steady.length >> 1];
+        lines.push(`  Node's own CPU per container in steady state (every thread; its first container excluded), median of rounds: ${f2(v)} ms`);
+        lines.push(`    target: ${STEADY_NODE_TARGET.text} → ${verdict(STEADY_NODE_TARGET, { ms: { median: v } })}`);
+      }
     }
   }
   for (const note of row.extra?.notes ?? []) lines.push(`  ${note}`);
