@@ -128,6 +128,8 @@
 #define CK_ARGS_RUN_HOOK "usllu"
 #define CK_OP_CHROOT 59
 #define CK_ARGS_CHROOT "s"
+#define CK_OP_CGROUP_CREATE 60
+#define CK_ARGS_CGROUP_CREATE "sus"
 
 /* Frame: u32 length (LE, of the type byte and the payload) | u8 type | payload. */
 #define CK_FRAME_PLAN 1

@@ -17,6 +17,7 @@
 
 #include "caps.h"
 #include "cgroup.h"
+#include "cgroup_create.h"
 #include "console.h"
 #include "ctx.h"
 #include "fds.h"
@@ -414,6 +415,7 @@ ck_step_fn ck_step_for(uint16_t op) {
   case CK_OP_HOOKS_SYNC: return ck_hooks_sync;
   case CK_OP_RUN_HOOK: return ck_run_hook;
   case CK_OP_CHROOT: return change_root;
+  case CK_OP_CGROUP_CREATE: return ck_cgroup_create;
   case CK_OP_NET_DEVICE: return ck_net_device;
   }
   return NULL;

@@ -33,6 +33,8 @@ export const hostnamePlan: PlanStep[] = [
 const everyOpcode: PlanStep[] = [
   { op: 'OPEN_EXEC_FIFO', args: ['/run/ck/c1/exec.fifo'] },
   { op: 'CONSOLE_SOCKET', args: ['/run/podman/console.sock'] },
+  { op: 'CGROUP_CREATE', args: ['/sys/fs/cgroup/pids/ck/c1', 0n, ''] },
+  { op: 'CGROUP_CREATE', args: ['/sys/fs/cgroup/ck/c1', 2n, '/sys/fs/cgroup'] },
   { op: 'JOIN_CGROUP', args: ['/sys/fs/cgroup/pids/ck/c1'] },
   { op: 'NET_DEVICE', args: ['enp3s0', 'eth%d'] },
   { op: 'JOIN_NAMESPACE', args: [CLONE_NEWNET, '/var/run/netns/n1'] },

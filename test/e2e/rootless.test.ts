@@ -305,7 +305,8 @@ describe.skipIf(skipReason !== undefined)(`rootless mode, ckrun and the library 
   it('lets the cgroup errors stand with --rootless=false', () => {
     const r = run('true', undefined, ['--rootless=false']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/cgroup: creating \/sys\/fs\/cgroup\/.*EACCES/);
+    // Named by the field whose cgroup it is (made by ck-init, CGROUP_CREATE).
+    expect(r.stderr).toMatch(/linux\.cgroupsPath: cgroup_create: creating \/sys\/fs\/cgroup\/.*EACCES/);
     expect(containersLeft()).toEqual([]);
   });
 

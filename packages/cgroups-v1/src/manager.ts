@@ -1,8 +1,9 @@
 import { statSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
-import type { CgroupConfig, CgroupManager, CgroupStats, FreezerState } from '@containerkit/core';
+import type { CgroupConfig, CgroupCreateStep, CgroupManager, CgroupStats, FreezerState } from '@containerkit/core';
 import { ContainerError, createCgroup, emptyStats, joinCgroup, listProcesses, readCgOptional, removeCgroup, writeCg } from '@containerkit/core';
 import type { Controller, ControllerContext } from './controller.js';
+import { realtimeRequested } from './controllers/cpu.js';
 import { oomKillCount } from './controllers/memory.js';
 import { freeze, freezerState, thaw } from './freeze.js';
 import { oomEvents } from './oom.js';
@@ -49,6 +50,18 @@ export class V1Manager implements CgroupManager {
     // The hierarchies are independent: one's mkdir need not wait for another's. All settle
     // before a failure is reported, so the caller's clean-up races no mkdir.
     await settleAll(this.groups.map(({ dir, keys }) => this.createGroup(dir, keys, resources)));
+  }
+
+  /**
+   * create() as directories for ck-init: a plain mkdir -p in every hierarchy, and cpuset's copy of
+   * cpus and mems in its own. Not with a realtime cpu runtime, which must be written before a
+   * SCHED_RR or SCHED_FIFO task can join (cpu's apply()): create() makes those.
+   */
+  async createSteps(): Promise<CgroupCreateStep[] | undefined> {
+    const resources = this.config.resources;
+    if (resources) await this.validate(resources);
+    if (resources && realtimeRequested(resources)) return undefined;
+    return this.groups.map(({ dir, keys }) => ({ dir, kind: keys.includes('cpuset') ? 'cpuset' : 'plain' }));
   }
 
   async apply(pid: number): Promise<void> {

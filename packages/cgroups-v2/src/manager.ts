@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
-import type { CgroupConfig, CgroupManager, CgroupStats, FreezerState, LinuxResources } from '@containerkit/core';
+import type { CgroupConfig, CgroupCreateStep, CgroupManager, CgroupStats, FreezerState, LinuxResources } from '@containerkit/core';
 import { ContainerError, createCgroup, emptyStats, joinCgroup, listProcesses, readCgOptional, removeCgroup } from '@containerkit/core';
 import type { Controller, ControllerContext } from './controller.js';
 import { oomKillCount } from './controllers/memory.js';
@@ -47,6 +47,13 @@ export class V2Manager implements CgroupManager {
     const inRoot = this.dir.startsWith(`${root}/`);
     await createPath(inRoot ? root : '/', inRoot ? this.dir.slice(root.length) : this.dir);
     if (this.config.ownerUid !== undefined) await delegate(this.dir, this.config.ownerUid, this.options.delegateList);
+  }
+
+  /** create() as one directory for ck-init; not with delegation, whose chown create() does. */
+  async createSteps(): Promise<CgroupCreateStep[] | undefined> {
+    if (this.config.resources) checkUnifiedKeys(this.config.resources.unified);
+    if (this.config.ownerUid !== undefined) return undefined;
+    return [{ dir: this.dir, kind: 'unified', root: this.options.root }];
   }
 
   async addProcess(pid: number, sub?: string): Promise<void> {

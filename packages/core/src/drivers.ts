@@ -35,6 +35,19 @@ export interface CgroupStats {
   [key: string]: unknown;
 }
 
+/**
+ * A cgroup directory of a container that ck-init makes before it clones the init
+ * (CgroupManager.createSteps), and how each new level of it is readied: `plain`, mkdir -p;
+ * `cpuset`, each level given its parent's cpus and mems (v1); `unified`, each level below
+ * `root` above the container's own handing its controllers down (cgroup v2).
+ */
+export interface CgroupCreateStep {
+  readonly dir: string;
+  readonly kind: 'plain' | 'cpuset' | 'unified';
+  /** unified: the cgroup2 mount point, where handing controllers down starts. */
+  readonly root?: string;
+}
+
 /** Manages the cgroups of one container, shaped after runc's cgroups.Manager. */
 export interface CgroupManager {
   /** Creates the cgroups (if needed) and moves pid into them. */
@@ -45,6 +58,15 @@ export interface CgroupManager {
    * starts from create() instead of apply(pid); one without it gets apply(pid) at start.
    */
   create?(): Promise<void>;
+  /**
+   * Optional, beside create(): the same work as directories for ck-init to make before it
+   * clones the init (CGROUP_CREATE), checking the resources as create() would, so that the
+   * runtime's thread makes no cgroupfs call and no thread-pool round trip to create a container.
+   * set() still writes the resources. undefined when this container's cgroups need more than
+   * a directory made (say, a chown for delegation): create() is then called. A manager without
+   * it, a third party's, keeps working through create() or apply().
+   */
+  createSteps?(): Promise<readonly CgroupCreateStep[] | undefined>;
   /** Moves pid into the container's cgroups, or into sub (relative) below them. */
   addProcess(pid: number, sub?: string): Promise<void>;
   /** Pids in the container's cgroup (recursive: and in every cgroup below it). */

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -31,6 +31,19 @@ describe('state store', () => {
   it('refuses ids with a slash or dot-dot', async () => {
     const store = new StateStore(root, () => recordingSys());
     for (const id of ['a/b', '..', '.', 'a b', '']) await expect(store.claim(id)).rejects.toMatchObject({ code: 'InvalidIdFormat' });
+  });
+
+  it('removes a container\'s directory: its state and lock, a fifo never opened, anything else in it, and one already gone', async () => {
+    const store = new StateStore(root, () => recordingSys());
+    for (const id of ['started', 'created', 'other']) {
+      await store.claim(id);
+      await store.save(state(id));
+      await store.withLock(id, async () => undefined);
+    }
+    await writeFile(store.fifoPath('created'), '');
+    await writeFile(join(store.dir('other'), 'notes'), 'x');
+    for (const id of ['started', 'created', 'other', 'never-made']) await store.remove(id);
+    expect(await readdir(root)).toEqual([]);
   });
 
   it('refuses a second claim of the same id', async () => {

@@ -54,6 +54,11 @@ async function setShares(dir: string, shares: Num): Promise<void> {
   if (shares < actual) throw new ContainerError('ConfigInvalid', `linux.resources.cpu.shares: the minimum allowed is ${actual}`);
 }
 
+/** Whether the resources give the realtime scheduler a runtime or period, which cpu's apply() writes before the first join. */
+export function realtimeRequested(r: Resources): boolean {
+  return nonZero(r.cpu?.realtimePeriod) || nonZero(r.cpu?.realtimeRuntime);
+}
+
 async function setRealtime(dir: string, r: Resources): Promise<void> {
   if (nonZero(r.cpu?.realtimePeriod)) await writeCg(dir, 'cpu.rt_period_us', String(r.cpu.realtimePeriod));
   if (nonZero(r.cpu?.realtimeRuntime)) await writeCg(dir, 'cpu.rt_runtime_us', String(r.cpu.realtimeRuntime));

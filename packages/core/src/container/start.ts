@@ -48,6 +48,9 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
   // ck-init places the init itself when the manager can create without a process (see JOIN_CGROUP).
   const driverManager = cgroupManager(ctx, { resources, ownerUid: cgroupOwnerUid(spec) });
   const initJoins = driverManager.create !== undefined;
+  // ck-init makes them as well where the manager can say how; not for a rootless container, which
+  // runs without a cgroup where the caller may not make one (createCgroups).
+  const cgroupCreates = initJoins && !ctx.rootless ? await driverManager.createSteps?.() : undefined;
   const fifo = holdForExec ? ctx.store.fifoPath(state.id) : undefined;
   const planFor = (cgroupPaths: Record<string, string>) =>
     buildInitPlan({
@@ -60,6 +63,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
       cgroupPaths,
       cgroupPath: state.cgroupPath,
       cgroupJoins: initJoins ? [...new Set(Object.values(cgroupPaths))] : undefined,
+      cgroupCreates,
       execFifo: fifo,
       monitor: !options.detached,
       consoleSocket: options.consoleSocket,
@@ -74,7 +78,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
   // The plan checks the config's fields (mounts, devices, netDevices, memoryPolicy, …): built before
   // any cgroup is made, a refused config leaves nothing to undo. The paths are the manager's own.
   let steps = await planFor(driverManager.paths());
-  const manager = await createCgroups(ctx, driverManager, resources);
+  const manager = cgroupCreates ? driverManager : await createCgroups(ctx, driverManager, resources);
   // A rootless container the caller may not make a cgroup for runs without one: planned again.
   if (manager !== driverManager) steps = await planFor(manager.paths());
   const cgroupPaths = manager.paths();

@@ -1,6 +1,6 @@
 import { ContainerError } from '../errors.js';
-import type { CapabilityMasks, NamespacePlan } from '../drivers.js';
-import { CLONE_MONITOR, CONSOLE_TARGET } from './protocol.js';
+import type { CapabilityMasks, CgroupCreateStep, NamespacePlan } from '../drivers.js';
+import { CGROUP_KIND, CLONE_MONITOR, CONSOLE_TARGET } from './protocol.js';
 import type { Spec } from '../config/schema.js';
 import type { PlanStep } from './encoder.js';
 import type { CompiledFilter } from '../seccomp/compile.js';
@@ -28,6 +28,8 @@ export interface PlanInputs {
   cgroupPath: string;
   /** Cgroup directories ck-init moves the init into (JOIN_CGROUP); none: the parent places it. */
   cgroupJoins?: readonly string[];
+  /** Cgroup directories ck-init makes before the joins (CGROUP_CREATE); none: the manager made them. */
+  cgroupCreates?: readonly CgroupCreateStep[];
   /** The state directory's exec fifo; absent: the process runs as soon as it is ready. */
   execFifo?: string;
   /** Keep ck-init as the monitor that reports the exit status (library); false: detached (ckrun create). */
@@ -74,6 +76,7 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
     }
   }
   // Before any join, for the same reason: cgroupfs paths are the caller's.
+  for (const { dir, kind, root } of inputs.cgroupCreates ?? []) steps.push({ op: 'CGROUP_CREATE', args: [dir, BigInt(CGROUP_KIND[kind]), root ?? ''], field: 'linux.cgroupsPath' });
   for (const dir of inputs.cgroupJoins ?? []) steps.push({ op: 'JOIN_CGROUP', args: [dir] });
   // Before any join: P's netlink socket must be the host's (see NET_DEVICE).
   steps.push(...netDeviceSteps(spec, namespaces));

@@ -64,6 +64,7 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
   SCHED_SETAFFINITY: ['mask'],
   SET_MEMPOLICY: ['mode', 'nodes'],
   CHROOT: ['path'],
+  CGROUP_CREATE: ['dir', 'kind', 'root'],
   HOOKS_SYNC: [],
   RUN_HOOK: ['state', 'path', 'args', 'env', 'timeout'],
   NET_DEVICE: ['hostName', 'name'],

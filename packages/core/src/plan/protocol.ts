@@ -306,6 +306,14 @@ export const OPS = {
    *  chdir("/"), as runc's init does there: the runtime's filesystem seen from root.path, with
    *  nothing mounted for the container. (path) */
   CHROOT: { code: 59, args: ['str'] },
+  /** P (before the JOIN_CGROUP steps): make a cgroup directory of the container and any missing
+   *  level above it, readied as the driver's hierarchy needs (CGROUP_KIND): plain mkdir -p; cpuset,
+   *  each level given its parent's cpus and mems, ancestors made here cgroup.clone_children; unified,
+   *  below root each level above the container's own enabling its controllers for its children, and
+   *  a level of type "domain invalid" or threaded refused. The runtime's thread then makes no
+   *  cgroupfs call to create a container (CgroupManager.createSteps). (dir, kind, root: the cgroup2
+   *  mount point for unified, "" otherwise) */
+  CGROUP_CREATE: { code: 60, args: ['str', 'u64', 'str'] },
 } as const satisfies Record<string, { code: number; args: readonly FieldKind[] }>;
 
 export type OpName = keyof typeof OPS;
@@ -343,4 +351,7 @@ export const CONSOLE_TARGET = { SOCKET: 0, MONITOR: 1 } as const;
 export const CHDIR_MODE = { ALWAYS: 0, DEFER_DENIED: 1, IF_DENIED: 2 } as const;
 
 /** CLONE's monitor argument. */
+/** CGROUP_CREATE's kinds, by CgroupCreateStep.kind. */
+export const CGROUP_KIND = { plain: 0, cpuset: 1, unified: 2 } as const;
+
 export const CLONE_MONITOR = { DETACH: 0, MONITOR: 1, MONITOR_TERMINAL: 2 } as const;

@@ -1,5 +1,5 @@
 import { readdir, readFile, rmdir, rm } from 'node:fs/promises';
-import { closeFd, listNames, makeDir, openFd, removeFile, replaceFileDurably } from './files.js';
+import { closeFd, makeDir, openFd, removeFile, replaceFile } from './files.js';
 import { join } from 'node:path';
 import { ContainerError, systemError } from '../errors.js';
 import type { Spec } from '../config/schema.js';
@@ -48,7 +48,7 @@ function stateJson(state: SavedState): string {
   }
 }
 
-const STATE_FILES = ['state.json', 'exec.fifo', 'lock'];
+const ALWAYS_PRESENT = ['state.json', 'lock'];
 
 const ID_PATTERN = /^[A-Za-z0-9_+\-.]+$/;
 
@@ -93,10 +93,10 @@ export class StateStore {
     }
   }
 
-  /** Written to a temp file, fsync'd and renamed: a reader sees the old state or the new one. */
+  /** Written to a temp file and renamed: a reader sees the old state or the new one (files.ts). */
   async save(state: SavedState): Promise<void> {
     const dir = this.dir(state.id);
-    await replaceFileDurably(join(dir, `.state.json.${process.pid}`), join(dir, 'state.json'), stateJson(state), 0o600);
+    await replaceFile(join(dir, `.state.json.${process.pid}`), join(dir, 'state.json'), stateJson(state), 0o600);
   }
 
   async load(id: string): Promise<SavedState> {
@@ -126,11 +126,9 @@ export class StateStore {
 
   async remove(id: string): Promise<void> {
     const dir = this.dir(id);
-    // The files the store itself creates go first, those that are there (a started container has
-    // no fifo, and a failed unlink costs an error object); rm's recursive walk is the slow path
-    // for anything else.
-    const present = await listNames(dir);
-    await Promise.all(present.filter((name) => STATE_FILES.includes(name)).map((name) => removeFile(join(dir, name))));
+    // The two files every container has go first, without a listing: a directory that is then not
+    // empty (the fifo of a container never started, anything else) takes rm's recursive walk.
+    await Promise.all(ALWAYS_PRESENT.map((name) => removeFile(join(dir, name))));
     try {
       await rmdir(dir);
     } catch (e) {
