@@ -2,7 +2,8 @@
 // and every behaviour here must hold on both.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
-import { cgroupHierarchyDirs, cgroupV2, collect, isRoot, NEEDS_ROOT, ONLY_V1, ONLY_V2, TestWorld } from './helpers.js';
+import { join } from 'node:path';
+import { cgroupHierarchyDirs, cgroupV2, collect, countingCgroupDrivers, isRoot, NEEDS_ROOT, ONLY_V1, ONLY_V2, TestWorld } from './helpers.js';
 
 const world = new TestWorld();
 beforeAll(() => isRoot && world.setUp());
@@ -24,6 +25,45 @@ async function running(script: string, edit?: (config: any) => void) {
 }
 
 describe.skipIf(!isRoot)(`cgroup resources of a container (${isRoot ? 'as root' : NEEDS_ROOT})`, () => {
+  it('has ck-init make its cgroups: the library plans them (createSteps) and never calls create()', async () => {
+    const calls: string[] = [];
+    const factory = world.newFactory({ cgroups: countingCgroupDrivers(calls) });
+    const { id, bundle, config } = await world.bundle((c) => {
+      c.process.args = ['cat', '/proc/self/cgroup'];
+      c.linux.resources.pids = { limit: 20 };
+    });
+    const path = config.linux.cgroupsPath;
+    const container = await factory.create(id, config, { bundle });
+    const proc = await container.run({ stdio: ['ignore', 'pipe', 'pipe'] });
+    const [out, status] = await Promise.all([collect(proc.stdout), proc.wait()]);
+    // Made by ck-init, in every hierarchy, with the limit written, and the init in each.
+    for (const dir of cgroupHierarchyDirs(path)) expect(existsSync(dir)).toBe(true);
+    const pids = cgroupHierarchyDirs(path).find((d) => cgroupV2 || d.includes('/pids/'))!;
+    expect(readFileSync(join(pids, 'pids.max'), 'utf8').trim()).toBe('20');
+    await container.destroy();
+    expect(status.exitCode).toBe(0);
+    expect(out.split('\n').filter(Boolean).every((line) => line.endsWith(path))).toBe(true);
+    expect(calls).toEqual([`createSteps ${path}`]);
+    for (const dir of cgroupHierarchyDirs(path)) expect(existsSync(dir)).toBe(false);
+  });
+
+  it.skipIf(cgroupV2)(`leaves a realtime cpu period to create(), which writes it before the init joins (cgroup v2 has none)${ONLY_V1}`, async () => {
+    const calls: string[] = [];
+    const factory = world.newFactory({ cgroups: countingCgroupDrivers(calls) });
+    const { id, bundle, config } = await world.bundle((c) => {
+      c.process.args = ['true'];
+      c.linux.resources.cpu = { realtimePeriod: 1000000 };
+    });
+    const container = await factory.create(id, config, { bundle });
+    try {
+      await (await container.run({ stdio: 'ignore' })).wait();
+    } finally {
+      await container.destroy();
+    }
+    const path = config.linux.cgroupsPath;
+    expect(calls).toEqual([`createSteps ${path}`, `create ${path}`]);
+  });
+
   it('OOM-kills a process that allocates past memory.limit and reports the OOM event', async () => {
     const { container, proc } = await running('sleep 1; x=$(head -c 64m /dev/zero | tr "\\0" a); echo survived', (c) => {
       c.linux.resources.memory = { limit: 16 * 1024 * 1024, swap: 16 * 1024 * 1024 };

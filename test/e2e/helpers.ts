@@ -4,7 +4,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { createFactory, type Factory, type FactoryOptions } from '@containerkit/core';
+import { createFactory, type CgroupDriver, type Factory, type FactoryOptions } from '@containerkit/core';
 import { capabilities } from '@containerkit/capabilities';
 import { cgroupsV1 } from '@containerkit/cgroups-v1';
 import { cgroupsV2 } from '@containerkit/cgroups-v2';
@@ -27,6 +27,31 @@ export function cgroupHierarchyDirs(path: string): string[] {
   return readdirSync('/sys/fs/cgroup', { withFileTypes: true })
     .filter((e) => e.isDirectory())
     .map((e) => join('/sys/fs/cgroup', e.name, path));
+}
+
+/**
+ * The real cgroup drivers (v2 first, as the factory picks), every call of a manager's create()
+ * and createSteps() recorded in calls as "<method> <cgroup path>".
+ */
+export function countingCgroupDrivers(calls: string[]): CgroupDriver[] {
+  const counted = (driver: CgroupDriver): CgroupDriver => ({
+    name: driver.name,
+    probe: (host) => driver.probe(host),
+    load: (config, paths) => driver.load(config, paths),
+    manager: (config) =>
+      new Proxy(driver.manager(config), {
+        get(target, key) {
+          const value = Reflect.get(target, key, target);
+          if (typeof value !== 'function') return value;
+          if (key !== 'create' && key !== 'createSteps') return value.bind(target);
+          return () => {
+            calls.push(`${key} ${config.path}`);
+            return value.call(target);
+          };
+        },
+      }),
+  });
+  return [counted(cgroupsV2()), counted(cgroupsV1())];
 }
 
 /** One test file's world: a state root, a busybox rootfs and a cgroup parent, all removed after. */
