@@ -1,7 +1,6 @@
-import { statSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import type { CgroupConfig, CgroupCreateStep, CgroupManager, CgroupStats, FreezerState } from '@containerkit/core';
-import { ContainerError, createCgroup, emptyStats, joinCgroup, listProcesses, readCgOptional, removeCgroup, writeCg } from '@containerkit/core';
+import { ContainerError, createCgroup, emptyStats, isDirectory, joinCgroup, listProcesses, readCgOptional, removeCgroup, writeCg } from '@containerkit/core';
 import type { Controller, ControllerContext } from './controller.js';
 import { realtimeRequested } from './controllers/cpu.js';
 import { oomKillCount } from './controllers/memory.js';
@@ -130,11 +129,7 @@ export class V1Manager implements CgroupManager {
   }
 
   async exists(): Promise<boolean> {
-    try {
-      return statSync(this.primaryDir()).isDirectory();
-    } catch {
-      return false;
-    }
+    return isDirectory(this.primaryDir());
   }
 
   oomKillCount(): Promise<number> {

@@ -1,7 +1,6 @@
-import { stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
 import type { CgroupConfig, CgroupCreateStep, CgroupManager, CgroupStats, FreezerState, LinuxResources } from '@containerkit/core';
-import { ContainerError, createCgroup, emptyStats, joinCgroup, listProcesses, readCgOptional, removeCgroup } from '@containerkit/core';
+import { ContainerError, createCgroup, emptyStats, isDirectory, joinCgroup, listProcesses, readCgOptional, removeCgroup } from '@containerkit/core';
 import type { Controller, ControllerContext } from './controller.js';
 import { oomKillCount } from './controllers/memory.js';
 import { checkUnifiedKeys } from './controllers/unified.js';
@@ -121,11 +120,7 @@ export class V2Manager implements CgroupManager {
   }
 
   async exists(): Promise<boolean> {
-    try {
-      return (await stat(this.dir)).isDirectory();
-    } catch {
-      return false;
-    }
+    return isDirectory(this.dir);
   }
 
   oomKillCount(): Promise<number> {

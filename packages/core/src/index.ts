@@ -12,7 +12,7 @@ export { effectiveResources } from './cgroups/device-rules.js';
 export {
   MAX_UINT64, writeCg, writeCgEach, readCg, readCgOptional, isAbsent, parseUint, readUint, readUintOptional, parseFlatKeyed,
 } from './cgroups/fs.js';
-export { createCgroup, listProcesses, joinCgroup, removeCgroup } from './cgroups/tree.js';
+export { createCgroup, isDirectory, listProcesses, joinCgroup, removeCgroup } from './cgroups/tree.js';
 export { omitEmpty, emptyStats } from './cgroups/stats-json.js';
 export { pageSizeName, hugePageSizes } from './cgroups/hugepages.js';
 export type { Sys } from './sys/sys.js';

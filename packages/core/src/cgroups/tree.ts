@@ -1,4 +1,4 @@
-import { constants, mkdir, readdirSync, rmdir } from 'node:fs';
+import { constants, mkdir, readdirSync, rmdir, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,6 +18,15 @@ export function createCgroup(dir: string): Promise<void> {
   return new Promise((resolve, reject) =>
     mkdir(dir, { recursive: true }, (e) => (e ? reject(systemError(`cgroup: creating ${dir}`, e)) : resolve())),
   );
+}
+
+/**
+ * Whether a cgroup directory exists: a stat of a kernel control file system, synchronous as
+ * fs.ts's reads are, and without the exception a missing path costs (the usual answer before a
+ * container starts).
+ */
+export function isDirectory(dir: string): boolean {
+  return statSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
 /** The pids in a cgroup's cgroup.procs (and, if recursive, in every cgroup below it). */
