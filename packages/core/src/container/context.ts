@@ -32,6 +32,11 @@ export interface ContainerContext {
   /** The resctrl filesystem of linux.intelRdt (FactoryOptions.resctrl). */
   readonly resctrl: Resctrl;
   state: SavedState;
+  /**
+   * The init's monitor reported its exit status: it has been reaped, so nothing of it is left to
+   * look for in /proc or to kill. Known only to the process that started it.
+   */
+  initReaped?: boolean;
 }
 
 /**

@@ -14,7 +14,7 @@ import { removeIntelRdt } from '../resctrl/group.js';
 export async function destroyContainer(ctx: ContainerContext): Promise<void> {
   const { state } = ctx;
   const manager = cgroupManager(ctx);
-  if (state.pid > 0 && (await isAlive(state.pid, state.initStartTime))) {
+  if (state.pid > 0 && !ctx.initReaped && (await isAlive(state.pid, state.initStartTime))) {
     await signalInit(ctx, 'SIGKILL').catch(() => undefined);
     await manager.thaw().catch(() => undefined);
     await waitForInitGone(ctx);

@@ -116,6 +116,13 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
     state.initStartTime = stat?.startTime ?? '';
     state.cgroupPaths = cgroupPaths;
     state.namespacePaths = drivers.namespaces.namespacePaths(launched.pid, spec);
+    const initPid = launched.pid;
+    launched.exit.then(
+      () => {
+        if (state.pid === initPid) ctx.initReaped = true;
+      },
+      () => undefined,
+    );
     await ctx.store.save(state);
     return containerProcess(launched, options.detached ?? false, (signal) => signalInit(ctx, signal));
   } catch (error) {

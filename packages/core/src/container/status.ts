@@ -11,7 +11,7 @@ import type { ContainerStatus } from './types.js';
 export async function deriveStatus(ctx: ContainerContext): Promise<ContainerStatus> {
   const { state } = ctx;
   if (state.pid === 0) return 'creating';
-  if (!(await isAlive(state.pid, state.initStartTime))) return 'stopped';
+  if (ctx.initReaped || !(await isAlive(state.pid, state.initStartTime))) return 'stopped';
   if (await exists(ctx.store.fifoPath(state.id))) return 'created';
   const frozen = await cgroupManager(ctx)
     .freezerState()
