@@ -20,6 +20,7 @@ struct ck_ctx {
   int fifofd;     /* O_PATH fd of the exec fifo (OPEN_EXEC_FIFO) */
   int fifo_wfd;   /* the exec fifo opened for writing (WAIT_EXEC_FIFO); EXEC writes "0" to it */
   int hostprocfd; /* O_PATH fd of the host's /proc, to reopen the fifo after pivot */
+  unsigned long long caller_mntns; /* inode of the caller's mount namespace, before any step: P reads C's start time only in it */
   int pivoted;    /* PIVOT_ROOT done: "/" is the container's root */
   int joined_userns; /* a JOIN_NAMESPACE entered a user namespace: C takes its root ids after the clone */
   int last_cap;   /* from /proc/sys/kernel/cap_last_cap, read before pivot; -1 if unknown */

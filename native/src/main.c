@@ -30,6 +30,7 @@
 #include "fds.h"
 #include "fs.h"
 #include "net_device.h"
+#include "start_time.h"
 #include "pidfd_socket.h"
 #include "sync.h"
 #include "zygote.h"
@@ -148,7 +149,9 @@ static __attribute__((noreturn)) void run_parent(struct ck_ctx *ctx, pid_t child
     errno = saved;
     step_failed(ctx, ctx->pidfd_step, 1);
   }
-  if (ck_send_pid(ctx->sync_fd, (uint32_t)child) < 0) _exit(1);
+  char start_time[32];
+  ck_start_time(ctx->caller_mntns, child, start_time, sizeof start_time);
+  if (ck_send_pid(ctx->sync_fd, (uint32_t)child, start_time) < 0) _exit(1);
   if (monitor == CK_CLONE_DETACH) _exit(0);
   int status;
   if (monitor == CK_CLONE_MONITOR_TERMINAL) {
@@ -260,6 +263,7 @@ static int run(void) {
     return 1;
   }
   ctx.last_cap = read_last_cap();
+  ctx.caller_mntns = ck_mount_namespace();
 
   uint8_t type, *buf;
   size_t len;

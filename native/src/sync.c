@@ -77,10 +77,12 @@ int ck_write_frame(int fd, uint8_t type, const void *payload, size_t len) {
   return rc;
 }
 
-int ck_send_pid(int fd, uint32_t pid) {
-  uint8_t p[4];
+int ck_send_pid(int fd, uint32_t pid, const char *start_time) {
+  size_t slen = strnlen(start_time, 32);
+  uint8_t p[4 + 32];
   put32(p, pid);
-  return ck_write_frame(fd, CK_FRAME_PID, p, sizeof p);
+  memcpy(p + 4, start_time, slen);
+  return ck_write_frame(fd, CK_FRAME_PID, p, 4 + slen);
 }
 
 int ck_send_error(int fd, uint32_t step, int err, const char *detail) {

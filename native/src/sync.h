@@ -10,7 +10,8 @@
 int ck_read_frame(int fd, uint8_t *type, uint8_t **payload, size_t *len, size_t max);
 int ck_write_frame(int fd, uint8_t type, const void *payload, size_t len);
 
-int ck_send_pid(int fd, uint32_t pid);
+/* PID's payload: u32 pid, then its start time as decimal text (none when unknown). */
+int ck_send_pid(int fd, uint32_t pid, const char *start_time);
 int ck_send_error(int fd, uint32_t step, int err, const char *detail);
 int ck_send_exit(int fd, uint32_t kind, int32_t value);
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { FRAME, NO_STEP } from '../../packages/core/src/plan/protocol.js';
@@ -37,6 +37,17 @@ describe.skipIf(notRoot)('ck-init running a plan (needs root for namespaces)', (
     expect(decodeExitFrame(frame(run, FRAME.EXIT))).toEqual({ kind: 0, value: 0 });
     expect(run.stdout).toBe('ck-test\n');
     expect(run.exitCode).toBe(0);
+  });
+
+  it('gives C\'s start time in PID beside its pid, as /proc/<pid>/stat shows it here', async () => {
+    let seen = '';
+    const run = await runPlan(hostnamePlan, (pid) => {
+      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      seen = text.slice(text.lastIndexOf(')') + 2).split(' ')[19]!;
+    });
+    const payload = frame(run, FRAME.PID);
+    expect(payload.toString('latin1', 4)).toMatch(/^[0-9]+$/);
+    expect(payload.toString('latin1', 4)).toBe(seen);
   });
 
   it('leaves at once without a monitor, so only the container process reports READY', async () => {

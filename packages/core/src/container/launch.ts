@@ -30,6 +30,8 @@ export interface LaunchOptions {
 
 export interface LaunchedInit {
   pid: number;
+  /** Its start time (/proc/<pid>/stat field 22) as P read it; undefined when P could not. */
+  startTime?: string;
   /** ck-init itself (P): the monitor in monitor mode, already gone when detached. */
   child: InitProcess;
   /** Monitor mode only: resolves with the container process's exit status. */
@@ -55,6 +57,7 @@ export async function launchInit(options: LaunchOptions): Promise<LaunchedInit> 
   const sync: Socket = child.sync;
   const decoder = new FrameDecoder();
   let pid = 0;
+  let startTime: string | undefined;
   let settled = false;
   let lateError: ContainerError | undefined;
   let exitKnown = false;
@@ -102,6 +105,7 @@ export async function launchInit(options: LaunchOptions): Promise<LaunchedInit> 
       for (const frame of frames) {
         if (frame.type === FRAME.PID) {
           pid = frame.payload.readUInt32LE(0);
+          if (frame.payload.length > 4) startTime = frame.payload.toString('latin1', 4);
           options
             .onPid(pid)
             .then(() => sync.write(encodeFrame(FRAME.GO, options.goPayload?.(pid) ?? Buffer.alloc(0))))
@@ -119,7 +123,7 @@ export async function launchInit(options: LaunchOptions): Promise<LaunchedInit> 
           settled = true;
           // Detached, P exits now: closing the socket reaps it (see 'close').
           if (options.detached) sync.destroy();
-          resolve({ pid, child, exit });
+          resolve({ pid, startTime, child, exit });
         } else if (frame.type === FRAME.ERROR) {
           const error = stepError(decodeErrorFrame(frame.payload), options.steps);
           // After READY a failing step (say, the exec fifo) ends the process: wait() reports why.

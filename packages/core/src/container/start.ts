@@ -111,9 +111,9 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
         if (namespaces.newUserNamespace) await drivers.namespaces.writeIdMaps(pid, spec);
       },
     });
-    const stat = await readProcStat(launched.pid);
     state.pid = launched.pid;
-    state.initStartTime = stat?.startTime ?? '';
+    // P read it (PID); the caller's own read is the fallback.
+    state.initStartTime = launched.startTime ?? (await readProcStat(launched.pid))?.startTime ?? '';
     state.cgroupPaths = cgroupPaths;
     state.namespacePaths = drivers.namespaces.namespacePaths(launched.pid, spec);
     const initPid = launched.pid;

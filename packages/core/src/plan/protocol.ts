@@ -21,7 +21,9 @@
  *   ------                          ---------------
  *   PLAN{plan bytes}        ──▶ P   decode (bounded), run the pre-clone steps, clone C,
  *                                   wait for C to move itself into the JOIN_CGROUP cgroups
- *                           ◀── P   PID{u32 host pid of C}
+ *                           ◀── P   PID{u32 host pid of C, then its start time (field 22 of
+ *                                   /proc/<pid>/stat, decimal, as the caller's /proc shows it;
+ *                                   absent when P could not read it)}
  *   place C in its cgroups (a
  *   driver without create()),
  *   write the resources and
