@@ -93,6 +93,28 @@ static int make_plain(struct ck_ctx *ctx, char *dir) {
   return 0;
 }
 
+/*
+ * Gives an empty cpuset level its parent's value of file, filling the parent from its own first
+ * when that is empty too: a level another container's ck-init has just made is there before its
+ * cpus and mems are, and a copy of its empty value would leave this one unjoinable (ENOSPC).
+ */
+static int fill_level(struct ck_ctx *ctx, const char *dir, const char *file, int depth) {
+  char parent[PATH_MAX], value[4096];
+  snprintf(parent, sizeof parent, "%s", dir);
+  char *cut;
+  if (!cut_parent(parent, &cut) || depth > 64) {
+    errno = ENOSPC;
+    return ck_fail(ctx, "no level above %s has %s set", dir, file);
+  }
+  if (read_control(parent, file, value, sizeof value) < 0) return ck_fail(ctx, "read %s/%s", parent, file);
+  if (value[0] == 0) {
+    if (fill_level(ctx, parent, file, depth + 1) < 0) return -1;
+    if (read_control(parent, file, value, sizeof value) < 0) return ck_fail(ctx, "read %s/%s", parent, file);
+  }
+  if (write_control(dir, file, value) < 0) return ck_fail(ctx, "write \"%s\" to %s/%s", value, dir, file);
+  return 0;
+}
+
 static int make_cpuset(struct ck_ctx *ctx, char *dir, int ancestor) {
   int made = make_level(dir);
   char *slash = NULL;
@@ -106,22 +128,16 @@ static int make_cpuset(struct ck_ctx *ctx, char *dir, int ancestor) {
     made = make_level(dir);
     if (made < 0) return ck_fail(ctx, "creating %s", dir);
   }
-  char parent[PATH_MAX];
-  snprintf(parent, sizeof parent, "%s", dir);
-  char *cut;
-  if (!cut_parent(parent, &cut)) snprintf(parent, sizeof parent, "/");
   static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-    char own[4096], inherited[4096];
+    char own[4096];
     if (read_control(dir, files[i], own, sizeof own) < 0) {
       int saved = errno;
       if (made) rmdir(dir);
       errno = saved;
       return ck_fail(ctx, "%s is not in a cpuset cgroup hierarchy (reading %s)", dir, files[i]);
     }
-    if (own[0] != 0) continue;
-    if (read_control(parent, files[i], inherited, sizeof inherited) < 0) return ck_fail(ctx, "read %s/%s", parent, files[i]);
-    if (write_control(dir, files[i], inherited) < 0) return ck_fail(ctx, "write \"%s\" to %s/%s", inherited, dir, files[i]);
+    if (own[0] == 0 && fill_level(ctx, dir, files[i], 0) < 0) return -1;
   }
   if (made && ancestor && write_control(dir, "cgroup.clone_children", "1") < 0) return ck_fail(ctx, "write \"1\" to %s/cgroup.clone_children", dir);
   return 0;

@@ -130,6 +130,8 @@
 #define CK_ARGS_CHROOT "s"
 #define CK_OP_CGROUP_CREATE 60
 #define CK_ARGS_CGROUP_CREATE "sus"
+#define CK_OP_CGROUP_REMOVER 61
+#define CK_ARGS_CGROUP_REMOVER ""
 
 /* Frame: u32 length (LE, of the type byte and the payload) | u8 type | payload. */
 #define CK_FRAME_PLAN 1
@@ -140,6 +142,8 @@
 #define CK_FRAME_EXIT 6
 #define CK_FRAME_HOOKS 7
 #define CK_FRAME_RESUME 8
+#define CK_FRAME_REMOVE 9
+#define CK_FRAME_REMOVED 10
 
 #define CK_NO_STEP 0xffffffff
 

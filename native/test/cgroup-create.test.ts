@@ -78,6 +78,19 @@ describe.skipIf(skip)(`CGROUP_CREATE (${why})`, () => {
     expect(read(top!, 'cgroup.clone_children')).toBe('1');
   });
 
+  it.skipIf(!hasCpusetV1)(`fills a level above that another start made but has not filled yet, rather than copy its empty cpus (${cpusetNote})`, async () => {
+    const [top, dir] = levels(cpusetRoot, 'c1');
+    // As another container's ck-init leaves it between its mkdir and its copy.
+    mkdirSync(top!);
+    expect(read(top!, 'cpuset.cpus')).toBe('');
+    const run = await runPlan([create(dir!, 1n), { op: 'JOIN_CGROUP', args: [dir!] }, clone, catCgroup]);
+    succeeded(run);
+    for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+      expect(read(top!, file)).toBe(read(cpusetRoot, file));
+      expect(read(dir!, file)).toBe(read(cpusetRoot, file));
+    }
+  });
+
   it.skipIf(!hasCpusetV1)(`says a cpuset cgroup outside a cpuset hierarchy is not one, and leaves nothing (${cpusetNote})`, async () => {
     const [dir] = levels(pidsRoot);
     const run = await runPlan([create(dir!, 1n), clone, catCgroup]);

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cgroupRemoversOf } from '../support/processes.mjs';
 import { cgroupHierarchyDirs, cgroupV2, collect, countingCgroupDrivers, isRoot, NEEDS_ROOT, ONLY_V1, ONLY_V2, TestWorld } from './helpers.js';
 
 const world = new TestWorld();
@@ -45,6 +46,30 @@ describe.skipIf(!isRoot)(`cgroup resources of a container (${isRoot ? 'as root' 
     expect(out.split('\n').filter(Boolean).every((line) => line.endsWith(path))).toBe(true);
     expect(calls).toEqual([`createSteps ${path}`]);
     for (const dir of cgroupHierarchyDirs(path)) expect(existsSync(dir)).toBe(false);
+  });
+
+  it('removes its cgroups through the zygote\'s one cgroup remover, and a remover killed at any moment costs no cgroup', async () => {
+    const factory = world.newFactory();
+    const runOne = async (id: string, bundle: string, config: any) => {
+      const container = await factory.create(id, config, { bundle });
+      await (await container.run({ stdio: 'ignore' })).wait();
+      await container.destroy();
+      for (const dir of cgroupHierarchyDirs(config.linux.cgroupsPath)) expect(existsSync(dir)).toBe(false);
+    };
+    const made = [];
+    for (let i = 0; i < 4; i++) made.push(await world.bundle((c) => (c.process.args = ['true'])));
+    await runOne(made[0]!.id, made[0]!.bundle, made[0]!.config);
+    await runOne(made[1]!.id, made[1]!.bundle, made[1]!.config);
+    // One remover for the process, however many containers it destroyed.
+    const removers = cgroupRemoversOf(process.pid);
+    expect(removers).toHaveLength(1);
+    // Killed: the next destroy removes the cgroups itself, and the one after starts a new remover.
+    process.kill(removers[0]!, 'SIGKILL');
+    await runOne(made[2]!.id, made[2]!.bundle, made[2]!.config);
+    await runOne(made[3]!.id, made[3]!.bundle, made[3]!.config);
+    const now = cgroupRemoversOf(process.pid);
+    expect(now).toHaveLength(1);
+    expect(now[0]).not.toBe(removers[0]);
   });
 
   it.skipIf(cgroupV2)(`leaves a realtime cpu period to create(), which writes it before the init joins (cgroup v2 has none)${ONLY_V1}`, async () => {

@@ -10,7 +10,7 @@ import { cgroupsV1 } from '@containerkit/cgroups-v1';
 import { cgroupsV2 } from '@containerkit/cgroups-v2';
 import { namespaces } from '@containerkit/namespaces';
 import { buildBusyboxBundle, defaultConfig } from '../fixtures/busybox-bundle.mjs';
-import { processTable, zygotesOf } from '../support/processes.mjs';
+import { cgroupRemoversOf, processTable, zygotesOf } from '../support/processes.mjs';
 
 export const isRoot = process.getuid?.() === 0;
 export const NEEDS_ROOT = 'needs root: containers are created for real (CI runs as root)';
@@ -140,15 +140,15 @@ export class TestWorld {
 /**
  * Live processes left behind: any in the world's cgroups, and any ck-init this test process
  * started (a monitor that outlived its container): a child of it, or of its ck-init zygote,
- * which itself lives as long as the process and is no leak.
+ * which itself lives as long as the process and is no leak, nor is the zygote's cgroup remover.
  */
 function leftoverProcesses(cgroupParent: string): number[] {
   const live = processTable().filter((p) => p.state !== 'Z');
-  const zygotes = new Set(zygotesOf(process.pid, live));
-  const parents = new Set([process.pid, ...zygotes]);
+  const lifelong = new Set([...zygotesOf(process.pid, live), ...cgroupRemoversOf(process.pid, live)]);
+  const parents = new Set([process.pid, ...lifelong]);
   const pids: number[] = [];
   for (const p of live) {
-    if (zygotes.has(p.pid)) continue;
+    if (lifelong.has(p.pid)) continue;
     try {
       if (parents.has(p.ppid) || readFileSync(`/proc/${p.pid}/cgroup`, 'utf8').includes(`${cgroupParent}/`)) pids.push(p.pid);
     } catch {

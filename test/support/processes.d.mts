@@ -3,8 +3,12 @@ export interface ProcessEntry {
   ppid: number;
   /** The state letter of /proc/<pid>/stat: "Z" for a zombie. */
   state: string;
-  /** A ck-init started with --zygote. */
+  /** A ck-init started with --zygote (and the processes it forked, which share its command line). */
   zygote: boolean;
+  /** Its name (comm, field 2 of /proc/<pid>/stat). */
+  name: string;
 }
 export function processTable(): ProcessEntry[];
 export function zygotesOf(pid: number, table?: ProcessEntry[]): number[];
+export const CGROUP_REMOVER_NAME: string;
+export function cgroupRemoversOf(pid: number, table?: ProcessEntry[]): number[];

@@ -11,7 +11,8 @@ export function processTable() {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const zygote = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes('--zygote');
-      table.push({ pid: Number(entry), ppid: Number(ppid), state, zygote });
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      table.push({ pid: Number(entry), ppid: Number(ppid), state, zygote, name });
     } catch {
       // gone while we looked
     }
@@ -22,4 +23,13 @@ export function processTable() {
 /** The ck-init zygotes that are children of pid (the library starts one per process). */
 export function zygotesOf(pid, table = processTable()) {
   return table.filter((p) => p.ppid === pid && p.zygote).map((p) => p.pid);
+}
+
+/** The name a zygote's cgroup remover runs under (native/src/cgroup_remove.h). */
+export const CGROUP_REMOVER_NAME = 'ck-cgroup-rm';
+
+/** The cgroup removers forked by pid's zygotes (the library starts one per process, on its first destroy). */
+export function cgroupRemoversOf(pid, table = processTable()) {
+  const zygotes = new Set(zygotesOf(pid, table));
+  return table.filter((p) => zygotes.has(p.ppid) && p.name === CGROUP_REMOVER_NAME).map((p) => p.pid);
 }

@@ -63,6 +63,10 @@ export class V1Manager implements CgroupManager {
     return this.groups.map(({ dir, keys }) => ({ dir, kind: keys.includes('cpuset') ? 'cpuset' : 'plain' }));
   }
 
+  removeSteps(): string[] {
+    return this.groups.map(({ dir }) => dir);
+  }
+
   async apply(pid: number): Promise<void> {
     await this.create();
     // The joins wait in the kernel (see joinCgroup): one hierarchy's wait need not follow another's.

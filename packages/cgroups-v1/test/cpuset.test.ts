@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { emptyStats } from '@containerkit/core';
 import { cpuset, parseList } from '../src/controllers/cpuset.js';
@@ -13,6 +14,17 @@ describe('cpuset controller (temp dir)', () => {
   it('refuses a directory that no cpuset level is above, instead of climbing past the root', async () => {
     const dir = fixture({});
     await expect(cpuset.apply!(`${dir}/a/b`, undefined, context())).rejects.toThrow(/no cgroup above it has cpuset\.cpus/);
+  });
+
+  it('fills an empty level above from its own parent first, rather than copy its empty cpus down (a level another start just made)', async () => {
+    const root = fixture({ 'cpuset.cpus': '0-1\n', 'cpuset.mems': '0\n' });
+    for (const level of ['top', 'top/c1']) {
+      mkdirSync(`${root}/${level}`);
+      for (const file of ['cpuset.cpus', 'cpuset.mems']) writeFileSync(`${root}/${level}/${file}`, '');
+    }
+    await cpuset.apply!(`${root}/top/c1`, undefined, context());
+    expect([read(`${root}/top`, 'cpuset.cpus'), read(`${root}/top`, 'cpuset.mems')]).toEqual(['0-1', '0']);
+    expect([read(`${root}/top/c1`, 'cpuset.cpus'), read(`${root}/top/c1`, 'cpuset.mems')]).toEqual(['0-1', '0']);
   });
 
   it('expands cpu lists as runc reports them', () => {

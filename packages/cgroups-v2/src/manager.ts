@@ -55,6 +55,10 @@ export class V2Manager implements CgroupManager {
     return [{ dir: this.dir, kind: 'unified', root: this.options.root }];
   }
 
+  removeSteps(): string[] {
+    return [this.dir];
+  }
+
   async addProcess(pid: number, sub?: string): Promise<void> {
     if (sub === undefined || sub === '') return joinCgroup(this.dir, pid);
     if (isAbsolute(sub) || normalize(sub).split('/').includes('..')) {

@@ -67,6 +67,13 @@ export interface CgroupManager {
    * it, a third party's, keeps working through create() or apply().
    */
   createSteps?(): Promise<readonly CgroupCreateStep[] | undefined>;
+  /**
+   * Optional, beside destroy(): the directories destroy() would remove, deepest first, for a
+   * ck-init of the process's zygote to remove (CGROUP_REMOVER), when they are plain cgroup
+   * directories and nothing more is to be undone. destroy() is still called when that removal
+   * fails (a cgroup still busy), and always for a manager without it.
+   */
+  removeSteps?(): readonly string[] | undefined;
   /** Moves pid into the container's cgroups, or into sub (relative) below them. */
   addProcess(pid: number, sub?: string): Promise<void>;
   /** Pids in the container's cgroup (recursive: and in every cgroup below it). */

@@ -60,9 +60,25 @@ async function ensureLevel(dir: string, ancestor = false): Promise<void> {
       if (made) await rmdir(dir).catch(() => undefined);
       throw notCpuset(dir);
     }
-    if (own.trim() === '') await writeCg(dir, file, (await readCg(parent, file)).trim());
+    if (own.trim() === '') await fillLevel(dir, file);
   }
   if (made && ancestor) await writeCg(dir, 'cgroup.clone_children', '1');
+}
+
+/**
+ * Gives an empty level its parent's value of file, filling the parent from its own first when
+ * that is empty too: a level another container's start has just made is there before its cpus
+ * and mems are, and a copy of its empty value would leave this one unjoinable (ENOSPC).
+ */
+async function fillLevel(dir: string, file: string): Promise<void> {
+  const parent = dirname(dir);
+  if (parent === dir) throw new ContainerError('SystemError', `cgroup: no level above ${dir} has ${file} set`);
+  let value = (await readCg(parent, file)).trim();
+  if (value === '') {
+    await fillLevel(parent, file);
+    value = (await readCg(parent, file)).trim();
+  }
+  await writeCg(dir, file, value);
 }
 
 /** mkdir; false when dir already exists. */

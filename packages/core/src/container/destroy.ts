@@ -6,6 +6,7 @@ import { cgroupManager } from './context.js';
 import { othersRemainInCgroup } from './existing-cgroup.js';
 import { signalInit, waitForInitGone } from './signal.js';
 import { removeIntelRdt } from '../resctrl/group.js';
+import { removeThroughCkInit } from './cgroup-remover.js';
 
 /**
  * Ends the container: SIGKILL to an init that is still alive (thawing it if paused, so the
@@ -19,7 +20,7 @@ export async function destroyContainer(ctx: ContainerContext): Promise<void> {
     await manager.thaw().catch(() => undefined);
     await waitForInitGone(ctx);
   }
-  if (!(await othersRemainInCgroup(ctx, manager))) await removeCgroups(manager);
+  if (!(await othersRemainInCgroup(ctx, manager))) await removeCgroups(ctx, manager);
   // As runc: a resctrl group the kernel keeps (EBUSY) is reported, and the delete goes on.
   if (state.intelRdt) await removeIntelRdt(state.intelRdt, ctx.resctrl).catch((e: Error) => ctx.warn?.(`container "${state.id}": removing its resctrl group: ${e.message}`));
   await ctx.store.remove(state.id);
@@ -37,7 +38,17 @@ async function poststop(ctx: ContainerContext): Promise<void> {
   await runHooksWarning('poststop', hooks, hookState(ctx.state, 'stopped', ctx.state.pid), (message) => ctx.warn?.(message));
 }
 
-async function removeCgroups(manager: CgroupManager): Promise<void> {
+async function removeCgroups(ctx: ContainerContext, manager: CgroupManager): Promise<void> {
+  // A process with a zygote has a ck-init remove them (container/cgroup-remover.ts).
+  const dirs = ctx.zygote ? manager.removeSteps?.() : undefined;
+  if (dirs?.length) {
+    try {
+      await removeThroughCkInit(dirs);
+      return;
+    } catch {
+      // Still busy, or no remover to be had: removed here, as a manager without removeSteps is.
+    }
+  }
   for (let attempt = 0; ; attempt++) {
     try {
       await manager.destroy();

@@ -316,6 +316,11 @@ export const OPS = {
    *  cgroupfs call to create a container (CgroupManager.createSteps). (dir, kind, root: the cgroup2
    *  mount point for unified, "" otherwise) */
   CGROUP_CREATE: { code: 60, args: ['str', 'u64', 'str'] },
+  /** P, a plan of its own with no CLONE (cgroups/remover.ts): serve REMOVE frames, one REMOVED
+   *  each, in order, until the socket closes, then exit 0. Each path is removed as removeCgroup
+   *  does (absent is success, child cgroups first), but a cgroup still busy is answered EBUSY at
+   *  once rather than waited for: the caller retries that one itself. () */
+  CGROUP_REMOVER: { code: 61, args: [] },
 } as const satisfies Record<string, { code: number; args: readonly FieldKind[] }>;
 
 export type OpName = keyof typeof OPS;
@@ -329,6 +334,10 @@ export const FRAME = {
   EXIT: 6,
   HOOKS: 7,
   RESUME: 8,
+  /** To a CGROUP_REMOVER: u32 request id, u32 count, count × (u32 length, bytes) absolute paths. */
+  REMOVE: 9,
+  /** From a CGROUP_REMOVER: u32 request id, i32 errno (0: all gone), u32 length, the path that refused. */
+  REMOVED: 10,
 } as const;
 
 export type FrameType = (typeof FRAME)[keyof typeof FRAME];
