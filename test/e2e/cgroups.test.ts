@@ -1,12 +1,15 @@
 // One suite, two drivers: the factory picks cgroup v1 on this hybrid host and v2 in the VM lab,
 // and every behaviour here must hold on both.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { cgroupRemoversOf } from '../support/processes.mjs';
 import { cgroupHierarchyDirs, cgroupV2, collect, countingCgroupDrivers, isRoot, NEEDS_ROOT, ONLY_V1, ONLY_V2, TestWorld } from './helpers.js';
 
 const world = new TestWorld();
+const PACKAGES = fileURLToPath(new URL('../../packages/', import.meta.url));
 beforeAll(() => isRoot && world.setUp());
 afterAll(async () => {
   if (isRoot) expect(await world.tearDown()).toEqual([]);
@@ -70,6 +73,27 @@ describe.skipIf(!isRoot)(`cgroup resources of a container (${isRoot ? 'as root' 
     const now = cgroupRemoversOf(process.pid);
     expect(now).toHaveLength(1);
     expect(now[0]).not.toBe(removers[0]);
+  });
+
+  it('finishes a destroy that is a script\'s last step: the remover holds the process only while it answers', async () => {
+    const { id, bundle, config } = await world.bundle((c) => (c.process.args = ['true']));
+    const script = join(world.dir, `last-destroy-${id}.mjs`);
+    writeFileSync(
+      script,
+      `const load = (p) => import(${JSON.stringify(PACKAGES)} + p + '/dist/index.js');
+const [core, caps, v1, v2, ns] = await Promise.all(['core', 'capabilities', 'cgroups-v1', 'cgroups-v2', 'namespaces'].map(load));
+const factory = core.createFactory({ root: ${JSON.stringify(join(world.dir, 'state'))}, cgroups: [v2.cgroupsV2(), v1.cgroupsV1()], namespaces: ns.namespaces(), capabilities: caps.capabilities() });
+const container = await factory.create(${JSON.stringify(id)}, JSON.parse(process.argv[2]), { bundle: ${JSON.stringify(bundle)} });
+await (await container.run({ stdio: 'ignore' })).wait();
+await container.destroy();
+console.log('destroyed');
+`,
+    );
+    const r = spawnSync(process.execPath, [script, JSON.stringify(config)], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('destroyed\n');
+    expect(r.status).toBe(0);
+    for (const dir of cgroupHierarchyDirs(config.linux.cgroupsPath)) expect(existsSync(dir)).toBe(false);
   });
 
   it.skipIf(cgroupV2)(`leaves a realtime cpu period to create(), which writes it before the init joins (cgroup v2 has none)${ONLY_V1}`, async () => {

@@ -28,8 +28,8 @@ export function zygotesOf(pid, table = processTable()) {
 /** The name a zygote's cgroup remover runs under (native/src/cgroup_remove.h). */
 export const CGROUP_REMOVER_NAME = 'ck-cgroup-rm';
 
-/** The cgroup removers forked by pid's zygotes (the library starts one per process, on its first destroy). */
+/** pid's cgroup remover (the library starts one per process, on its first destroy): forked by its zygote, or its own child without one. */
 export function cgroupRemoversOf(pid, table = processTable()) {
-  const zygotes = new Set(zygotesOf(pid, table));
-  return table.filter((p) => zygotes.has(p.ppid) && p.name === CGROUP_REMOVER_NAME).map((p) => p.pid);
+  const parents = new Set([pid, ...zygotesOf(pid, table)]);
+  return table.filter((p) => parents.has(p.ppid) && p.name === CGROUP_REMOVER_NAME).map((p) => p.pid);
 }

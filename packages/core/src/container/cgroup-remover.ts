@@ -1,11 +1,10 @@
 import type { Socket } from 'node:net';
 import { ContainerError } from '../errors.js';
 import { errnoName } from '../sys/libc-calls.js';
-import { encodeFrame, encodePlan, FrameDecoder } from '../plan/encoder.js';
+import { decodeErrorFrame, encodeFrame, encodePlan, FrameDecoder } from '../plan/encoder.js';
 import { FRAME } from '../plan/protocol.js';
 import { ckInitBinary } from '../sys/ck-init-path.js';
 import { sealedCopyPath } from '../sys/sealed-copy.js';
-import type { InitProcess } from './init-process.js';
 
 /*
  * A process that starts many containers removes their cgroups through one ck-init of its zygote
@@ -28,7 +27,7 @@ class CgroupRemover {
   broken = false;
 
   constructor(private readonly sync: Socket) {
-    // It lives as long as the process but must not keep the process alive.
+    // It lives as long as the process, but keeps the process alive only while a destroy waits for it.
     sync.unref();
     sync.on('error', () => undefined);
     sync.on('close', () => this.fail(new ContainerError('SystemError', 'the cgroup remover ended')));
@@ -56,19 +55,21 @@ class CgroupRemover {
       at += path.copy(payload, at);
     }
     return new Promise<void>((resolve, reject) => {
+      if (this.pending.size === 0) this.sync.ref();
       this.pending.set(id, { resolve, reject });
       this.sync.write(encodeFrame(FRAME.REMOVE, payload));
     });
   }
 
   private answer(type: number, payload: Buffer): void {
-    if (type === FRAME.ERROR) throw new ContainerError('SystemError', `the cgroup remover failed: ${payload.toString('utf8', 12)}`);
+    if (type === FRAME.ERROR) throw new ContainerError('SystemError', `the cgroup remover failed: ${decodeErrorFrame(payload).detail}`);
     if (type !== FRAME.REMOVED || payload.length < 12 || payload.length !== 12 + payload.readUInt32LE(8)) {
       throw new ContainerError('SystemError', `the cgroup remover answered with a frame of type ${type} and ${payload.length} bytes`);
     }
     const request = this.pending.get(payload.readUInt32LE(0));
     if (!request) throw new ContainerError('SystemError', `the cgroup remover answered request ${payload.readUInt32LE(0)}, which it was not given`);
     this.pending.delete(payload.readUInt32LE(0));
+    if (this.pending.size === 0) this.sync.unref();
     const errno = payload.readInt32LE(4);
     if (errno === 0) return request.resolve();
     const path = payload.toString('utf8', 12);
@@ -80,10 +81,11 @@ class CgroupRemover {
     this.broken = true;
     for (const request of this.pending.values()) request.reject(error);
     this.pending.clear();
+    this.sync.unref();
   }
 }
 
-const removers = new Map<string, { remover: CgroupRemover; child: InitProcess }>();
+const removers = new Map<string, CgroupRemover>();
 
 /**
  * Removes a container's cgroup directories through the process's cgroup remover (forked by its
@@ -92,14 +94,14 @@ const removers = new Map<string, { remover: CgroupRemover; child: InitProcess }>
  */
 export async function removeThroughCkInit(dirs: readonly string[]): Promise<void> {
   const path = ckInitBinary();
-  let known = removers.get(path);
-  if (!known || known.remover.broken) {
+  let remover = removers.get(path);
+  if (!remover || remover.broken) {
     // Imported here, as launch.ts does: it brings node:net.
     const { startInitProcess } = await import('./init-process.js');
     const child = startInitProcess(sealedCopyPath(path), path, ['ignore', 'ignore', 'ignore'], true);
     child.sync.on('close', () => void child.reaped());
-    known = { remover: new CgroupRemover(child.sync), child };
-    removers.set(path, known);
+    remover = new CgroupRemover(child.sync);
+    removers.set(path, remover);
   }
-  await known.remover.remove(dirs);
+  await remover.remove(dirs);
 }
