@@ -16,6 +16,8 @@ const source = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta
 //   ckrun.cjs         the CLI, the library and its drivers
 //   ckrun-config.cjs  zod and the config schema (create and run)
 //   ckrun-errors.cjs  ContainerError, shared by both so that instanceof holds across them
+//   ckrun-criu.cjs    the CRIU driver and its protobuf codec (checkpoint and restore), run on the
+//                     library of the bundle or snapshot that requires it (src/installed/criu.ts)
 const CONFIG_LOADER = source('core/src/config/load.ts');
 const ERRORS = source('core/src/errors.ts');
 
@@ -127,12 +129,32 @@ const configAtRunTime: Plugin = {
   },
 };
 
+/**
+ * In the bundles and the snapshots, the CRIU driver is dist/ckrun-criu.cjs, which
+ * src/installed/criu.ts requires from the dist/ of the call when a checkpoint or restore first
+ * needs it (src/criu-on-demand.ts).
+ */
+const criuAtRunTime: Plugin = {
+  name: 'criu-at-run-time',
+  setup(build) {
+    build.onResolve({ filter: /^@containerkit\/criu$/ }, () => ({ path: source('runtime/src/installed/criu.ts') }));
+  },
+};
+
+/** dist/ckrun-criu.cjs gets its library from the ckrun that requires it, instead of a copy of its own. */
+const criuFileOptions: NonNullable<Options['esbuildOptions']> = (options, context) => {
+  shared.esbuildOptions?.(options, context);
+  options.alias = { ...options.alias, '@containerkit/core': source('runtime/src/installed/criu-library.ts') };
+};
+
 export default defineConfig([
-  { ...shared, entry: { ckrun: 'src/ckrun.ts' }, esbuildPlugins: [toSiblings, installedPlugin] },
+  { ...shared, entry: { ckrun: 'src/ckrun.ts' }, esbuildPlugins: [toSiblings, installedPlugin, criuAtRunTime] },
   { ...shared, entry: { 'ckrun-config': CONFIG_LOADER }, esbuildPlugins: [siblings({ [ERRORS]: './ckrun-errors.cjs' })] },
   { ...shared, entry: { 'ckrun-errors': ERRORS } },
+  { ...shared, entry: { 'ckrun-criu': 'src/installed/criu-file.ts' }, esbuildOptions: criuFileOptions },
   // The startup snapshot of create and run (scripts/build-startup.mjs): everything inlined,
-  // since a snapshot is built from one script that may require only Node's built-ins.
-  { ...shared, entry: { 'ckrun-snapshot': 'src/snapshot.ts' }, esbuildPlugins: [installedPlugin] },
-  { ...shared, entry: { 'ckrun-snapshot-light': 'src/snapshot-light.ts' }, esbuildPlugins: [configAtRunTime, installedPlugin] },
+  // since a snapshot is built from one script that may require only Node's built-ins (the CRIU
+  // driver, which no command of a snapshot's warm-up reaches, is required at run time).
+  { ...shared, entry: { 'ckrun-snapshot': 'src/snapshot.ts' }, esbuildPlugins: [installedPlugin, criuAtRunTime] },
+  { ...shared, entry: { 'ckrun-snapshot-light': 'src/snapshot-light.ts' }, esbuildPlugins: [configAtRunTime, installedPlugin, criuAtRunTime] },
 ]);

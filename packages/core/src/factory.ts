@@ -63,6 +63,14 @@ export interface FactoryOptions {
 
 export interface Factory {
   readonly root: string;
+  /**
+   * Creates a container from a config.json's content. `spec` is validated (a ConfigInvalid error
+   * names each bad field), except when it is a spec that this library's validator returned
+   * (parseSpec, parseSpecText, loadSpecFile): that one is trusted as it was validated and only
+   * copied. A caller that changes such a spec after validating it must pass it through parseSpec
+   * again before handing it here. The container keeps its own copy either way: later changes to
+   * `spec` do not reach it.
+   */
   create(id: string, spec: unknown, options: CreateOptions): Promise<Container>;
   load(id: string): Promise<Container>;
   list(): Promise<string[]>;
@@ -89,8 +97,8 @@ export function createFactory(options: FactoryOptions): Factory {
     root,
     async create(id, rawSpec, createOptions) {
       validateId(id);
-      const { parseSpec } = await import('./config/load.js');
-      const spec = parseSpec(rawSpec);
+      const { validatedCopy } = await import('./config/load.js');
+      const spec = validatedCopy(rawSpec);
       if (!isAbsolute(createOptions.bundle)) {
         throw new ContainerError('ConfigInvalid', `--bundle: "${createOptions.bundle}" must be an absolute path`);
       }

@@ -5,8 +5,8 @@ import { capabilities } from '@containerkit/capabilities';
 import { cgroupsV1 } from '@containerkit/cgroups-v1';
 import { cgroupsV2 } from '@containerkit/cgroups-v2';
 import { namespaces } from '@containerkit/namespaces';
-import { criu } from '@containerkit/criu';
 import { resolve } from 'node:path';
+import { criuOnDemand } from './criu-on-demand.js';
 import type { GlobalOptions } from './globals.js';
 
 /** Beside the containers' directories; "@" is not allowed in an id, so it is never taken for one. */
@@ -21,8 +21,8 @@ export function openFactory(globals: Pick<GlobalOptions, 'root' | 'rootless' | '
     cgroups: [cgroupsV2(), cgroupsV1()],
     namespaces: namespaces(),
     capabilities: capabilities(),
-    // Probed on the first checkpoint or restore only: no other command pays for it.
-    checkpoint: [criu({ path: globals.criu })],
+    // Probed on the first checkpoint or restore only, and loaded then: no other command pays for it.
+    checkpoint: [criuOnDemand({ path: globals.criu })],
     // One container per call: a zygote would be one more exec, not one fewer.
     zygote: false,
     // Across calls: podman's default profile in every config is compiled once per root.

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,6 +68,39 @@ describe.skipIf(!built)(`startup artifacts (${built ? 'built' : 'needs `pnpm bui
     const r = node([...LIGHT, '--', '--root', scratch, 'create', '--bundle', bundle, 'bad-config']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/process\.args/);
+  });
+
+  it('no bundle or snapshot that every call loads holds the CRIU driver: it is dist/ckrun-criu.cjs', () => {
+    // A string of the driver's protocol with CRIU, in its code and nowhere else.
+    const driverText = 'orphan-pts-master';
+    expect(readFileSync(join(dist, 'ckrun-criu.cjs'), 'latin1')).toContain(driverText);
+    for (const file of ['ckrun.cjs', 'ckrun.blob', 'ckrun-light.blob']) {
+      expect(readFileSync(join(dist, file), 'latin1').includes(driverText), file).toBe(false);
+    }
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('a restore requires the CRIU driver from the dist/ of the call, from either snapshot or the plain bundle', () => {
+    const copy = copyOfPackage();
+    // koffi, which a container's create needs, as it is found beside an installed ckrun.
+    symlinkSync(join(pkg, 'node_modules'), join(copy, 'node_modules'));
+    writeFileSync(join(copy, 'dist', 'ckrun-criu.cjs'), "throw new Error(\"the copy's ckrun-criu.cjs\");");
+    const bundle = mkdtempSync(join(scratch, 'bundle-'));
+    mkdirSync(join(bundle, 'rootfs'));
+    const config = { ociVersion: '1.2.0', process: { args: ['true'], cwd: '/' }, root: { path: 'rootfs' }, linux: { cgroupsPath: `/ckrun-startup-restore-${process.pid}` } };
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(config));
+    // An images directory that exists: the restore goes as far as asking for the driver.
+    const images = mkdtempSync(join(scratch, 'images-'));
+    const restore = ['--root', scratch, 'restore', '--image-path', images, '--bundle', bundle, 'restored'];
+    const starts = {
+      light: ['--no-rehash-snapshot', '--snapshot-blob', join(copy, 'dist', 'ckrun-light.blob'), '--'],
+      full: ['--snapshot-blob', join(copy, 'dist', 'ckrun.blob'), '--'],
+      plain: [join(copy, 'dist', 'ckrun.cjs')],
+    };
+    for (const [name, start] of Object.entries(starts)) {
+      const r = node([...start, ...restore]);
+      expect(r.stderr, name).toBe("ckrun: checkpoint/restore is not available on this host (criu: the copy's ckrun-criu.cjs)\n");
+      expect(r.status, name).toBe(1);
+    }
   });
 
   it('the snapshot reports a config error by field, as the plain bundle does', () => {
