@@ -45,8 +45,13 @@ async function streamEvents(ctx: Parameters<Command['run']>[0], container: Conta
   const statsTimer = setInterval(() => {
     container.stats().then(
       (stats) => !stop.signal.aborted && ctx.stdout(formatEvent('stats', id, stats)),
-      // runc logs a failed collection and tries again at the next tick.
-      (error: unknown) => !stop.signal.aborted && ctx.log.error(`stats: ${(error as Error).message}`),
+      // runc logs a failed collection and tries again at the next tick; a read that failed because
+      // the container stopped (a delete removing its cgroup under the read) ends the stream instead.
+      (error: unknown) =>
+        void container.status().then(
+          (status) => (status === 'stopped' ? stopSoon() : !stop.signal.aborted && ctx.log.error(`stats: ${(error as Error).message}`)),
+          () => stopSoon(),
+        ),
     );
   }, intervalMs);
   const stopTimer = setInterval(() => {
