@@ -1,5 +1,6 @@
 /** What the cgroup tests share: this host's cgroup mounts, a step that shows C's cgroups, and clean-up. */
-import { existsSync, rmdirSync, statfsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, rmdirSync, statfsSync } from 'node:fs';
 import type { PlanStep } from '../../packages/core/src/plan/encoder.js';
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
@@ -16,6 +17,20 @@ export const notRoot = process.getuid?.() !== 0;
 
 /** C's last step in these tests: print /proc/self/cgroup. */
 export const catCgroup: PlanStep = { op: 'EXEC', args: [['/bin/busybox', 'cat', '/proc/self/cgroup'], []] };
+
+/**
+ * Makes a test cgroup below root (a random name) and the levels below it, each recorded in made
+ * for removeTestCgroup, outermost first; returns the deepest.
+ */
+export function makeTestCgroup(made: string[], root: string, ...below: string[]): string {
+  let dir = `${root}/containerkit-test-${randomBytes(4).toString('hex')}`;
+  for (const name of ['', ...below]) {
+    if (name) dir = `${dir}/${name}`;
+    mkdirSync(dir);
+    made.push(dir);
+  }
+  return dir;
+}
 
 /**
  * Removes a test cgroup, retrying while the kernel still holds C (gone once the monitor

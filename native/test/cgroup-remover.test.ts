@@ -1,12 +1,11 @@
 // CGROUP_REMOVER: a ck-init that removes cgroups on request, one REMOVED per REMOVE, until its socket closes.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeErrorFrame, encodeFrame, encodePlan, FrameDecoder, type Frame } from '../../packages/core/src/plan/encoder.js';
 import { FRAME } from '../../packages/core/src/plan/protocol.js';
-import { notRoot, removeTestCgroup, v2 } from './cgroup-host.js';
+import { makeTestCgroup, notRoot, removeTestCgroup, v2 } from './cgroup-host.js';
 import { ckInit } from './run-plan.js';
 
 const pidsRoot = v2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/pids';
@@ -48,15 +47,7 @@ function removed(frame: Frame): { id: number; errno: number; path: string } {
 }
 
 const made: string[] = [];
-function cgroup(...below: string[]): string {
-  let dir = `${pidsRoot}/containerkit-test-${randomBytes(4).toString('hex')}`;
-  for (const name of ['', ...below]) {
-    if (name) dir = `${dir}/${name}`;
-    mkdirSync(dir);
-    made.push(dir);
-  }
-  return dir;
-}
+const cgroup = (...below: string[]) => makeTestCgroup(made, pidsRoot, ...below);
 
 describe.skipIf(skip)(`CGROUP_REMOVER (${why})`, () => {
   afterEach(async () => {

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PlanStep } from '../../packages/core/src/plan/encoder.js';
 import { FRAME } from '../../packages/core/src/plan/protocol.js';
-import { catCgroup, isCgroup2, notRoot, removeTestCgroup, v2 } from './cgroup-host.js';
+import { catCgroup, isCgroup2, makeTestCgroup, notRoot, removeTestCgroup, v2 } from './cgroup-host.js';
 import { CLONE_NEWNS, CLONE_NEWPID } from './container.js';
 import { failure, frameTypes, runPlan, succeeded } from './run-plan.js';
 
@@ -19,15 +19,7 @@ const skip = notRoot || !existsSync(pidsRoot) || (!v2 && !existsSync('/sys/fs/cg
 const why = notRoot ? 'skipped: needs root' : skip ? 'skipped: needs the pids and cpuset cgroup hierarchies' : 'as root';
 
 const made: string[] = [];
-function cgroup(root: string, ...below: string[]): string {
-  let dir = `${root}/containerkit-test-${randomBytes(4).toString('hex')}`;
-  for (const name of ['', ...below]) {
-    if (name) dir = `${dir}/${name}`;
-    mkdirSync(dir);
-    made.push(dir);
-  }
-  return dir;
-}
+const cgroup = (root: string, ...below: string[]) => makeTestCgroup(made, root, ...below);
 
 const clone: PlanStep = { op: 'CLONE', args: [CLONE_NEWNS | CLONE_NEWPID, 1n] };
 
