@@ -23,7 +23,7 @@ import { runSeccompRow, seccompCostRow } from './rows/seccomp.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
 const HYBRID_CONTROLLERS = '/sys/fs/cgroup/unified/cgroup.controllers';
-const ROWS = '1,1s,2,3a,3b,4,4s,5,6,7';
+const ROWS = '1,1s,2,3a,3b,4,4s,5,5s,6,7';
 
 const SIZES = {
   quick: { pairs: 8, warmup: 1, batch: 20, batchRounds: 3, rssRuns: 3 },
@@ -106,7 +106,7 @@ async function inner(workDir) {
 
     const table = {
       '1': runRow, '1s': runSeccompRow, '2': lifecycleRow, '3a': stateRow, '3b': versionRow,
-      '4': (c) => libraryRow(c, 1), '4s': (c) => libraryRow(c, 1, { seccomp: true }), '5': (c) => libraryRow(c, 8), '6': rssRow, '7': seccompCostRow,
+      '4': (c) => libraryRow(c, 1), '4s': (c) => libraryRow(c, 1, { seccomp: true }), '5': (c) => libraryRow(c, 8), '5s': (c) => libraryRow(c, 8, { seccomp: true }), '6': rssRow, '7': seccompCostRow,
     };
     for (const id of opts.rows.split(',').map((s) => s.trim())) {
       const row = table[id];
