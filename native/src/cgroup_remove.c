@@ -30,10 +30,6 @@ static uint32_t get32(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static void put32(uint8_t *p, uint32_t v) {
-  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* 0 when dir is gone; -1 with errno, and the directory that refused in failed. */
 static int remove_tree(const char *dir, int depth, char *failed, size_t failed_len) {
   if (rmdir(dir) == 0 || errno == ENOENT) return 0;
@@ -106,12 +102,6 @@ int ck_cgroup_remover(struct ck_ctx *ctx, const struct ck_step *s) {
     int err = result == 0 ? 0 : errno;
     free(payload);
     if (result == -2) return ck_fail(ctx, "cgroup remover: a malformed REMOVE");
-    size_t dlen = strnlen(failed, CK_MAX_DETAIL);
-    uint8_t reply[12 + CK_MAX_DETAIL];
-    put32(reply, id);
-    put32(reply + 4, (uint32_t)err);
-    put32(reply + 8, (uint32_t)dlen);
-    memcpy(reply + 12, failed, dlen);
-    if (ck_write_frame(ctx->sync_fd, CK_FRAME_REMOVED, reply, 12 + dlen) < 0) return ck_fail(ctx, "cgroup remover: write REMOVED");
+    if (ck_send_removed(ctx->sync_fd, id, err, failed) < 0) return ck_fail(ctx, "cgroup remover: write REMOVED");
   }
 }

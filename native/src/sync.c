@@ -85,14 +85,23 @@ int ck_send_pid(int fd, uint32_t pid, const char *start_time) {
   return ck_write_frame(fd, CK_FRAME_PID, p, 4 + slen);
 }
 
-int ck_send_error(int fd, uint32_t step, int err, const char *detail) {
+/* ERROR's and REMOVED's payload: u32, i32 errno, str detail (at most CK_MAX_DETAIL). */
+static int send_errno_frame(int fd, uint8_t type, uint32_t first, int err, const char *detail) {
   size_t dlen = detail ? strnlen(detail, CK_MAX_DETAIL) : 0;
   uint8_t p[12 + CK_MAX_DETAIL];
-  put32(p, step);
+  put32(p, first);
   put32(p + 4, (uint32_t)err);
   put32(p + 8, (uint32_t)dlen);
   if (dlen) memcpy(p + 12, detail, dlen);
-  return ck_write_frame(fd, CK_FRAME_ERROR, p, 12 + dlen);
+  return ck_write_frame(fd, type, p, 12 + dlen);
+}
+
+int ck_send_error(int fd, uint32_t step, int err, const char *detail) {
+  return send_errno_frame(fd, CK_FRAME_ERROR, step, err, detail);
+}
+
+int ck_send_removed(int fd, uint32_t request, int err, const char *path) {
+  return send_errno_frame(fd, CK_FRAME_REMOVED, request, err, path);
 }
 
 int ck_send_exit(int fd, uint32_t kind, int32_t value) {

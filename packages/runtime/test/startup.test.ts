@@ -79,7 +79,8 @@ describe.skipIf(!built)(`startup artifacts (${built ? 'built' : 'needs `pnpm bui
     }
   });
 
-  it.skipIf(process.getuid?.() !== 0)('a restore requires the CRIU driver from the dist/ of the call, from either snapshot or the plain bundle', () => {
+  const asRoot = process.getuid?.() === 0;
+  it.skipIf(!asRoot)(`a restore requires the CRIU driver from the dist/ of the call, from either snapshot or the plain bundle (${asRoot ? 'as root' : 'skipped: needs root, for the container a restore creates'})`, () => {
     const copy = copyOfPackage();
     // koffi, which a container's create needs, as it is found beside an installed ckrun.
     symlinkSync(join(pkg, 'node_modules'), join(copy, 'node_modules'));
