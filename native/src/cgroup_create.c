@@ -23,8 +23,7 @@
 #include <unistd.h>
 
 #include "cgroup_create.h"
-
-enum { KIND_PLAIN = 0, KIND_CPUSET = 1, KIND_UNIFIED = 2 };
+#include "protocol.h"
 
 /* 1 made, 0 there already, -1 with errno. */
 static int make_level(const char *dir) {
@@ -202,9 +201,9 @@ int ck_cgroup_create(struct ck_ctx *ctx, const struct ck_step *s) {
     return ck_fail(ctx, "cgroup directory \"%s\" is not an absolute path of at most %d bytes", given, PATH_MAX - 1);
   }
   switch (kind) {
-  case KIND_PLAIN: return make_plain(ctx, dir);
-  case KIND_CPUSET: return make_cpuset(ctx, dir, 0);
-  case KIND_UNIFIED: return make_unified(ctx, dir, s->args[2].s);
+  case CK_CGROUP_KIND_PLAIN: return make_plain(ctx, dir);
+  case CK_CGROUP_KIND_CPUSET: return make_cpuset(ctx, dir, 0);
+  case CK_CGROUP_KIND_UNIFIED: return make_unified(ctx, dir, s->args[2].s);
   }
   errno = EINVAL;
   return ck_fail(ctx, "cgroup kind %llu is not 0 (plain), 1 (cpuset) or 2 (unified)", (unsigned long long)kind);

@@ -130,8 +130,8 @@
 #define CK_ARGS_CHROOT "s"
 #define CK_OP_CGROUP_CREATE 60
 #define CK_ARGS_CGROUP_CREATE "sus"
-#define CK_OP_CGROUP_REMOVER 61
-#define CK_ARGS_CGROUP_REMOVER ""
+#define CK_OP_FILE_SERVER 61
+#define CK_ARGS_FILE_SERVER ""
 
 /* Frame: u32 length (LE, of the type byte and the payload) | u8 type | payload. */
 #define CK_FRAME_PLAN 1
@@ -142,8 +142,8 @@
 #define CK_FRAME_EXIT 6
 #define CK_FRAME_HOOKS 7
 #define CK_FRAME_RESUME 8
-#define CK_FRAME_REMOVE 9
-#define CK_FRAME_REMOVED 10
+#define CK_FRAME_FILE_OPS 9
+#define CK_FRAME_FILE_DONE 10
 
 #define CK_NO_STEP 0xffffffff
 
@@ -164,5 +164,19 @@
 #define CK_CLONE_DETACH 0
 #define CK_CLONE_MONITOR 1
 #define CK_CLONE_MONITOR_TERMINAL 2
+
+/* CGROUP_CREATE's kinds. */
+#define CK_CGROUP_KIND_PLAIN 0
+#define CK_CGROUP_KIND_CPUSET 1
+#define CK_CGROUP_KIND_UNIFIED 2
+
+/* A FILE_OPS operation's kind, its first byte; what follows it is in FILE_OP of protocol.ts. */
+#define CK_FILE_OP_REMOVE_CGROUP 1
+#define CK_FILE_OP_MAKE_DIR 2
+#define CK_FILE_OP_REPLACE_FILE 3
+#define CK_FILE_OP_UNLINK 4
+#define CK_FILE_OP_REMOVE_DIR 5
+#define CK_FILE_OP_LOCK 6
+#define CK_FILE_OP_UNLOCK 7
 
 #endif

@@ -85,7 +85,7 @@ int ck_send_pid(int fd, uint32_t pid, const char *start_time) {
   return ck_write_frame(fd, CK_FRAME_PID, p, 4 + slen);
 }
 
-/* ERROR's and REMOVED's payload: u32, i32 errno, str detail (at most CK_MAX_DETAIL). */
+/* ERROR's and FILE_DONE's payload: u32, i32 errno, str detail (at most CK_MAX_DETAIL). */
 static int send_errno_frame(int fd, uint8_t type, uint32_t first, int err, const char *detail) {
   size_t dlen = detail ? strnlen(detail, CK_MAX_DETAIL) : 0;
   uint8_t p[12 + CK_MAX_DETAIL];
@@ -100,8 +100,8 @@ int ck_send_error(int fd, uint32_t step, int err, const char *detail) {
   return send_errno_frame(fd, CK_FRAME_ERROR, step, err, detail);
 }
 
-int ck_send_removed(int fd, uint32_t request, int err, const char *path) {
-  return send_errno_frame(fd, CK_FRAME_REMOVED, request, err, path);
+int ck_send_file_done(int fd, uint32_t request, int err, const char *path) {
+  return send_errno_frame(fd, CK_FRAME_FILE_DONE, request, err, path);
 }
 
 int ck_send_exit(int fd, uint32_t kind, int32_t value) {

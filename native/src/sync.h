@@ -13,8 +13,8 @@ int ck_write_frame(int fd, uint8_t type, const void *payload, size_t len);
 /* PID's payload: u32 pid, then its start time as decimal text (none when unknown). */
 int ck_send_pid(int fd, uint32_t pid, const char *start_time);
 int ck_send_error(int fd, uint32_t step, int err, const char *detail);
-/* REMOVED (CGROUP_REMOVER): the request's id, 0 or the errno, and the path that refused. */
-int ck_send_removed(int fd, uint32_t request, int err, const char *path);
+/* FILE_DONE (FILE_SERVER): the request's id, 0 or the errno, and the path that failed. */
+int ck_send_file_done(int fd, uint32_t request, int err, const char *path);
 int ck_send_exit(int fd, uint32_t kind, int32_t value);
 
 #endif

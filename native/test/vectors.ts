@@ -91,8 +91,8 @@ const everyOpcode: PlanStep[] = [
   { op: 'CHDIR', args: ['/', 1n] },
   { op: 'CHECK_EXEC', args: [['sh', '-c', 'echo hi'], ['PATH=/usr/bin:/bin', 'TERM=xterm']] },
   { op: 'EXEC', args: [['sh', '-c', 'echo hi'], ['PATH=/usr/bin:/bin', 'TERM=xterm']] },
-  // A plan of its own in use (cgroups/remover.ts); here for its code.
-  { op: 'CGROUP_REMOVER', args: [] },
+  // A plan of its own in use (sys/file-server.ts); here for its code.
+  { op: 'FILE_SERVER', args: [] },
 ];
 
 /** Strings that need JSON escaping, UTF-8, empty strings and lists, the extreme integers. */

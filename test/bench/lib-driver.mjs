@@ -16,7 +16,7 @@ import { cgroupsV1 } from '@containerkit/cgroups-v1';
 import { namespaces } from '@containerkit/namespaces';
 import { median } from './lib/stats.mjs';
 import { processRss } from './lib/proc.mjs';
-import { cgroupRemoversOf, zygotesOf } from '../support/processes.mjs';
+import { fileServersOf, zygotesOf } from '../support/processes.mjs';
 
 const { values: o } = parseArgs({
   options: {
@@ -135,8 +135,8 @@ function cpuSplit() {
   };
   let childrenTicks = ticks('self', [13, 14]); // cutime, cstime
   for (const pid of zygotesOf(process.pid)) childrenTicks += ticks(pid, [11, 12, 13, 14]); // its own and its reaped children's
-  // The zygote's cgroup remover lives until this process ends, so it is not among the reaped yet.
-  for (const pid of cgroupRemoversOf(process.pid)) childrenTicks += ticks(pid, [11, 12]);
+  // The zygote's file server lives until this process ends, so it is not among the reaped yet.
+  for (const pid of fileServersOf(process.pid)) childrenTicks += ticks(pid, [11, 12]);
   return { nodeMs: ownCpuMs(), childrenMs: childrenTicks * tickMs };
 }
 

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cgroupRemoversOf } from '../support/processes.mjs';
+import { fileServersOf } from '../support/processes.mjs';
 import { cgroupHierarchyDirs, cgroupV2, collect, countingCgroupDrivers, isRoot, NEEDS_ROOT, ONLY_V1, ONLY_V2, TestWorld } from './helpers.js';
 
 const world = new TestWorld();
@@ -51,7 +51,7 @@ describe.skipIf(!isRoot)(`cgroup resources of a container (${isRoot ? 'as root' 
     for (const dir of cgroupHierarchyDirs(path)) expect(existsSync(dir)).toBe(false);
   });
 
-  it('removes its cgroups through the zygote\'s one cgroup remover, and a remover killed at any moment costs no cgroup', async () => {
+  it('removes its cgroups through the zygote\'s one file server, and a server killed at any moment costs no cgroup', async () => {
     const factory = world.newFactory();
     const runOne = async (id: string, bundle: string, config: any) => {
       const container = await factory.create(id, config, { bundle });
@@ -63,19 +63,19 @@ describe.skipIf(!isRoot)(`cgroup resources of a container (${isRoot ? 'as root' 
     for (let i = 0; i < 4; i++) made.push(await world.bundle((c) => (c.process.args = ['true'])));
     await runOne(made[0]!.id, made[0]!.bundle, made[0]!.config);
     await runOne(made[1]!.id, made[1]!.bundle, made[1]!.config);
-    // One remover for the process, however many containers it destroyed.
-    const removers = cgroupRemoversOf(process.pid);
-    expect(removers).toHaveLength(1);
-    // Killed: the next destroy removes the cgroups itself, and the one after starts a new remover.
-    process.kill(removers[0]!, 'SIGKILL');
+    // One server for the process, however many containers it made and destroyed.
+    const servers = fileServersOf(process.pid);
+    expect(servers).toHaveLength(1);
+    // Killed: the next steps do the work themselves, and the one after starts a new server.
+    process.kill(servers[0]!, 'SIGKILL');
     await runOne(made[2]!.id, made[2]!.bundle, made[2]!.config);
     await runOne(made[3]!.id, made[3]!.bundle, made[3]!.config);
-    const now = cgroupRemoversOf(process.pid);
+    const now = fileServersOf(process.pid);
     expect(now).toHaveLength(1);
-    expect(now[0]).not.toBe(removers[0]);
+    expect(now[0]).not.toBe(servers[0]);
   });
 
-  it('finishes a destroy that is a script\'s last step: the remover holds the process only while it answers', async () => {
+  it('finishes a destroy that is a script\'s last step: the file server holds the process only while it answers', async () => {
     const { id, bundle, config } = await world.bundle((c) => (c.process.args = ['true']));
     const script = join(world.dir, `last-destroy-${id}.mjs`);
     writeFileSync(

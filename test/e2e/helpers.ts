@@ -10,7 +10,7 @@ import { cgroupsV1 } from '@containerkit/cgroups-v1';
 import { cgroupsV2 } from '@containerkit/cgroups-v2';
 import { namespaces } from '@containerkit/namespaces';
 import { buildBusyboxBundle, defaultConfig } from '../fixtures/busybox-bundle.mjs';
-import { cgroupRemoversOf, processTable, zygotesOf } from '../support/processes.mjs';
+import { fileServersOf, processTable, zygotesOf } from '../support/processes.mjs';
 
 export const isRoot = process.getuid?.() === 0;
 export const NEEDS_ROOT = 'needs root: containers are created for real (CI runs as root)';
@@ -140,11 +140,11 @@ export class TestWorld {
 /**
  * Live processes left behind: any in the world's cgroups, and any ck-init this test process
  * started (a monitor that outlived its container): a child of it, or of its ck-init zygote,
- * which itself lives as long as the process and is no leak, nor is the zygote's cgroup remover.
+ * which itself lives as long as the process and is no leak, nor is the zygote's file server.
  */
 function leftoverProcesses(cgroupParent: string): number[] {
   const live = processTable().filter((p) => p.state !== 'Z');
-  const lifelong = new Set([...zygotesOf(process.pid, live), ...cgroupRemoversOf(process.pid, live)]);
+  const lifelong = new Set([...zygotesOf(process.pid, live), ...fileServersOf(process.pid, live)]);
   const parents = new Set([process.pid, ...lifelong]);
   const pids: number[] = [];
   for (const p of live) {

@@ -10,5 +10,5 @@ export interface ProcessEntry {
 }
 export function processTable(): ProcessEntry[];
 export function zygotesOf(pid: number, table?: ProcessEntry[]): number[];
-export const CGROUP_REMOVER_NAME: string;
-export function cgroupRemoversOf(pid: number, table?: ProcessEntry[]): number[];
+export const FILE_SERVER_NAME: string;
+export function fileServersOf(pid: number, table?: ProcessEntry[]): number[];

@@ -25,11 +25,11 @@ export function zygotesOf(pid, table = processTable()) {
   return table.filter((p) => p.ppid === pid && p.zygote).map((p) => p.pid);
 }
 
-/** The name a zygote's cgroup remover runs under (native/src/cgroup_remove.h). */
-export const CGROUP_REMOVER_NAME = 'ck-cgroup-rm';
+/** The name a zygote's file server runs under (native/src/file_server.h). */
+export const FILE_SERVER_NAME = 'ck-file-server';
 
-/** pid's cgroup remover (the library starts one per process, on its first destroy): forked by its zygote, or its own child without one. */
-export function cgroupRemoversOf(pid, table = processTable()) {
+/** pid's file server (the library starts one per process, on its first create): forked by its zygote, or its own child without one. */
+export function fileServersOf(pid, table = processTable()) {
   const parents = new Set([pid, ...zygotesOf(pid, table)]);
-  return table.filter((p) => parents.has(p.ppid) && p.name === CGROUP_REMOVER_NAME).map((p) => p.pid);
+  return table.filter((p) => parents.has(p.ppid) && p.name === FILE_SERVER_NAME).map((p) => p.pid);
 }

@@ -69,7 +69,7 @@ export interface CgroupManager {
   createSteps?(): Promise<readonly CgroupCreateStep[] | undefined>;
   /**
    * Optional, beside destroy(): the directories destroy() would remove, deepest first, for a
-   * ck-init of the process's zygote to remove (CGROUP_REMOVER), when they are plain cgroup
+   * ck-init of the process's zygote to remove (FILE_SERVER), when they are plain cgroup
    * directories and nothing more is to be undone. destroy() is still called when that removal
    * fails (a cgroup still busy), and always for a manager without it.
    */

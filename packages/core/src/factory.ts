@@ -11,6 +11,7 @@ import { detectRootless } from './cgroups/rootless.js';
 import { rootfsPath } from './plan/rootfs-steps.js';
 import { seccompCompiler } from './seccomp/cache.js';
 import { StateStore, validateId, type SavedState } from './state/store.js';
+import { fileServer } from './sys/file-server.js';
 import { libcSys } from './sys/libc.js';
 import type { Sys } from './sys/sys.js';
 import { hostResctrl, type Resctrl } from './resctrl/host.js';
@@ -82,11 +83,12 @@ const CGROUP2_MAGIC = 0x63677270;
 export function createFactory(options: FactoryOptions): Factory {
   const root = resolve(options.root ?? defaultRoot());
   const sys = options.sys ?? libcSys;
-  const store = new StateStore(root, () => sys);
+  const zygote = options.zygote ?? true;
+  // With a zygote, its file server writes the state directory (sys/file-server.ts).
+  const store = new StateStore(root, () => sys, zygote ? fileServer : undefined);
   let drivers: Promise<Drivers> | undefined;
   const pickDrivers = () => (drivers ??= selectDrivers(options));
 
-  const zygote = options.zygote ?? true;
   const seccomp = seccompCompiler({ cacheDir: options.seccompCacheDir });
   const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, 'ContainerWarning'));
   const rootless = options.rootless ?? detectRootless();
@@ -120,13 +122,7 @@ export function createFactory(options: FactoryOptions): Factory {
         ...(createOptions.noNewKeyring ? { noNewKeyring: true } : {}),
       };
       const ctx = await context(state);
-      await store.claim(id);
-      try {
-        await store.save(state);
-      } catch (e) {
-        await store.remove(id);
-        throw e;
-      }
+      await store.claim(state);
       return new Container(ctx, createOptions.noPivot ?? false);
     },
     async load(id) {

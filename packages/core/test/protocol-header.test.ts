@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CHDIR_MODE, CLONE_MONITOR, CONSOLE_TARGET, FRAME, LIMITS, MOUNT_TARGET_KIND, NO_STEP, OPS, PLAN_MAGIC, PLAN_VERSION, type FieldKind } from '../src/plan/protocol.js';
+import { CGROUP_KIND, CHDIR_MODE, CLONE_MONITOR, CONSOLE_TARGET, FILE_OP, FRAME, LIMITS, MOUNT_TARGET_KIND, NO_STEP, OPS, PLAN_MAGIC, PLAN_VERSION, type FieldKind } from '../src/plan/protocol.js';
 
 const header = readFileSync(new URL('../../../native/src/protocol.h', import.meta.url), 'utf8');
 const defines = new Map<string, string>();
@@ -49,5 +49,11 @@ describe('native/src/protocol.h matches protocol.ts', () => {
     for (const [name, value] of Object.entries(CONSOLE_TARGET)) expect(num(`CK_CONSOLE_TARGET_${name}`), name).toBe(value);
     for (const [name, value] of Object.entries(CLONE_MONITOR)) expect(num(`CK_CLONE_${name}`), name).toBe(value);
     for (const [name, value] of Object.entries(CHDIR_MODE)) expect(num(`CK_CHDIR_${name}`), name).toBe(value);
+  });
+
+  it('has the same cgroup kinds and file operations, and no other', () => {
+    for (const [name, value] of Object.entries(CGROUP_KIND)) expect(num(`CK_CGROUP_KIND_${name.toUpperCase()}`), name).toBe(value);
+    for (const [name, value] of Object.entries(FILE_OP)) expect(num(`CK_FILE_OP_${name}`), name).toBe(value);
+    expect([...defines.keys()].filter((k) => k.startsWith('CK_FILE_OP_')).length).toBe(Object.keys(FILE_OP).length);
   });
 });

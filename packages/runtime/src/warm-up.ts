@@ -46,8 +46,7 @@ async function saveRunningContainer(scratch: string): Promise<string> {
   const store = new StateStore(root, () => {
     throw new Error('warm-up: the state store made a system call');
   });
-  await store.claim('warm-up');
-  await store.save({
+  await store.claim({
     ociVersion: '1.2.0',
     id: 'warm-up',
     pid: process.pid,

@@ -6,7 +6,7 @@ import { cgroupManager } from './context.js';
 import { othersRemainInCgroup } from './existing-cgroup.js';
 import { signalInit, waitForInitGone } from './signal.js';
 import { removeIntelRdt } from '../resctrl/group.js';
-import { removeThroughCkInit } from './cgroup-remover.js';
+import { fileServer } from '../sys/file-server.js';
 
 /**
  * Ends the container: SIGKILL to an init that is still alive (thawing it if paused, so the
@@ -39,14 +39,14 @@ async function poststop(ctx: ContainerContext): Promise<void> {
 }
 
 async function removeCgroups(ctx: ContainerContext, manager: CgroupManager): Promise<void> {
-  // A process with a zygote has a ck-init remove them (container/cgroup-remover.ts).
+  // A process with a zygote has its file server remove them (sys/file-server.ts).
   const dirs = ctx.zygote ? manager.removeSteps?.() : undefined;
   if (dirs?.length) {
     try {
-      await removeThroughCkInit(dirs);
+      await (await fileServer()).request(dirs.map((path) => ({ op: 'removeCgroup', path })));
       return;
     } catch {
-      // Still busy, or no remover to be had: removed here, as a manager without removeSteps is.
+      // Still busy, or no server to be had: removed here, as a manager without removeSteps is.
     }
   }
   for (let attempt = 0; ; attempt++) {

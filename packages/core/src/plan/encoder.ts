@@ -65,7 +65,7 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
   SET_MEMPOLICY: ['mode', 'nodes'],
   CHROOT: ['path'],
   CGROUP_CREATE: ['dir', 'kind', 'root'],
-  CGROUP_REMOVER: [],
+  FILE_SERVER: [],
   HOOKS_SYNC: [],
   RUN_HOOK: ['state', 'path', 'args', 'env', 'timeout'],
   NET_DEVICE: ['hostName', 'name'],

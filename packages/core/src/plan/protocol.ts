@@ -316,11 +316,11 @@ export const OPS = {
    *  cgroupfs call to create a container (CgroupManager.createSteps). (dir, kind, root: the cgroup2
    *  mount point for unified, "" otherwise) */
   CGROUP_CREATE: { code: 60, args: ['str', 'u64', 'str'] },
-  /** P, a plan of its own with no CLONE (cgroups/remover.ts): serve REMOVE frames, one REMOVED
-   *  each, in order, until the socket closes, then exit 0. Each path is removed as removeCgroup
-   *  does (absent is success, child cgroups first), but a cgroup still busy is answered EBUSY at
-   *  once rather than waited for: the caller retries that one itself. () */
-  CGROUP_REMOVER: { code: 61, args: [] },
+  /** P, a plan of its own with no CLONE (sys/file-server.ts): serve FILE_OPS frames, one FILE_DONE
+   *  each, in order, until the socket closes, then exit 0: the state directory's files and the
+   *  cgroups' removal of the process that forked it from its zygote (FILE_OP). Nothing is waited
+   *  for: a lock held elsewhere is EWOULDBLOCK, a cgroup still busy EBUSY, and the caller retries. () */
+  FILE_SERVER: { code: 61, args: [] },
 } as const satisfies Record<string, { code: number; args: readonly FieldKind[] }>;
 
 export type OpName = keyof typeof OPS;
@@ -334,10 +334,10 @@ export const FRAME = {
   EXIT: 6,
   HOOKS: 7,
   RESUME: 8,
-  /** To a CGROUP_REMOVER: u32 request id, u32 count, count × (u32 length, bytes) absolute paths. */
-  REMOVE: 9,
-  /** From a CGROUP_REMOVER: u32 request id, i32 errno (0: all gone), u32 length, the path that refused. */
-  REMOVED: 10,
+  /** To a FILE_SERVER: u32 request id, u32 count, count × an operation (FILE_OP). */
+  FILE_OPS: 9,
+  /** From a FILE_SERVER: u32 request id, i32 errno (0: all done), u32 length, the path that failed. */
+  FILE_DONE: 10,
 } as const;
 
 export type FrameType = (typeof FRAME)[keyof typeof FRAME];
@@ -361,8 +361,21 @@ export const CONSOLE_TARGET = { SOCKET: 0, MONITOR: 1 } as const;
  *  that must succeed. */
 export const CHDIR_MODE = { ALWAYS: 0, DEFER_DENIED: 1, IF_DENIED: 2 } as const;
 
-/** CLONE's monitor argument. */
 /** CGROUP_CREATE's kinds, by CgroupCreateStep.kind. */
 export const CGROUP_KIND = { plain: 0, cpuset: 1, unified: 2 } as const;
 
+/** CLONE's monitor argument. */
 export const CLONE_MONITOR = { DETACH: 0, MONITOR: 1, MONITOR_TERMINAL: 2 } as const;
+
+/**
+ * A FILE_OPS operation: a u8 kind, then its fields (str: u32 length, bytes; paths absolute). The
+ * operations of a request run in order, and the first that fails ends it.
+ * - REMOVE_CGROUP path: rmdir, child cgroups first, absent is success.
+ * - MAKE_DIR path, u32 mode: mkdir (the umask applies).
+ * - REPLACE_FILE temp, path, u32 mode, bytes: written to temp, renamed over path.
+ * - UNLINK path, REMOVE_DIR path: absent is success.
+ * - LOCK path: opened (made if absent) and flock'd, held under this request's id.
+ * - UNLOCK u32 id: the lock held under that request's id closed (an unknown id is malformed).
+ * A request of UNLOCKs only is not answered: nothing in it can fail but what ends the server.
+ */
+export const FILE_OP = { REMOVE_CGROUP: 1, MAKE_DIR: 2, REPLACE_FILE: 3, UNLINK: 4, REMOVE_DIR: 5, LOCK: 6, UNLOCK: 7 } as const;

@@ -34,8 +34,8 @@ export function removeFile(path: string): Promise<void> {
  * and a journal commit that the create waits for; ext4 also orders a file's data before a
  * rename that replaces another (auto_da_alloc).
  */
-export function replaceFile(temp: string, path: string, text: string, mode: number): Promise<void> {
-  const data = Buffer.from(text);
+export function replaceFile(temp: string, path: string, text: string | Buffer, mode: number): Promise<void> {
+  const data = typeof text === 'string' ? Buffer.from(text) : text;
   return new Promise((resolve, reject) => {
     open(temp, 'w', mode, (openError, fd) => {
       if (openError) return reject(openError);

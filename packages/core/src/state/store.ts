@@ -1,5 +1,6 @@
 import { readdir, readFile, rmdir, rm } from 'node:fs/promises';
 import { closeFd, makeDir, openFd, removeFile, replaceFile } from './files.js';
+import { FileServerUnavailable, type FileOp, type fileServer } from '../sys/file-server.js';
 import { join } from 'node:path';
 import { ContainerError, systemError } from '../errors.js';
 import type { Spec } from '../config/schema.js';
@@ -50,6 +51,8 @@ function stateJson(state: SavedState): string {
 
 const ALWAYS_PRESENT = ['state.json', 'lock'];
 
+type FileServer = Awaited<ReturnType<typeof fileServer>>;
+
 const ID_PATTERN = /^[A-Za-z0-9_+\-.]+$/;
 
 export function validateId(id: string): void {
@@ -58,11 +61,16 @@ export function validateId(id: string): void {
   }
 }
 
-/** One directory per container under root: state.json, exec.fifo and a lock file. */
+/**
+ * One directory per container under root: state.json, exec.fifo and a lock file. Given a file
+ * server (a process with a zygote), its files are written, locked and removed by it (one request
+ * per step, sys/file-server.ts); without one, or when it is gone, through Node's thread pool.
+ */
 export class StateStore {
   constructor(
     readonly root: string,
     private readonly sys: () => Sys,
+    private readonly server?: () => Promise<FileServer>,
   ) {}
 
   dir(id: string): string {
@@ -73,30 +81,64 @@ export class StateStore {
     return join(this.dir(id), 'exec.fifo');
   }
 
-  /** Claims the id atomically: a second create of the same id fails here. */
-  async claim(id: string): Promise<void> {
+  /** Claims the id atomically (a second create of the same id fails here) and writes its first state. */
+  async claim(state: SavedState): Promise<void> {
+    const { id } = state;
     validateId(id);
+    const dir = this.dir(id);
     try {
       try {
-        await makeDir(this.dir(id), 0o711);
+        await this.makeStateDir(dir, state);
       } catch (e) {
         // The root is made on the first create only: a recursive mkdir on every create is a walk up the path.
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || (e as NodeJS.ErrnoException).path !== dir) throw e;
         await makeDir(this.root, 0o700, true);
-        await makeDir(this.dir(id), 0o711);
+        await this.makeStateDir(dir, state);
       }
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new ContainerError('IdInUse', `container "${id}" already exists`);
-      }
+      const { code, path } = e as NodeJS.ErrnoException;
+      if (code === 'EEXIST' && path === dir) throw new ContainerError('IdInUse', `container "${id}" already exists`);
+      if (e instanceof FileServerUnavailable) throw systemError(`creating the state directory of "${id}"`, e);
+      // The directory is ours: its state could not be written.
+      if (path !== dir) await this.remove(id).catch(() => undefined);
       throw systemError(`creating the state directory of "${id}"`, e);
     }
   }
 
+  private async makeStateDir(dir: string, state: SavedState): Promise<void> {
+    const write = this.stateWrite(state);
+    // Not again by Node once a server may have made it: another create's directory is not to be told from ours.
+    if (await this.served([{ op: 'makeDir', path: dir, mode: 0o711 }, write], { idempotent: false })) return;
+    await makeDir(dir, 0o711);
+    await replaceFile(write.temp, write.path, write.data, write.mode);
+  }
+
   /** Written to a temp file and renamed: a reader sees the old state or the new one (files.ts). */
   async save(state: SavedState): Promise<void> {
+    const write = this.stateWrite(state);
+    if (await this.served([write])) return;
+    await replaceFile(write.temp, write.path, write.data, write.mode);
+  }
+
+  private stateWrite(state: SavedState): Extract<FileOp, { op: 'replaceFile' }> {
     const dir = this.dir(state.id);
-    await replaceFile(join(dir, `.state.json.${process.pid}`), join(dir, 'state.json'), stateJson(state), 0o600);
+    return { op: 'replaceFile', temp: join(dir, `.state.json.${process.pid}`), path: join(dir, 'state.json'), mode: 0o600, data: Buffer.from(stateJson(state)) };
+  }
+
+  /**
+   * Whether the file server did the operations; false: there is none, or it is gone, and the
+   * caller does them itself. A server lost with the request sent may have done part of it: a
+   * request that cannot be done twice (idempotent false) fails then.
+   */
+  private async served(ops: readonly FileOp[], { idempotent } = { idempotent: true }): Promise<boolean> {
+    if (!this.server) return false;
+    try {
+      await (await this.server()).request(ops);
+      return true;
+    } catch (e) {
+      if (!(e instanceof FileServerUnavailable) || (e.sent && !idempotent)) throw e;
+      return false;
+    }
   }
 
   async load(id: string): Promise<SavedState> {
@@ -126,11 +168,14 @@ export class StateStore {
 
   async remove(id: string): Promise<void> {
     const dir = this.dir(id);
-    // The two files every container has go first, without a listing: a directory that is then not
-    // empty (the fifo of a container never started, anything else) takes rm's recursive walk.
-    await Promise.all(ALWAYS_PRESENT.map((name) => removeFile(join(dir, name))));
     try {
-      await rmdir(dir);
+      // The two files every container has go first, without a listing: a directory that is then not
+      // empty (anything but a fifo, which the server takes too) takes rm's recursive walk.
+      const files = [...ALWAYS_PRESENT, 'exec.fifo'].map((name): FileOp => ({ op: 'unlink', path: join(dir, name) }));
+      if (!(await this.served([...files, { op: 'removeDir', path: dir }]))) {
+        await Promise.all(ALWAYS_PRESENT.map((name) => removeFile(join(dir, name))));
+        await rmdir(dir);
+      }
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return;
@@ -140,8 +185,9 @@ export class StateStore {
   }
 
   /** Removes the exec fifo; one that is already gone (a started container) is success. */
-  removeFifo(id: string): Promise<void> {
-    return removeFile(this.fifoPath(id));
+  async removeFifo(id: string): Promise<void> {
+    if (await this.served([{ op: 'unlink', path: this.fifoPath(id) }])) return;
+    await removeFile(this.fifoPath(id));
   }
 
   /**
@@ -149,19 +195,25 @@ export class StateStore {
    * change one container at once. Waits for another holder for up to timeoutMs.
    */
   async withLock<T>(id: string, fn: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    const server = await this.server?.();
+    const held = server ? await this.lockThrough(server, id, deadline) : undefined;
+    if (held !== undefined) {
+      try {
+        return await fn();
+      } finally {
+        server!.unlock(held);
+      }
+    }
     let fd: number;
     try {
       fd = await openFd(join(this.dir(id), 'lock'), 'a', 0o600);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new ContainerError('ContainerNotExists', `container "${id}" does not exist`);
-      }
-      throw systemError(`locking "${id}"`, e);
+      throw lockError(id, e);
     }
     try {
-      const deadline = Date.now() + timeoutMs;
       while (!this.sys().tryLock(fd, true)) {
-        if (Date.now() > deadline) throw new ContainerError('SystemError', `container "${id}" is locked by another operation`);
+        if (Date.now() > deadline) throw lockedElsewhere(id);
         await new Promise((r) => setTimeout(r, 10));
       }
       return await fn();
@@ -169,4 +221,27 @@ export class StateStore {
       await closeFd(fd);
     }
   }
+
+  /** The id the server holds the lock under; undefined when the server is gone (the caller locks itself). */
+  private async lockThrough(server: FileServer, id: string, deadline: number): Promise<number | undefined> {
+    for (;;) {
+      try {
+        return await server.request([{ op: 'lock', path: join(this.dir(id), 'lock') }]);
+      } catch (e) {
+        if (e instanceof FileServerUnavailable) return undefined;
+        if ((e as NodeJS.ErrnoException).code !== 'EWOULDBLOCK' && (e as NodeJS.ErrnoException).code !== 'EAGAIN') throw lockError(id, e);
+        if (Date.now() > deadline) throw lockedElsewhere(id);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+  }
+}
+
+function lockError(id: string, e: unknown): Error {
+  if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new ContainerError('ContainerNotExists', `container "${id}" does not exist`);
+  return systemError(`locking "${id}"`, e);
+}
+
+function lockedElsewhere(id: string): Error {
+  return new ContainerError('SystemError', `container "${id}" is locked by another operation`);
 }
