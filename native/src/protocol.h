@@ -132,6 +132,8 @@
 #define CK_ARGS_CGROUP_CREATE "sus"
 #define CK_OP_FILE_SERVER 61
 #define CK_ARGS_FILE_SERVER ""
+#define CK_OP_CGROUP_WRITE 62
+#define CK_ARGS_CGROUP_WRITE "ssl"
 
 /* Frame: u32 length (LE, of the type byte and the payload) | u8 type | payload. */
 #define CK_FRAME_PLAN 1

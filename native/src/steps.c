@@ -18,6 +18,7 @@
 #include "caps.h"
 #include "cgroup.h"
 #include "cgroup_create.h"
+#include "cgroup_write.h"
 #include "file_server.h"
 #include "console.h"
 #include "ctx.h"
@@ -417,6 +418,7 @@ ck_step_fn ck_step_for(uint16_t op) {
   case CK_OP_RUN_HOOK: return ck_run_hook;
   case CK_OP_CHROOT: return change_root;
   case CK_OP_CGROUP_CREATE: return ck_cgroup_create;
+  case CK_OP_CGROUP_WRITE: return ck_cgroup_write;
   case CK_OP_FILE_SERVER: return ck_file_server;
   case CK_OP_NET_DEVICE: return ck_net_device;
   }

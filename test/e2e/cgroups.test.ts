@@ -29,7 +29,7 @@ async function running(script: string, edit?: (config: any) => void) {
 }
 
 describe.skipIf(!isRoot)(`cgroup resources of a container (${isRoot ? 'as root' : NEEDS_ROOT})`, () => {
-  it('has ck-init make its cgroups: the library plans them (createSteps) and never calls create()', async () => {
+  it('has ck-init make its cgroups and, on v1, write their resources: the library plans them (createSteps, setSteps) and never calls create() or set()', async () => {
     const calls: string[] = [];
     const factory = world.newFactory({ cgroups: countingCgroupDrivers(calls) });
     const { id, bundle, config } = await world.bundle((c) => {
@@ -47,7 +47,8 @@ describe.skipIf(!isRoot)(`cgroup resources of a container (${isRoot ? 'as root' 
     await container.destroy();
     expect(status.exitCode).toBe(0);
     expect(out.split('\n').filter(Boolean).every((line) => line.endsWith(path))).toBe(true);
-    expect(calls).toEqual([`createSteps ${path}`]);
+    // v2's devices are an eBPF program the library loads: its manager has no setSteps.
+    expect(calls).toEqual([`createSteps ${path}`, cgroupV2 ? `set ${path}` : `setSteps ${path}`]);
     for (const dir of cgroupHierarchyDirs(path)) expect(existsSync(dir)).toBe(false);
   });
 
@@ -96,7 +97,7 @@ console.log('destroyed');
     for (const dir of cgroupHierarchyDirs(config.linux.cgroupsPath)) expect(existsSync(dir)).toBe(false);
   });
 
-  it.skipIf(cgroupV2)(`leaves a realtime cpu period to create(), which writes it before the init joins (cgroup v2 has none)${ONLY_V1}`, async () => {
+  it.skipIf(cgroupV2)(`leaves a realtime cpu period to create(), which writes it before the init joins, and the rest to set() (cgroup v2 has none)${ONLY_V1}`, async () => {
     const calls: string[] = [];
     const factory = world.newFactory({ cgroups: countingCgroupDrivers(calls) });
     const { id, bundle, config } = await world.bundle((c) => {
@@ -110,7 +111,7 @@ console.log('destroyed');
       await container.destroy();
     }
     const path = config.linux.cgroupsPath;
-    expect(calls).toEqual([`createSteps ${path}`, `create ${path}`]);
+    expect(calls).toEqual([`createSteps ${path}`, `create ${path}`, `set ${path}`]);
   });
 
   it('OOM-kills a process that allocates past memory.limit and reports the OOM event', async () => {
@@ -236,6 +237,14 @@ console.log('destroyed');
     } finally {
       await container.destroy();
     }
+  });
+
+  it.skipIf(cgroupV2)(`names the field of a resource the kernel refuses as ck-init writes it, and leaves no cgroup${ONLY_V1}`, async () => {
+    const { id, bundle, config } = await world.bundle((c) => (c.linux.resources.cpu = { period: 100 }));
+    const container = await world.factory.create(id, config, { bundle });
+    await expect(container.run({ stdio: 'ignore' })).rejects.toThrow(/^config\.json: linux\.resources\.cpu\.period: .*"100".*cpu\.cfs_period_us: EINVAL/);
+    expect(cgroupHierarchyDirs(config.linux.cgroupsPath).filter((d) => existsSync(d))).toEqual([]);
+    await expect(world.factory.load(id)).rejects.toMatchObject({ code: 'ContainerNotExists' });
   });
 
   it('destroy removes the container\'s cgroup from every hierarchy', async () => {

@@ -43,10 +43,10 @@ export function countingCgroupDrivers(calls: string[]): CgroupDriver[] {
         get(target, key) {
           const value = Reflect.get(target, key, target);
           if (typeof value !== 'function') return value;
-          if (key !== 'create' && key !== 'createSteps') return value.bind(target);
-          return () => {
+          if (!['create', 'createSteps', 'set', 'setSteps'].includes(key as string)) return value.bind(target);
+          return (...args: unknown[]) => {
             calls.push(`${key} ${config.path}`);
-            return value.call(target);
+            return value.apply(target, args);
           };
         },
       }),

@@ -1,4 +1,4 @@
-import type { CgroupStats } from '@containerkit/core';
+import type { CgroupStats, CgroupWriteStep } from '@containerkit/core';
 import type { Resources } from './resources.js';
 
 export interface ControllerContext {
@@ -11,6 +11,9 @@ export interface ControllerContext {
  * One cgroup v1 subsystem, after runc's fs.subsystem: every method takes the container's
  * directory in this subsystem's hierarchy, so tests can point it at a temp dir.
  */
+/** A CgroupWriteStep in the controller's own directory. */
+export type PlannedWrite = Omit<CgroupWriteStep, 'dir'>;
+
 export interface Controller {
   /** The subsystem name as in /proc/self/mountinfo ("memory", "name=systemd"). */
   readonly name: string;
@@ -19,5 +22,11 @@ export interface Controller {
   /** Prepares a freshly created directory before the first pid joins it. */
   apply?(dir: string, resources: Resources | undefined, ctx: ControllerContext): Promise<void>;
   set(dir: string, resources: Resources, ctx: ControllerContext): Promise<void>;
+  /**
+   * set() as writes into a directory just made, which no process has joined (V1Manager.setSteps);
+   * undefined where set() must read the cgroup. A subsystem the resources request (requested())
+   * without plan() is always set().
+   */
+  plan?(resources: Resources, ctx: ControllerContext): PlannedWrite[] | undefined;
   stats?(dir: string, stats: CgroupStats, ctx: ControllerContext): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, join, normalize } from 'node:path';
-import type { CgroupConfig, CgroupCreateStep, CgroupManager, CgroupStats, FreezerState } from '@containerkit/core';
+import type { CgroupConfig, CgroupCreateStep, CgroupManager, CgroupStats, CgroupWriteStep, FreezerState } from '@containerkit/core';
 import { ContainerError, createCgroup, emptyStats, isDirectory, joinCgroup, listProcesses, readCgOptional, removeCgroup, writeCg } from '@containerkit/core';
 import type { Controller, ControllerContext } from './controller.js';
 import { realtimeRequested } from './controllers/cpu.js';
@@ -61,6 +61,28 @@ export class V1Manager implements CgroupManager {
     if (resources) await this.validate(resources);
     if (resources && realtimeRequested(resources)) return undefined;
     return this.groups.map(({ dir, keys }) => ({ dir, kind: keys.includes('cpuset') ? 'cpuset' : 'plain' }));
+  }
+
+  /**
+   * set() as writes for ck-init into the directories createSteps() had made, for the subsystems
+   * that can say them without reading the cgroup (Controller.plan); undefined when one cannot.
+   */
+  setSteps(resources: Parameters<CgroupManager['set']>[0]): CgroupWriteStep[] | undefined {
+    const r: Resources = resources;
+    const steps: CgroupWriteStep[] = [];
+    for (const { dir, keys } of this.groups) {
+      for (const c of this.controllersOf(keys)) {
+        const planned = c.plan ? c.plan(r, this.options.ctx) : c.requested?.(r) ? undefined : [];
+        if (!planned) return undefined;
+        for (const write of planned) steps.push({ dir, ...write });
+      }
+    }
+    const unified = this.dirs[''];
+    for (const [file, value] of Object.entries(r.unified ?? {})) {
+      if (!unified) break;
+      steps.push({ dir: unified, file, values: [value], field: `linux.resources.unified.${file}` });
+    }
+    return steps;
   }
 
   removeSteps(): string[] {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { writeCgEach, type CgroupManager } from '@containerkit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, held, newManager } from './helpers/cgroup.js';
 import { canRunIntegration, whyNot } from './helpers/host.js';
@@ -35,5 +36,18 @@ describe.skipIf(!canRunIntegration)(`devices controller, enforced (${canRunInteg
     await m.set({ devices: [{ allow: false, access: 'rwm' }, NULL_RWM] });
     await m.set({ devices: [{ allow: false, access: 'rwm' }, { ...NULL_RWM, access: 'r' }, { allow: true, type: 'c', major: 1, minor: 5, access: 'rw' }] });
     expect(readFileSync(`${m.paths().devices}/devices.list`, 'utf8').trim().split('\n').sort()).toEqual(['c 1:3 r', 'c 1:5 rw']);
+  });
+
+  it('plans for a new cgroup what set() leaves there: the rules ck-init writes before the init joins', async () => {
+    const resources = { devices: [{ allow: false, access: 'rwm' }, NULL_RWM, { allow: true, type: 'c', major: 136, access: 'rw' }, { allow: true, type: 'b', major: 8, minor: 0, access: 'r' }] };
+    const planned = newManager('planned', resources);
+    await planned.create!();
+    for (const step of planned.setSteps!(resources)!) await writeCgEach(step.dir, step.file, step.values);
+    const set = newManager('set', resources);
+    await set.create!();
+    await set.set(resources);
+    const list = (m: CgroupManager) => readFileSync(`${m.paths().devices}/devices.list`, 'utf8').trim().split('\n').sort();
+    expect(list(planned)).toEqual(['b 8:0 r', 'c 136:* rw', 'c 1:3 rwm']);
+    expect(list(planned)).toEqual(list(set));
   });
 });

@@ -48,6 +48,16 @@ export interface CgroupCreateStep {
   readonly root?: string;
 }
 
+/** Values for ck-init to write into one file of a cgroup it made (CgroupManager.setSteps). */
+export interface CgroupWriteStep {
+  readonly dir: string;
+  readonly file: string;
+  /** In order, each its own write(2): v1's devices.allow takes one rule per write. */
+  readonly values: readonly string[];
+  /** The config field the values come from, which an error names ("linux.resources.pids"). */
+  readonly field: string;
+}
+
 /** Manages the cgroups of one container, shaped after runc's cgroups.Manager. */
 export interface CgroupManager {
   /** Creates the cgroups (if needed) and moves pid into them. */
@@ -74,6 +84,14 @@ export interface CgroupManager {
    * fails (a cgroup still busy), and always for a manager without it.
    */
   removeSteps?(): readonly string[] | undefined;
+  /**
+   * Optional, beside set(): what set(resources) writes into cgroups that createSteps() has just
+   * had made and no process has joined, for ck-init to write before the joins (CGROUP_WRITE), so
+   * that the runtime's thread writes nothing for a new container. undefined where a value must be
+   * read back or a write depends on what the cgroup holds: set() then runs as before. Asked only
+   * after createSteps(), which checked the resources.
+   */
+  setSteps?(resources: LinuxResources): readonly CgroupWriteStep[] | undefined;
   /** Moves pid into the container's cgroups, or into sub (relative) below them. */
   addProcess(pid: number, sub?: string): Promise<void>;
   /** Pids in the container's cgroup (recursive: and in every cgroup below it). */

@@ -1,5 +1,5 @@
 import { ContainerError, omitEmpty, parseFlatKeyed, readCgOptional, readUint, writeCg } from '@containerkit/core';
-import type { Controller } from '../controller.js';
+import type { Controller, PlannedWrite } from '../controller.js';
 import { given, nonZero, type Num, type Resources } from '../resources.js';
 
 const FIELDS = ['shares', 'quota', 'burst', 'period', 'realtimeRuntime', 'realtimePeriod', 'idle'] as const;
@@ -36,6 +36,23 @@ export const cpu: Controller = {
     if (given(c.burst)) await writeCg(dir, 'cpu.cfs_burst_us', String(c.burst));
     if (given(c.idle)) await writeCg(dir, 'cpu.idle', String(c.idle));
     await setRealtime(dir, r);
+  },
+  /**
+   * A new directory has no quota, so its period takes any valid value first. Not shares, which the
+   * kernel clamps without an error (set() reads the value back to say so), nor a realtime runtime,
+   * which createSteps() leaves to create().
+   */
+  plan(r) {
+    const c = r.cpu;
+    if (!c) return [];
+    if (nonZero(c.shares) || realtimeRequested(r)) return undefined;
+    const out: PlannedWrite[] = [];
+    const write = (file: string, value: Num, field: string) => out.push({ file, values: [String(value)], field: `linux.resources.cpu.${field}` });
+    if (nonZero(c.period)) write('cpu.cfs_period_us', c.period, 'period');
+    if (nonZero(c.quota)) write('cpu.cfs_quota_us', c.quota, 'quota');
+    if (given(c.burst)) write('cpu.cfs_burst_us', c.burst, 'burst');
+    if (given(c.idle)) write('cpu.idle', c.idle, 'idle');
+    return out;
   },
   async stats(dir, stats) {
     const s = parseFlatKeyed((await readCgOptional(dir, 'cpu.stat')) ?? '');

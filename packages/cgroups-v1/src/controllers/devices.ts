@@ -1,6 +1,6 @@
 import { ContainerError, readCg, writeCgEach } from '@containerkit/core';
 import type { Controller } from '../controller.js';
-import { DeviceEmulator } from '../device-emulator.js';
+import { DeviceEmulator, type Transition } from '../device-emulator.js';
 
 /**
  * Applies linux.resources.devices on top of deny-all, writing only the transitions from the
@@ -14,16 +14,7 @@ export const devices: Controller = {
     if (!r.devices) return;
     const target = DeviceEmulator.fromRules(r.devices);
     const current = DeviceEmulator.fromList(await readCg(dir, 'devices.list'));
-    // In order, each run of rules for the same file through one fd (a new container's are one
-    // deny then a dozen allows: two opens instead of thirteen).
-    const transitions = current.transition(target);
-    for (let i = 0; i < transitions.length; ) {
-      const allow = transitions[i]!.allow;
-      let end = i;
-      while (end < transitions.length && transitions[end]!.allow === allow) end++;
-      await writeCgEach(dir, allow ? 'devices.allow' : 'devices.deny', transitions.slice(i, end).map((t) => t.line));
-      i = end;
-    }
+    for (const { file, values } of writesFor(current.transition(target))) await writeCgEach(dir, file, values);
     // As runc: never report success for a cgroup that does not show what was asked.
     const after = DeviceEmulator.fromList(await readCg(dir, 'devices.list'));
     const matches = target.isBlacklist ? after.isBlacklist : after.equals(target);
@@ -31,4 +22,30 @@ export const devices: Controller = {
       throw new ContainerError('SystemError', `cgroup: ${dir}/devices.list does not match linux.resources.devices after the update`);
     }
   },
+  /**
+   * A new directory holds its parent's rules, unread here: the transition from an unknown state
+   * starts with the "a" rule that resets it, as a change of default does. Nothing is read back:
+   * the kernel refuses (EPERM) a rule the parent does not allow, so a cgroup with no process and
+   * no child yet ends with what was written or the step fails.
+   */
+  plan(r) {
+    if (!r.devices) return [];
+    const transitions = DeviceEmulator.fromList('a *:* rwm').transition(DeviceEmulator.fromRules(r.devices));
+    return writesFor(transitions).map(({ file, values }) => ({ file, values, field: 'linux.resources.devices' }));
+  },
 };
+
+/**
+ * In order, each run of rules for the same file through one fd (a new container's are one deny
+ * then a dozen allows: two opens instead of thirteen).
+ */
+function writesFor(transitions: readonly Transition[]): { file: string; values: string[] }[] {
+  const out: { file: string; values: string[] }[] = [];
+  for (const t of transitions) {
+    const file = t.allow ? 'devices.allow' : 'devices.deny';
+    const last = out[out.length - 1];
+    if (last?.file === file) last.values.push(t.line);
+    else out.push({ file, values: [t.line] });
+  }
+  return out;
+}

@@ -1,5 +1,5 @@
 import { ContainerError, omitEmpty, parseFlatKeyed, readCg, readCgOptional, readUint, readUintOptional, writeCg } from '@containerkit/core';
-import type { Controller } from '../controller.js';
+import type { Controller, ControllerContext, PlannedWrite } from '../controller.js';
 import { given, nonZero, type Num, type Resources } from '../resources.js';
 
 const LIMIT = 'memory.limit_in_bytes';
@@ -12,17 +12,29 @@ export const memory: Controller = {
     const m = r.memory;
     if (!m) return;
     await setLimitAndSwap(dir, r);
-    if (nonZero(m.kernel)) ctx.warn('linux.resources.memory.kernel is deprecated and ignored, as runc does');
-    if (nonZero(m.kernelTCP)) ctx.warn('linux.resources.memory.kernelTCP is ignored, as runc does on cgroup v1');
+    warnIgnored(r, ctx);
     if (nonZero(m.reservation)) await writeCg(dir, 'memory.soft_limit_in_bytes', String(m.reservation));
     if (m.disableOOMKiller) await writeCg(dir, 'memory.oom_control', '1');
-    if (given(m.swappiness) && Number(m.swappiness) !== -1) {
-      const s = Number(m.swappiness);
-      if (s < 0 || s > 100) {
-        throw new ContainerError('ConfigInvalid', `linux.resources.memory.swappiness: ${s} is out of range (0-100)`);
-      }
-      await writeCg(dir, 'memory.swappiness', String(s));
-    }
+    const swappiness = checkedSwappiness(r);
+    if (swappiness !== undefined) await writeCg(dir, 'memory.swappiness', String(swappiness));
+  },
+  /** A new directory has no limit and no usage: the order of limit and swap, and EBUSY, need no read. */
+  plan(r, ctx) {
+    const m = r.memory;
+    if (!m) return [];
+    warnIgnored(r, ctx);
+    const out: PlannedWrite[] = [];
+    const write = (file: string, value: Num | string, field: string) => out.push({ file, values: [String(value)], field: `linux.resources.memory.${field}` });
+    // Below a swap limit the memory limit must be written first; an unlimited swap (-1) goes first.
+    const swapFirst = nonZero(m.swap) && Number(m.swap) === -1;
+    if (swapFirst) write(SWAP, m.swap!, 'swap');
+    if (nonZero(m.limit)) write(LIMIT, m.limit, 'limit');
+    if (nonZero(m.swap) && !swapFirst) write(SWAP, m.swap, 'swap');
+    if (nonZero(m.reservation)) write('memory.soft_limit_in_bytes', m.reservation, 'reservation');
+    if (m.disableOOMKiller) write('memory.oom_control', '1', 'disableOOMKiller');
+    const swappiness = checkedSwappiness(r);
+    if (swappiness !== undefined) write('memory.swappiness', swappiness, 'swappiness');
+    return out;
   },
   async stats(dir, stats) {
     const stat = parseFlatKeyed((await readCgOptional(dir, 'memory.stat')) ?? '');
@@ -41,6 +53,20 @@ export const memory: Controller = {
     );
   },
 };
+
+function warnIgnored(r: Resources, ctx: ControllerContext): void {
+  if (nonZero(r.memory?.kernel)) ctx.warn('linux.resources.memory.kernel is deprecated and ignored, as runc does');
+  if (nonZero(r.memory?.kernelTCP)) ctx.warn('linux.resources.memory.kernelTCP is ignored, as runc does on cgroup v1');
+}
+
+/** The swappiness to write: none for absent or -1 (the kernel's own). */
+function checkedSwappiness(r: Resources): number | undefined {
+  const value = r.memory?.swappiness;
+  if (!given(value) || Number(value) === -1) return undefined;
+  const s = Number(value);
+  if (s < 0 || s > 100) throw new ContainerError('ConfigInvalid', `linux.resources.memory.swappiness: ${s} is out of range (0-100)`);
+  return s;
+}
 
 // The kernel checks limit <= memsw limit on every write, so the order depends on the direction.
 async function setLimitAndSwap(dir: string, r: Resources): Promise<void> {

@@ -37,6 +37,9 @@ export interface ContainerContext {
    * look for in /proc or to kill. Known only to the process that started it.
    */
   initReaped?: boolean;
+  /** The container's cgroup was there before it started (existing-cgroup.ts): its resources are
+   *  set() as an update's are, not written as into a cgroup just made. */
+  cgroupExisted?: boolean;
 }
 
 /**

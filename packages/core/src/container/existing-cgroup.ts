@@ -23,6 +23,7 @@ export async function checkExistingCgroup(ctx: ContainerContext): Promise<void> 
     );
   }
   if (!(await manager.exists())) return;
+  ctx.cgroupExisted = true;
   const pids = await manager.processes(true).catch(() => []);
   if (pids.length === 0) return;
   ctx.state.cgroupShared = true;

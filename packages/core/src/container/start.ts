@@ -51,6 +51,9 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
   // ck-init makes them as well where the manager can say how; not for a rootless container, which
   // runs without a cgroup where the caller may not make one (createCgroups).
   const cgroupCreates = initJoins && !ctx.rootless ? await driverManager.createSteps?.() : undefined;
+  // And writes the resources into them before the joins, where the manager can plan them; not
+  // into a cgroup that was there, where set() writes only what changes, as for an update.
+  const cgroupWrites = cgroupCreates && !ctx.cgroupExisted ? driverManager.setSteps?.(resources) : undefined;
   const fifo = holdForExec ? ctx.store.fifoPath(state.id) : undefined;
   const planFor = (cgroupPaths: Record<string, string>) =>
     buildInitPlan({
@@ -64,6 +67,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
       cgroupPath: state.cgroupPath,
       cgroupJoins: initJoins ? [...new Set(Object.values(cgroupPaths))] : undefined,
       cgroupCreates,
+      cgroupWrites,
       execFifo: fifo,
       monitor: !options.detached,
       consoleSocket: options.consoleSocket,
@@ -105,7 +109,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
       },
       onPid: async (pid) => {
         if (!initJoins) await manager.apply(pid);
-        await manager.set(resources);
+        if (!cgroupWrites) await manager.set(resources);
         // Before GO: the init runs nothing of the container outside its group (runc applies it at the same point).
         if (intelRdt) await applyIntelRdt(intelRdt, pid, ctx.resctrl, (saved) => (state.intelRdt = saved));
         if (namespaces.newUserNamespace) await drivers.namespaces.writeIdMaps(pid, spec);

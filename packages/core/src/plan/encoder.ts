@@ -66,6 +66,7 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
   CHROOT: ['path'],
   CGROUP_CREATE: ['dir', 'kind', 'root'],
   FILE_SERVER: [],
+  CGROUP_WRITE: ['dir', 'file', 'values'],
   HOOKS_SYNC: [],
   RUN_HOOK: ['state', 'path', 'args', 'env', 'timeout'],
   NET_DEVICE: ['hostName', 'name'],

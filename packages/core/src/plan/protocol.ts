@@ -321,6 +321,10 @@ export const OPS = {
    *  cgroups' removal of the process that forked it from its zygote (FILE_OP). Nothing is waited
    *  for: a lock held elsewhere is EWOULDBLOCK, a cgroup still busy EBUSY, and the caller retries. () */
   FILE_SERVER: { code: 61, args: [] },
+  /** P (after the CGROUP_CREATE steps, before the joins): open dir/file and write each value with
+   *  a write(2) of its own (v1's devices.allow takes one rule per write), the resources the manager
+   *  planned for a cgroup it has just made (CgroupManager.setSteps). (dir, file, values) */
+  CGROUP_WRITE: { code: 62, args: ['str', 'str', 'strs'] },
 } as const satisfies Record<string, { code: number; args: readonly FieldKind[] }>;
 
 export type OpName = keyof typeof OPS;
