@@ -61,9 +61,11 @@ describe('FILE_SERVER: a state directory', () => {
     expect(readdirSync(dir)).toEqual(['state.json']);
     expect(readFileSync(join(dir, 'state.json'), 'utf8')).toBe('{"id":"web"}');
     expect(statSync(join(dir, 'state.json')).mode & 0o777).toBe(0o600);
-    // Replaced whole, however long the old file was.
+    // Replaced whole, however long the old file was, and no temp file left behind.
     expect(await server.ask(2, [{ op: 'replaceFile', temp: join(dir, '.tmp'), path: join(dir, 'state.json'), mode: 0o600, data: Buffer.from('{}') }])).toEqual(ok(2));
     expect(readFileSync(join(dir, 'state.json'), 'utf8')).toBe('{}');
+    // The old file, exchanged with the new, went with the temp name.
+    expect(readdirSync(dir)).toEqual(['state.json']);
     expect(readFileSync(`/proc/${server.child.pid}/comm`, 'utf8').trim()).toBe('ck-file-server');
     server.sync.end();
     expect(await server.exited).toBe(0);
