@@ -134,6 +134,8 @@
 #define CK_ARGS_FILE_SERVER ""
 #define CK_OP_CGROUP_WRITE 62
 #define CK_ARGS_CGROUP_WRITE "ssl"
+#define CK_OP_CGROUP_DEVICE_FILTER 63
+#define CK_ARGS_CGROUP_DEVICE_FILTER "sb"
 
 /* Frame: u32 length (LE, of the type byte and the payload) | u8 type | payload. */
 #define CK_FRAME_PLAN 1

@@ -19,6 +19,7 @@
 #include "cgroup.h"
 #include "cgroup_create.h"
 #include "cgroup_write.h"
+#include "cgroup_device_filter.h"
 #include "file_server.h"
 #include "console.h"
 #include "ctx.h"
@@ -419,6 +420,7 @@ ck_step_fn ck_step_for(uint16_t op) {
   case CK_OP_CHROOT: return change_root;
   case CK_OP_CGROUP_CREATE: return ck_cgroup_create;
   case CK_OP_CGROUP_WRITE: return ck_cgroup_write;
+  case CK_OP_CGROUP_DEVICE_FILTER: return ck_cgroup_device_filter;
   case CK_OP_FILE_SERVER: return ck_file_server;
   case CK_OP_NET_DEVICE: return ck_net_device;
   }

@@ -36,6 +36,7 @@ const everyOpcode: PlanStep[] = [
   { op: 'CGROUP_CREATE', args: ['/sys/fs/cgroup/pids/ck/c1', 0n, ''] },
   { op: 'CGROUP_CREATE', args: ['/sys/fs/cgroup/ck/c1', 2n, '/sys/fs/cgroup'] },
   { op: 'CGROUP_WRITE', args: ['/sys/fs/cgroup/devices/ck/c1', 'devices.allow', ['c 1:3 rwm', 'c 136:* rw']] },
+  { op: 'CGROUP_DEVICE_FILTER', args: ['/sys/fs/cgroup/ck/c1', Uint8Array.from([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0])] },
   { op: 'JOIN_CGROUP', args: ['/sys/fs/cgroup/pids/ck/c1'] },
   { op: 'NET_DEVICE', args: ['enp3s0', 'eth%d'] },
   { op: 'JOIN_NAMESPACE', args: [CLONE_NEWNET, '/var/run/netns/n1'] },

@@ -12,7 +12,7 @@ export interface ControllerContext {
  * directory in this subsystem's hierarchy, so tests can point it at a temp dir.
  */
 /** A CgroupWriteStep in the controller's own directory. */
-export type PlannedWrite = Omit<CgroupWriteStep, 'dir'>;
+export type PlannedWrite = Omit<CgroupWriteStep, 'kind' | 'dir'>;
 
 export interface Controller {
   /** The subsystem name as in /proc/self/mountinfo ("memory", "name=systemd"). */

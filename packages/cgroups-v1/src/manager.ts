@@ -74,13 +74,13 @@ export class V1Manager implements CgroupManager {
       for (const c of this.controllersOf(keys)) {
         const planned = c.plan ? c.plan(r, this.options.ctx) : c.requested?.(r) ? undefined : [];
         if (!planned) return undefined;
-        for (const write of planned) steps.push({ dir, ...write });
+        for (const write of planned) steps.push({ kind: 'write', dir, ...write });
       }
     }
     const unified = this.dirs[''];
     for (const [file, value] of Object.entries(r.unified ?? {})) {
       if (!unified) break;
-      steps.push({ dir: unified, file, values: [value], field: `linux.resources.unified.${file}` });
+      steps.push({ kind: 'write', dir: unified, file, values: [value], field: `linux.resources.unified.${file}` });
     }
     return steps;
   }

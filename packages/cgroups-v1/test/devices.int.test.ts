@@ -42,7 +42,10 @@ describe.skipIf(!canRunIntegration)(`devices controller, enforced (${canRunInteg
     const resources = { devices: [{ allow: false, access: 'rwm' }, NULL_RWM, { allow: true, type: 'c', major: 136, access: 'rw' }, { allow: true, type: 'b', major: 8, minor: 0, access: 'r' }] };
     const planned = newManager('planned', resources);
     await planned.create!();
-    for (const step of planned.setSteps!(resources)!) await writeCgEach(step.dir, step.file, step.values);
+    for (const step of planned.setSteps!(resources)!) {
+      if (step.kind !== 'write') throw new Error(`a v1 manager planned a ${step.kind} step`);
+      await writeCgEach(step.dir, step.file, step.values);
+    }
     const set = newManager('set', resources);
     await set.create!();
     await set.set(resources);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { controllers } from '../src/controllers/index.js';
 import { V1Manager } from '../src/manager.js';
-import type { Resources } from '../src/resources.js';
+import type { LinuxResources } from '@containerkit/core';
 import { context } from './helpers/fixture.js';
 
 // Directories as a hybrid host has them: cpu and cpuacct co-mounted, the cgroup2 mount as "".
@@ -20,11 +20,11 @@ const NULL_RWM = { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' };
 
 describe('V1Manager.setSteps: the resources of a new cgroup as writes for ck-init', () => {
   it('plans podman\'s resources: the devices reset to deny-all and each allow, then the pids limit', () => {
-    const r: Resources = { devices: [{ allow: false, access: 'rwm' }, NULL_RWM, { allow: true, type: 'c', major: 136, access: 'rw' }], pids: { limit: 2048 } };
+    const r: LinuxResources = { devices: [{ allow: false, access: 'rwm' }, NULL_RWM, { allow: true, type: 'c', major: 136, access: 'rw' }], pids: { limit: 2048 } };
     expect(manager().setSteps(r)).toEqual([
-      { dir: dirs.devices, file: 'devices.deny', values: ['a *:* rwm'], field: 'linux.resources.devices' },
-      { dir: dirs.devices, file: 'devices.allow', values: ['c 1:3 rwm', 'c 136:* rw'], field: 'linux.resources.devices' },
-      { dir: dirs.pids, file: 'pids.max', values: ['2048'], field: 'linux.resources.pids.limit' },
+      { kind: 'write', dir: dirs.devices, file: 'devices.deny', values: ['a *:* rwm'], field: 'linux.resources.devices' },
+      { kind: 'write', dir: dirs.devices, file: 'devices.allow', values: ['c 1:3 rwm', 'c 136:* rw'], field: 'linux.resources.devices' },
+      { kind: 'write', dir: dirs.pids, file: 'pids.max', values: ['2048'], field: 'linux.resources.pids.limit' },
     ]);
   });
 
@@ -51,14 +51,14 @@ describe('V1Manager.setSteps: the resources of a new cgroup as writes for ck-ini
 
   it('writes a cpu period before its quota, in the co-mounted directory', () => {
     expect(manager().setSteps({ cpu: { period: 100000, quota: 50000 } })).toEqual([
-      { dir: dirs.cpu, file: 'cpu.cfs_period_us', values: ['100000'], field: 'linux.resources.cpu.period' },
-      { dir: dirs.cpu, file: 'cpu.cfs_quota_us', values: ['50000'], field: 'linux.resources.cpu.quota' },
+      { kind: 'write', dir: dirs.cpu, file: 'cpu.cfs_period_us', values: ['100000'], field: 'linux.resources.cpu.period' },
+      { kind: 'write', dir: dirs.cpu, file: 'cpu.cfs_quota_us', values: ['50000'], field: 'linux.resources.cpu.quota' },
     ]);
   });
 
   it('writes the unified map into the cgroup2 directory of a hybrid host', () => {
     expect(manager().setSteps({ unified: { 'hugetlb.2MB.max': '0' } })).toEqual([
-      { dir: dirs[''], file: 'hugetlb.2MB.max', values: ['0'], field: 'linux.resources.unified.hugetlb.2MB.max' },
+      { kind: 'write', dir: dirs[''], file: 'hugetlb.2MB.max', values: ['0'], field: 'linux.resources.unified.hugetlb.2MB.max' },
     ]);
   });
 

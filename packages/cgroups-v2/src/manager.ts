@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { isAbsolute, join, normalize } from 'node:path';
-import type { CgroupConfig, CgroupCreateStep, CgroupManager, CgroupStats, FreezerState, LinuxResources } from '@containerkit/core';
+import type { CgroupConfig, CgroupCreateStep, CgroupManager, CgroupSetStep, CgroupStats, FreezerState, LinuxResources } from '@containerkit/core';
 import { ContainerError, createCgroup, emptyStats, isDirectory, joinCgroup, listProcesses, readCgOptional, removeCgroup } from '@containerkit/core';
 import type { Controller, ControllerContext } from './controller.js';
 import { oomKillCount } from './controllers/memory.js';
@@ -53,6 +54,26 @@ export class V2Manager implements CgroupManager {
     if (this.config.resources) checkUnifiedKeys(this.config.resources.unified);
     if (this.config.ownerUid !== undefined) return undefined;
     return [{ dir: this.dir, kind: 'unified', root: this.options.root }];
+  }
+
+  /**
+   * set() as steps for ck-init into the directory createSteps() had made (Controller.plan), the
+   * device program among them; undefined when a controller cannot say them, or when one the
+   * resources ask for is not among the hierarchy root's, which CGROUP_CREATE hands down to every
+   * level it readies (set() then names the field, as it checks the new cgroup's own list).
+   */
+  setSteps(resources: LinuxResources): CgroupSetStep[] | undefined {
+    checkUnifiedKeys(resources.unified);
+    const available = rootControllers(this.options.root);
+    const steps: CgroupSetStep[] = [];
+    for (const c of this.options.controllers) {
+      const asked = c.requested?.(resources);
+      if (asked && !available.has(c.name)) return undefined;
+      const planned = c.plan ? c.plan(resources) : asked ? undefined : [];
+      if (!planned) return undefined;
+      for (const step of planned) steps.push({ ...step, dir: this.dir });
+    }
+    return steps;
   }
 
   removeSteps(): string[] {
@@ -133,5 +154,14 @@ export class V2Manager implements CgroupManager {
 
   oomEvents(signal?: AbortSignal): AsyncIterable<void> {
     return oomEvents(this.dir, { signal, intervalMs: this.options.oomPollIntervalMs });
+  }
+}
+
+/** The controllers of the hierarchy's root cgroup (a single cgroupfs read). */
+function rootControllers(root: string): Set<string> {
+  try {
+    return new Set(readFileSync(join(root, 'cgroup.controllers'), 'utf8').trim().split(/\s+/));
+  } catch {
+    return new Set();
   }
 }

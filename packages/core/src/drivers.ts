@@ -48,13 +48,29 @@ export interface CgroupCreateStep {
   readonly root?: string;
 }
 
-/** Values for ck-init to write into one file of a cgroup it made (CgroupManager.setSteps). */
+/** What ck-init does to a cgroup it made, before the joins, for its resources (CgroupManager.setSteps). */
+export type CgroupSetStep = CgroupWriteStep | CgroupDeviceFilterStep;
+
+/** Values for ck-init to write into one file of the cgroup (CGROUP_WRITE). */
 export interface CgroupWriteStep {
+  readonly kind: 'write';
   readonly dir: string;
   readonly file: string;
   /** In order, each its own write(2): v1's devices.allow takes one rule per write. */
   readonly values: readonly string[];
   /** The config field the values come from, which an error names ("linux.resources.pids"). */
+  readonly field: string;
+}
+
+/**
+ * cgroup v2's device rules: an eBPF program (BPF_PROG_TYPE_CGROUP_DEVICE instructions, 8 bytes
+ * each) for ck-init to load and attach to the cgroup with BPF_F_ALLOW_MULTI (CGROUP_DEVICE_FILTER).
+ */
+export interface CgroupDeviceFilterStep {
+  readonly kind: 'deviceFilter';
+  readonly dir: string;
+  readonly program: Uint8Array;
+  /** "linux.resources.devices", which an error names. */
   readonly field: string;
 }
 
@@ -86,12 +102,13 @@ export interface CgroupManager {
   removeSteps?(): readonly string[] | undefined;
   /**
    * Optional, beside set(): what set(resources) writes into cgroups that createSteps() has just
-   * had made and no process has joined, for ck-init to write before the joins (CGROUP_WRITE), so
+   * had made and no process has joined, for ck-init to write before the joins (CGROUP_WRITE, and
+   * CGROUP_DEVICE_FILTER for a cgroup v2 device program), so
    * that the runtime's thread writes nothing for a new container. undefined where a value must be
    * read back or a write depends on what the cgroup holds: set() then runs as before. Asked only
    * after createSteps(), which checked the resources.
    */
-  setSteps?(resources: LinuxResources): readonly CgroupWriteStep[] | undefined;
+  setSteps?(resources: LinuxResources): readonly CgroupSetStep[] | undefined;
   /** Moves pid into the container's cgroups, or into sub (relative) below them. */
   addProcess(pid: number, sub?: string): Promise<void>;
   /** Pids in the container's cgroup (recursive: and in every cgroup below it). */

@@ -1,6 +1,6 @@
 import type { CgroupStats } from '@containerkit/core';
 import { ContainerError, omitEmpty, parseFlatKeyed, readCgOptional, writeCg } from '@containerkit/core';
-import type { Controller } from '../controller.js';
+import type { Controller, PlannedStep } from '../controller.js';
 import { readPsi } from '../psi.js';
 import { given, nonZero, type Resources } from '../resources.js';
 
@@ -23,6 +23,19 @@ export function sharesToWeight(shares: number | bigint): number {
   return Math.ceil(10 ** exponent);
 }
 
+function refuseRealtime(r: Resources): void {
+  if (nonZero(r.cpu?.realtimeRuntime) || nonZero(r.cpu?.realtimePeriod)) {
+    throw new ContainerError('ConfigInvalid', 'linux.resources.cpu.realtimeRuntime/realtimePeriod: realtime scheduling limits do not exist in cgroup v2');
+  }
+}
+
+/** cpu.max: the quota ("max" for none) and the period when given. */
+function cpuMax(r: Resources): string {
+  const { quota, period } = r.cpu ?? {};
+  const value = given(quota) && BigInt(quota) > 0n ? String(quota) : 'max';
+  return nonZero(period) ? `${value} ${period}` : value;
+}
+
 export const cpu: Controller = {
   name: 'cpu',
   requested(r: Resources) {
@@ -37,9 +50,7 @@ export const cpu: Controller = {
   async set(dir, r) {
     const c = r.cpu;
     if (!c) return;
-    if (nonZero(c.realtimeRuntime) || nonZero(c.realtimePeriod)) {
-      throw new ContainerError('ConfigInvalid', 'linux.resources.cpu.realtimeRuntime/realtimePeriod: realtime scheduling limits do not exist in cgroup v2');
-    }
+    refuseRealtime(r);
     if (nonZero(c.shares)) await writeCg(dir, 'cpu.weight', String(sharesToWeight(c.shares)));
     // A burst larger than the old quota allows is refused (EINVAL); runc retries it after cpu.max.
     let pendingBurst: string | undefined;
@@ -52,12 +63,23 @@ export const cpu: Controller = {
       }
     }
     if (nonZero(c.quota) || nonZero(c.period)) {
-      let value = given(c.quota) && BigInt(c.quota) > 0n ? String(c.quota) : 'max';
-      if (nonZero(c.period)) value += ` ${c.period}`;
-      await writeCg(dir, 'cpu.max', value);
+      await writeCg(dir, 'cpu.max', cpuMax(r));
       if (pendingBurst !== undefined) await writeCg(dir, 'cpu.max.burst', pendingBurst);
     }
     if (given(c.idle)) await writeCg(dir, 'cpu.idle', String(c.idle));
+  },
+  /** A new cgroup's quota is "max", so a burst never waits for cpu.max: set()'s order, without its retry. */
+  plan(r) {
+    const c = r.cpu;
+    if (!c) return [];
+    refuseRealtime(r);
+    const out: PlannedStep[] = [];
+    const write = (file: string, value: string, field: string) => out.push({ kind: 'write', file, values: [value], field: `linux.resources.cpu.${field}` });
+    if (nonZero(c.shares)) write('cpu.weight', String(sharesToWeight(c.shares)), 'shares');
+    if (given(c.burst)) write('cpu.max.burst', String(c.burst), 'burst');
+    if (nonZero(c.quota) || nonZero(c.period)) write('cpu.max', cpuMax(r), nonZero(c.quota) ? 'quota' : 'period');
+    if (given(c.idle)) write('cpu.idle', String(c.idle), 'idle');
+    return out;
   },
   async stats(dir, stats: CgroupStats) {
     const text = await readCgOptional(dir, 'cpu.stat');

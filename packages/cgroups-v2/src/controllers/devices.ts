@@ -18,6 +18,11 @@ export function devicesController(sys: BpfSys = libcBpf): Controller {
       if (r.devices === undefined) return;
       await replaceDeviceFilter(sys, dir, encode(deviceFilter(r.devices)));
     },
+    // A new cgroup has no program of its own to replace: ck-init loads and attaches this one.
+    plan(r: Resources) {
+      if (r.devices === undefined) return [];
+      return [{ kind: 'deviceFilter', program: encode(deviceFilter(r.devices)), field: 'linux.resources.devices' }];
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 import type { CgroupStats } from '@containerkit/core';
 import { ContainerError, isAbsent, MAX_UINT64, omitEmpty, parseFlatKeyed, readCgOptional, readUintOptional, writeCg } from '@containerkit/core';
-import type { Controller } from '../controller.js';
+import type { Controller, PlannedStep } from '../controller.js';
 import { readPsi } from '../psi.js';
 import { given, limitString, nonZero, type Num, type Resources } from '../resources.js';
 
@@ -55,6 +55,19 @@ export const memory: Controller = {
     const low = limitString(m.reservation);
     if (low !== undefined) await writeCg(dir, 'memory.low', low);
     // OCI has no field for memory.high: it comes through linux.resources.unified["memory.high"].
+  },
+  /** Not with a swap limit to write: a kernel without swap accounting has no file for it, which set() tells apart. */
+  plan(r) {
+    const m = r.memory;
+    if (!m || !(nonZero(m.limit) || nonZero(m.reservation) || nonZero(m.swap))) return [];
+    const swap = swapMax(m.swap, m.limit);
+    if (limitString(swap) !== undefined || (swap === 0n && given(m.swap) && BigInt(m.swap) > 0n)) return undefined;
+    const out: PlannedStep[] = [];
+    const max = limitString(m.limit);
+    if (max !== undefined) out.push({ kind: 'write', file: 'memory.max', values: [max], field: 'linux.resources.memory.limit' });
+    const low = limitString(m.reservation);
+    if (low !== undefined) out.push({ kind: 'write', file: 'memory.low', values: [low], field: 'linux.resources.memory.reservation' });
+    return out;
   },
   async stats(dir, stats: CgroupStats) {
     const statText = await readCgOptional(dir, 'memory.stat');

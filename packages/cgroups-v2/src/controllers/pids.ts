@@ -1,7 +1,10 @@
 import type { CgroupStats } from '@containerkit/core';
 import { MAX_UINT64, omitEmpty, readUintOptional, writeCg } from '@containerkit/core';
 import type { Controller } from '../controller.js';
-import { given, type Resources } from '../resources.js';
+import { given, type Num, type Resources } from '../resources.js';
+
+/** 0 and negative values (Docker passes -1) mean "no limit", which the kernel spells "max". */
+const maxOf = (limit: Num) => (BigInt(limit) > 0n ? String(limit) : 'max');
 
 export const pids: Controller = {
   name: 'pids',
@@ -9,8 +12,12 @@ export const pids: Controller = {
   async set(dir, r) {
     const limit = r.pids?.limit;
     if (!given(limit)) return;
-    // 0 and negative values (Docker passes -1) mean "no limit", which the kernel spells "max".
-    await writeCg(dir, 'pids.max', BigInt(limit) > 0n ? String(limit) : 'max');
+    await writeCg(dir, 'pids.max', maxOf(limit));
+  },
+  plan(r) {
+    const limit = r.pids?.limit;
+    if (!given(limit)) return [];
+    return [{ kind: 'write', file: 'pids.max', values: [maxOf(limit)], field: 'linux.resources.pids.limit' }];
   },
   async stats(dir, stats: CgroupStats) {
     const current = await readUintOptional(dir, 'pids.current');

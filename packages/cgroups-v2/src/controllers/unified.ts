@@ -28,6 +28,8 @@ export function checkUnifiedKeys(unified: Record<string, string> | undefined): v
 export const unified: Controller = {
   name: 'unified',
   requested: () => undefined,
+  // A key the cgroup has no file for is explained from the cgroup's own list: set() writes them.
+  plan: (r) => (Object.keys(r.unified ?? {}).length > 0 ? undefined : []),
   async set(dir, r: Resources) {
     checkUnifiedKeys(r.unified);
     for (const [key, value] of Object.entries(r.unified ?? {})) {

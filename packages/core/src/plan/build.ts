@@ -1,5 +1,5 @@
 import { ContainerError } from '../errors.js';
-import type { CapabilityMasks, CgroupCreateStep, CgroupWriteStep, NamespacePlan } from '../drivers.js';
+import type { CapabilityMasks, CgroupCreateStep, CgroupSetStep, NamespacePlan } from '../drivers.js';
 import { CGROUP_KIND, CLONE_MONITOR, CONSOLE_TARGET } from './protocol.js';
 import type { Spec } from '../config/schema.js';
 import type { PlanStep } from './encoder.js';
@@ -30,8 +30,8 @@ export interface PlanInputs {
   cgroupJoins?: readonly string[];
   /** Cgroup directories ck-init makes before the joins (CGROUP_CREATE); none: the manager made them. */
   cgroupCreates?: readonly CgroupCreateStep[];
-  /** The resources ck-init writes into the cgroups it made, before the joins (CGROUP_WRITE); none: the manager's set() writes them. */
-  cgroupWrites?: readonly CgroupWriteStep[];
+  /** The resources ck-init writes into the cgroups it made, before the joins (CGROUP_WRITE, CGROUP_DEVICE_FILTER); none: the manager's set() writes them. */
+  cgroupWrites?: readonly CgroupSetStep[];
   /** The state directory's exec fifo; absent: the process runs as soon as it is ready. */
   execFifo?: string;
   /** Keep ck-init as the monitor that reports the exit status (library); false: detached (ckrun create). */
@@ -79,7 +79,10 @@ export async function buildInitPlan(inputs: PlanInputs): Promise<PlanStep[]> {
   }
   // Before any join, for the same reason: cgroupfs paths are the caller's.
   for (const { dir, kind, root } of inputs.cgroupCreates ?? []) steps.push({ op: 'CGROUP_CREATE', args: [dir, BigInt(CGROUP_KIND[kind]), root ?? ''], field: 'linux.cgroupsPath' });
-  for (const { dir, file, values, field } of inputs.cgroupWrites ?? []) steps.push({ op: 'CGROUP_WRITE', args: [dir, file, [...values]], field });
+  for (const s of inputs.cgroupWrites ?? []) {
+    if (s.kind === 'write') steps.push({ op: 'CGROUP_WRITE', args: [s.dir, s.file, [...s.values]], field: s.field });
+    else steps.push({ op: 'CGROUP_DEVICE_FILTER', args: [s.dir, s.program], field: s.field });
+  }
   for (const dir of inputs.cgroupJoins ?? []) steps.push({ op: 'JOIN_CGROUP', args: [dir] });
   // Before any join: P's netlink socket must be the host's (see NET_DEVICE).
   steps.push(...netDeviceSteps(spec, namespaces));

@@ -67,6 +67,7 @@ export const ARG_NAMES: { readonly [K in OpName]: readonly string[] } = {
   CGROUP_CREATE: ['dir', 'kind', 'root'],
   FILE_SERVER: [],
   CGROUP_WRITE: ['dir', 'file', 'values'],
+  CGROUP_DEVICE_FILTER: ['dir', 'program'],
   HOOKS_SYNC: [],
   RUN_HOOK: ['state', 'path', 'args', 'env', 'timeout'],
   NET_DEVICE: ['hostName', 'name'],

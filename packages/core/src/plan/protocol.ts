@@ -325,6 +325,11 @@ export const OPS = {
    *  a write(2) of its own (v1's devices.allow takes one rule per write), the resources the manager
    *  planned for a cgroup it has just made (CgroupManager.setSteps). (dir, file, values) */
   CGROUP_WRITE: { code: 62, args: ['str', 'str', 'strs'] },
+  /** P (with the CGROUP_WRITE steps): load program, eBPF instructions of type
+   *  BPF_PROG_TYPE_CGROUP_DEVICE (the verifier's last words in an error), and attach it to the
+   *  cgroup2 directory dir with BPF_F_ALLOW_MULTI: cgroup v2's device rules for a cgroup ck-init
+   *  made, which has none of its own yet. (dir, program) */
+  CGROUP_DEVICE_FILTER: { code: 63, args: ['str', 'bytes'] },
 } as const satisfies Record<string, { code: number; args: readonly FieldKind[] }>;
 
 export type OpName = keyof typeof OPS;
