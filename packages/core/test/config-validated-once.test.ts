@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseSpec, parseSpecText } from '../src/config/load.js';
+import { parseSpec, parseSpecText, withProcess } from '../src/config/load.js';
 import { specSchema } from '../src/config/schema.js';
 import type { CapabilitiesDriver, CgroupDriver, CgroupManager, NamespacesDriver } from '../src/drivers.js';
 import { isContainerError } from '../src/errors.js';
@@ -102,5 +102,22 @@ describe('a config validated once', () => {
     const safeParse = vi.spyOn(specSchema, 'safeParse');
     expect(() => parseSpec(spec)).toThrow(/^config\.json: process\.args: /);
     expect(safeParse).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('an exec\'s process', () => {
+  it('is validated alone: the container\'s config, validated when it was made, is not parsed again', () => {
+    const spec = parseSpec(config());
+    const safeParse = vi.spyOn(specSchema, 'safeParse');
+    const exec = withProcess(spec, { ...spec.process, args: ['ps'], env: ['A=1'] });
+    expect(safeParse).not.toHaveBeenCalled();
+    expect(exec.process?.args).toEqual(['ps']);
+    expect({ ...exec, process: spec.process }).toStrictEqual(spec);
+  });
+
+  it('is refused naming the field as config.json\'s would be', () => {
+    const spec = parseSpec(config());
+    expect(() => withProcess(spec, { ...spec.process, args: 'not-an-array' })).toThrow(/^config\.json: process\.args: /);
+    expect(() => withProcess(spec, { ...spec.process, rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1, soft: 1 }, { type: 'RLIMIT_NOFILE', hard: 2, soft: 2 }] })).toThrow(/^config\.json: process\.rlimits\[1\]: duplicate/);
   });
 });

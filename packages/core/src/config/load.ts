@@ -45,6 +45,24 @@ function copyJson(value: unknown): unknown {
   return copy;
 }
 
+/** The process field alone, with the same paths in its errors ("process.args: ..."). */
+const processOnly = specSchema.pick({ process: true });
+
+/**
+ * A container's spec with another process in it (exec): the process is validated and checked for
+ * fields containerkit lacks as config.json's is, the rest taken as it is, since it was validated
+ * when the container was made (the state directory is the runtime's own). The whole config again
+ * cost an exec as much as its create.
+ */
+export function withProcess(spec: Spec, process: unknown): Spec {
+  const result = processOnly.safeParse({ process }, { reportInput: true });
+  if (!result.success) throw configInvalid(result.error);
+  assertSupported({ ociVersion: spec.ociVersion, process: result.data.process });
+  const merged = { ...spec, process: result.data.process };
+  validated.add(merged);
+  return merged;
+}
+
 /** parseSpec over JSON text; integers beyond 2^53 stay exact (as bigints). */
 export function parseSpecText(text: string): Spec {
   let json: unknown;

@@ -60,11 +60,10 @@ export async function spawnProcess(ctx: ContainerContext, options: SpawnOptions)
   return containerProcess(launched, options.detached ?? false, signalThroughPidfd(ctx, launched.pid, launched.exit));
 }
 
-/** The container's config with the spawned process in place of the init's, validated as a config is. */
+/** The container's config with the spawned process in place of the init's, the process validated as a config's is. */
 async function specWith(spec: ContainerContext['state']['spec'], options: SpawnOptions) {
-  const { parseSpec } = await import('../config/load.js');
-  const process = { ...spec.process, terminal: false, consoleSize: undefined, ...options.process };
-  return parseSpec({ ...spec, process });
+  const { withProcess } = await import('../config/load.js');
+  return withProcess(spec, { ...spec.process, terminal: false, consoleSize: undefined, ...options.process });
 }
 
 /** The directories to join: the container's cgroups, or the same sub-cgroup below each. */
