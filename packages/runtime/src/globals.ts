@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { inUserNamespace } from '../../core/src/sys/user-namespace.js';
 import type { Flags } from './command.js';
 import { parseFlags } from './flags.js';
 import { CliError } from './cli-error.js';
@@ -28,14 +29,6 @@ export function defaultRoot(env: NodeJS.ProcessEnv = process.env, euid = process
   const xdg = env.XDG_RUNTIME_DIR;
   if (!xdg || (euid === 0 && (!inUserNamespace() || env.USER === 'root'))) return { root: DEFAULT_ROOT, xdg: false };
   return { root: `${xdg.replace(/\/+$/, '')}/ckrun`, xdg: true };
-}
-
-function inUserNamespace(): boolean {
-  try {
-    return readFileSync('/proc/self/uid_map', 'utf8').trim().split(/\s+/).join(' ') !== '0 0 4294967295';
-  } catch {
-    return false;
-  }
 }
 
 /** runc's Before: the XDG root is made if missing, and sticky so that the XDG cleaner leaves it alone. */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { inUserNamespace } from '../sys/user-namespace.js';
 import { ContainerError } from '../errors.js';
 import type { LinuxResources } from '../config/schema.js';
 import type { CgroupManager, CgroupStats, FreezerState } from '../drivers.js';
@@ -10,16 +10,6 @@ import type { CgroupManager, CgroupStats, FreezerState } from '../drivers.js';
 export function detectRootless(): boolean {
   if (process.geteuid?.() !== 0) return true;
   return inUserNamespace();
-}
-
-/** The initial user namespace maps every id to itself ("0 0 4294967295"); any other has a smaller map. */
-function inUserNamespace(): boolean {
-  try {
-    const fields = readFileSync('/proc/self/uid_map', 'utf8').trim().split(/\s+/);
-    return !(fields.length === 3 && fields[0] === '0' && fields[1] === '0' && fields[2] === '4294967295');
-  } catch {
-    return false;
-  }
 }
 
 /**
