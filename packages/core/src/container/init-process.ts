@@ -32,7 +32,6 @@ export function startInitProcess(path: string, argv0: string, stdio: readonly St
   const parentEnds: (Socket | null)[] = [];
   // The child's ends, closed here once the child has its copies (or was never started).
   const toClose: number[] = [];
-  let devNull: number | undefined;
   try {
     for (let fd = 0; fd < 3; fd++) {
       const mode = stdio[fd] ?? 'pipe';
@@ -40,8 +39,7 @@ export function startInitProcess(path: string, argv0: string, stdio: readonly St
         childFds.push(fd);
         parentEnds.push(null);
       } else if (mode === 'ignore') {
-        if (devNull === undefined) toClose.push((devNull = openSync('/dev/null', 'r+')));
-        childFds.push(devNull);
+        childFds.push(devNull());
         parentEnds.push(null);
       } else {
         const [parent, child] = socketPair();
@@ -64,6 +62,12 @@ export function startInitProcess(path: string, argv0: string, stdio: readonly St
   } finally {
     for (const fd of toClose) closeSync(fd);
   }
+}
+
+/** /dev/null for a child's ignored stdio: opened once for the process (close-on-exec), as every container's ck-init takes it. */
+let devNullFd: number | undefined;
+function devNull(): number {
+  return (devNullFd ??= openSync('/dev/null', 'r+'));
 }
 
 /** A child of this process: signalled by pid until waitpid has reaped it, after which the pid may be another's. */
