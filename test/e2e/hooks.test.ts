@@ -209,6 +209,17 @@ describe.skipIf(!isRoot)(`hooks (${isRoot ? 'as root' : NEEDS_ROOT})`, () => {
       });
     }
 
+    it('poststop does not run for a config the init plan refuses, as runc refuses it before there is a container', async () => {
+      const dir = hooksDir('refused-by-the-plan');
+      const { container } = await created((c) => {
+        c.hooks = hooksConfig(dir, ['prestart', 'poststop']);
+        c.linux.sysctl = { 'kernel.panic': '1' };
+      });
+      await expect(container.start({ stdio: ['ignore', 'ignore', 'ignore'] })).rejects.toThrow(/config\.json: linux\.sysctl: "kernel\.panic" is not in a namespace a container can own/);
+      expect(readLog(dir.log)).toEqual([]);
+      expect(world.leaks()).toEqual([]);
+    });
+
     it('startContainer: `start` fails, the process never runs, and the error comes with its exit status', async () => {
       const dir = hooksDir('fail-startContainer');
       const { container } = await created((c) => {

@@ -244,7 +244,7 @@ export class Container {
       if (!holdForExec) await this.poststart();
       return started;
     } catch (error) {
-      await destroyContainer(this.ctx).catch(() => undefined);
+      await destroyContainer(this.ctx, { poststop: this.ctx.planAccepted === true }).catch(() => undefined);
       throw error;
     }
   }

@@ -40,6 +40,10 @@ export interface ContainerContext {
   /** The container's cgroup was there before it started (existing-cgroup.ts): its resources are
    *  set() as an update's are, not written as into a cgroup just made. */
   cgroupExisted?: boolean;
+  /** The init plan took the config: a start that fails from here has made things to undo, and its
+   *  destroy runs poststop, as runc's does; one refused before had nothing made (runc's validator
+   *  refuses such a config before there is a container). */
+  planAccepted?: boolean;
 }
 
 /**

@@ -10,9 +10,10 @@ import { fileServer } from '../sys/file-server.js';
 
 /**
  * Ends the container: SIGKILL to an init that is still alive (thawing it if paused, so the
- * signal is delivered), then its cgroups, its resctrl group and its state directory are removed.
+ * signal is delivered), then its cgroups, its resctrl group and its state directory are removed,
+ * then the poststop hooks run (not for a start the plan refused: see ContainerContext.planAccepted).
  */
-export async function destroyContainer(ctx: ContainerContext): Promise<void> {
+export async function destroyContainer(ctx: ContainerContext, { poststop: runPoststop = true } = {}): Promise<void> {
   const { state } = ctx;
   const manager = cgroupManager(ctx);
   if (state.pid > 0 && !ctx.initReaped && (await isAlive(state.pid, state.initStartTime))) {
@@ -24,7 +25,7 @@ export async function destroyContainer(ctx: ContainerContext): Promise<void> {
   // As runc: a resctrl group the kernel keeps (EBUSY) is reported, and the delete goes on.
   if (state.intelRdt) await removeIntelRdt(state.intelRdt, ctx.resctrl).catch((e: Error) => ctx.warn?.(`container "${state.id}": removing its resctrl group: ${e.message}`));
   await ctx.store.remove(state.id);
-  await poststop(ctx);
+  if (runPoststop) await poststop(ctx);
 }
 
 /**

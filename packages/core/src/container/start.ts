@@ -82,6 +82,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
   // The plan checks the config's fields (mounts, devices, netDevices, memoryPolicy, …): built before
   // any cgroup is made, a refused config leaves nothing to undo. The paths are the manager's own.
   let steps = await planFor(driverManager.paths());
+  ctx.planAccepted = true;
   const manager = cgroupCreates ? driverManager : await createCgroups(ctx, driverManager, resources);
   // A rootless container the caller may not make a cgroup for runs without one: planned again.
   if (manager !== driverManager) steps = await planFor(manager.paths());
