@@ -57,6 +57,10 @@ int ck_cgroup_device_filter(struct ck_ctx *ctx, const struct ck_step *s) {
     errno = EINVAL;
     return ck_fail(ctx, "device program of %u bytes is not a whole number of %zu-byte instructions", len, sizeof(struct bpf_insn));
   }
+  if (dir[0] != '/') {
+    errno = EINVAL;
+    return ck_fail(ctx, "cgroup directory \"%s\" is not an absolute path", dir);
+  }
   int cgroup = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (cgroup < 0) return ck_fail(ctx, "opening %s for its device program", dir);
   int prog = load(insns, len, NULL, 0);
@@ -65,7 +69,8 @@ int ck_cgroup_device_filter(struct ck_ctx *ctx, const struct ck_step *s) {
     static char log[VERIFIER_LOG];
     log[0] = 0;
     /* Loaded again only to hear the verifier: the first refusal's errno is the one reported. */
-    int again = load(insns, len, log, sizeof log);
+    int again = load(insns, len, log, sizeof log - 1);
+    log[sizeof log - 1] = 0;
     if (again >= 0) close(again);
     close(cgroup);
     errno = refused;

@@ -24,6 +24,8 @@ int ck_cgroup_write(struct ck_ctx *ctx, const struct ck_step *s) {
     return ck_fail(ctx, "cgroup file \"%s\" in \"%s\" is not a file name in an absolute directory", file, dir);
   }
   int fd = open(path, O_WRONLY | O_CLOEXEC);
+  /* A controller not enabled for the cgroup has no files in it. */
+  if (fd < 0 && errno == ENOENT) return ck_fail(ctx, "writing %s (is the controller of %s enabled for this cgroup?)", path, file);
   if (fd < 0) return ck_fail(ctx, "writing %s", path);
   for (uint32_t i = 0; i < s->args[2].count; i++) {
     const char *value = s->args[2].list[i];

@@ -63,11 +63,21 @@ static int take_bytes(struct cursor *c, const uint8_t **bytes, uint32_t *n) {
   return 0;
 }
 
-/* An absolute path with no NUL in it, shorter than PATH_MAX. */
-static int take_path(struct cursor *c, char *path) {
+/*
+ * An absolute path with no NUL in it, shorter than PATH_MAX. -2 when the field runs past the
+ * frame (the request is malformed); -1 with errno (ENAMETOOLONG, EINVAL) for a path that is not
+ * one, which fails its operation only, its start kept in failed: a container id has no length
+ * limit, and one caller's long name must not end the server that every container shares.
+ */
+static int take_path(struct cursor *c, char *path, char *failed, size_t failed_len) {
   const uint8_t *bytes;
   uint32_t n;
-  if (take_bytes(c, &bytes, &n) < 0 || n == 0 || n >= PATH_MAX || bytes[0] != '/' || memchr(bytes, 0, n) != NULL) return -1;
+  if (take_bytes(c, &bytes, &n) < 0) return -2;
+  if (n == 0 || n >= PATH_MAX || bytes[0] != '/' || memchr(bytes, 0, n) != NULL) {
+    snprintf(failed, failed_len, "%.*s", (int)(n < 256 ? n : 256), (const char *)bytes);
+    errno = n >= PATH_MAX ? ENAMETOOLONG : EINVAL;
+    return -1;
+  }
   memcpy(path, bytes, n);
   path[n] = 0;
   return 0;
@@ -82,8 +92,9 @@ static int take_path(struct cursor *c, char *path) {
  */
 static int put_in_place(const char *temp, const char *path) {
   if (renameat2(AT_FDCWD, temp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) return unlink(temp) < 0 && errno != ENOENT ? -1 : 0;
-  /* No file there yet (ENOENT), or a filesystem without exchange (EINVAL). */
-  if (errno != ENOENT && errno != EINVAL) return -1;
+  /* No file there yet (ENOENT), a filesystem without exchange (EINVAL), or a kernel or sandbox
+   * without renameat2 (ENOSYS, EPERM). */
+  if (errno != ENOENT && errno != EINVAL && errno != ENOSYS && errno != EPERM) return -1;
   return rename(temp, path);
 }
 
@@ -149,39 +160,41 @@ static int unlock(struct locks *locks, uint32_t request) {
 static int serve(struct locks *locks, struct cursor *c, uint32_t request, char *failed, size_t failed_len, int *unlocks_only) {
   uint32_t count;
   if (take_u32(c, &count) < 0) return -2;
-  *unlocks_only = 1;
+  *unlocks_only = count > 0;
   for (uint32_t i = 0; i < count; i++) {
     uint8_t op;
     char path[PATH_MAX], other[PATH_MAX];
     uint32_t mode, lock_request;
     const uint8_t *data;
     uint32_t data_len;
-    int rc;
+    int rc, taken;
     if (take_u8(c, &op) < 0) return -2;
     if (op != CK_FILE_OP_UNLOCK) *unlocks_only = 0;
     switch (op) {
     case CK_FILE_OP_REMOVE_CGROUP:
-      if (take_path(c, path) < 0) return -2;
+      if ((taken = take_path(c, path, failed, failed_len)) < 0) return taken;
       if (ck_remove_cgroup_tree(path, failed, failed_len) < 0) return -1;
       continue;
     case CK_FILE_OP_MAKE_DIR:
-      if (take_path(c, path) < 0 || take_u32(c, &mode) < 0) return -2;
+      if ((taken = take_path(c, path, failed, failed_len)) < 0) return taken;
+      if (take_u32(c, &mode) < 0) return -2;
       rc = mkdir(path, mode & 07777);
       break;
     case CK_FILE_OP_REPLACE_FILE:
-      if (take_path(c, other) < 0 || take_path(c, path) < 0 || take_u32(c, &mode) < 0 || take_bytes(c, &data, &data_len) < 0) return -2;
+      if ((taken = take_path(c, other, failed, failed_len)) < 0 || (taken = take_path(c, path, failed, failed_len)) < 0) return taken;
+      if (take_u32(c, &mode) < 0 || take_bytes(c, &data, &data_len) < 0) return -2;
       rc = replace_file(other, path, mode & 07777, data, data_len);
       break;
     case CK_FILE_OP_UNLINK:
-      if (take_path(c, path) < 0) return -2;
+      if ((taken = take_path(c, path, failed, failed_len)) < 0) return taken;
       rc = unlink(path) < 0 && errno != ENOENT ? -1 : 0;
       break;
     case CK_FILE_OP_REMOVE_DIR:
-      if (take_path(c, path) < 0) return -2;
+      if ((taken = take_path(c, path, failed, failed_len)) < 0) return taken;
       rc = rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
       break;
     case CK_FILE_OP_LOCK:
-      if (take_path(c, path) < 0) return -2;
+      if ((taken = take_path(c, path, failed, failed_len)) < 0) return taken;
       rc = lock_file(locks, request, path);
       break;
     case CK_FILE_OP_UNLOCK:
@@ -203,6 +216,9 @@ int ck_file_server(struct ck_ctx *ctx, const struct ck_step *s) {
   /* It stays for the life of the process that started it: ps should say what it is. */
   prctl(PR_SET_NAME, CK_FILE_SERVER_NAME, 0, 0, 0);
   struct locks locks = { 0 };
+  /* Request 0, which no caller sends, answered first: the server runs. A socket that closes before
+   * it (a fork that failed) took no request, so the caller does the work itself with nothing to undo. */
+  if (ck_send_file_done(ctx->sync_fd, 0, 0, "") < 0) return ck_fail(ctx, "file server: write FILE_DONE");
   for (;;) {
     uint8_t type, *payload;
     size_t len;
@@ -226,6 +242,8 @@ int ck_file_server(struct ck_ctx *ctx, const struct ck_step *s) {
       errno = EPROTO;
       return ck_fail(ctx, "file server: a malformed FILE_OPS");
     }
+    /* A lock this request took before one of its operations failed is not the caller's to know of. */
+    if (result == -1) unlock(&locks, request);
     /* Nothing in it could fail but a malformed id, which ends the server: the caller waits for no answer. */
     if (result == 0 && unlocks_only) continue;
     if (ck_send_file_done(ctx->sync_fd, request, err, failed) < 0) return ck_fail(ctx, "file server: write FILE_DONE");

@@ -23,9 +23,18 @@ function startServer() {
   const decoder = new FrameDecoder();
   const frames: Frame[] = [];
   const waiting: ((f: Frame) => void)[] = [];
+  // Its first frame says it runs (request 0, which no caller sends); next() gives the ones after it.
+  let announced: (f: Frame) => void = () => undefined;
+  const ready = new Promise<Frame>((resolve) => (announced = resolve));
+  let first = true;
   sync.on('error', () => undefined);
   sync.on('data', (chunk: Buffer) => {
-    for (const f of decoder.push(chunk)) (waiting.shift() ?? ((x: Frame) => frames.push(x)))(f);
+    for (const f of decoder.push(chunk)) {
+      if (first) {
+        first = false;
+        announced(f);
+      } else (waiting.shift() ?? ((x: Frame) => frames.push(x)))(f);
+    }
   });
   const next = () => new Promise<Frame>((resolve) => (frames.length ? resolve(frames.shift()!) : waiting.push(resolve)));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
@@ -36,7 +45,7 @@ function startServer() {
     request(id, ops);
     return done(await next());
   };
-  return { child, sync, next, exited, request, ask };
+  return { child, sync, ready, next, exited, request, ask };
 }
 
 function done(frame: Frame): { id: number; errno: number; path: string } {
@@ -67,6 +76,7 @@ describe('FILE_SERVER: a state directory', () => {
     // The old file, exchanged with the new, went with the temp name.
     expect(readdirSync(dir)).toEqual(['state.json']);
     expect(readFileSync(`/proc/${server.child.pid}/comm`, 'utf8').trim()).toBe('ck-file-server');
+    expect(done(await server.ready)).toEqual(ok(0));
     server.sync.end();
     expect(await server.exited).toBe(0);
   });
@@ -112,12 +122,24 @@ describe('FILE_SERVER: a state directory', () => {
     expect(await other.exited).toBe(0);
   });
 
-  it('refuses a malformed request (a relative path, a length past the frame, an unknown kind, an unknown lock) with ERROR and exits 1', async () => {
+  it('fails only the operation of a path that is not one (relative, too long), releases a lock its request took, and serves on', async () => {
+    const server = startServer();
+    const lock = join(root, 'lock');
+    const long = `/${'x'.repeat(5000)}`;
+    expect(await server.ask(1, [{ op: 'unlink', path: 'relative/path' }])).toEqual({ id: 1, errno: 22, path: 'relative/path' }); // EINVAL
+    expect(await server.ask(2, [{ op: 'lock', path: lock }, { op: 'unlink', path: long }])).toEqual({ id: 2, errno: 36, path: long.slice(0, 256) }); // ENAMETOOLONG
+    // The lock request 2 took went with its failure: another takes it.
+    expect(await server.ask(3, [{ op: 'lock', path: lock }])).toEqual(ok(3));
+    server.sync.end();
+    expect(await server.exited).toBe(0);
+  });
+
+  it('refuses a malformed request (a length past the frame, an unknown kind, an unknown lock) with ERROR and exits 1', async () => {
     const pastTheEnd = encodeFileOps(4, [{ op: 'unlink', path: '/tmp/x' }]);
     pastTheEnd.writeUInt32LE(4096, 9); // the path's length, past the frame's end
     const unknownKind = encodeFileOps(5, [{ op: 'unlink', path: '/tmp/x' }]);
     unknownKind.writeUInt8(99, 8);
-    for (const bad of [encodeFileOps(3, [{ op: 'unlink', path: 'relative/path' }]), pastTheEnd, unknownKind, encodeFileOps(6, [{ op: 'unlock', lock: 12345 }])]) {
+    for (const bad of [pastTheEnd, unknownKind, encodeFileOps(6, [{ op: 'unlock', lock: 12345 }])]) {
       const server = startServer();
       server.sync.write(encodeFrame(FRAME.FILE_OPS, bad));
       const frame = await server.next();

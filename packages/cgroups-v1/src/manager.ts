@@ -70,9 +70,12 @@ export class V1Manager implements CgroupManager {
   setSteps(resources: Parameters<CgroupManager['set']>[0]): CgroupWriteStep[] | undefined {
     const r: Resources = resources;
     const steps: CgroupWriteStep[] = [];
+    // Said once the plan holds: when it does not, set() runs and says them itself.
+    const warnings: string[] = [];
+    const ctx: ControllerContext = { ...this.options.ctx, warn: (message) => warnings.push(message) };
     for (const { dir, keys } of this.groups) {
       for (const c of this.controllersOf(keys)) {
-        const planned = c.plan ? c.plan(r, this.options.ctx) : c.requested?.(r) ? undefined : [];
+        const planned = c.plan ? c.plan(r, ctx) : c.requested?.(r) ? undefined : [];
         if (!planned) return undefined;
         for (const write of planned) steps.push({ kind: 'write', dir, ...write });
       }
@@ -82,6 +85,7 @@ export class V1Manager implements CgroupManager {
       if (!unified) break;
       steps.push({ kind: 'write', dir: unified, file, values: [value], field: `linux.resources.unified.${file}` });
     }
+    for (const message of warnings) this.options.ctx.warn(message);
     return steps;
   }
 

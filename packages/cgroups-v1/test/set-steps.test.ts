@@ -43,6 +43,10 @@ describe('V1Manager.setSteps: the resources of a new cgroup as writes for ck-ini
     const ctx = context();
     expect(manager(ctx).setSteps({ memory: { kernel: 1 << 20, swappiness: 10 } })?.map((s) => s.field)).toEqual(['linux.resources.memory.swappiness']);
     expect(ctx.warnings).toEqual(['linux.resources.memory.kernel is deprecated and ignored, as runc does']);
+    // Not when the plan does not hold: set() then says it.
+    const unplanned = context();
+    expect(manager(unplanned).setSteps({ memory: { kernel: 1 << 20 }, cpu: { shares: 512 } })).toBeUndefined();
+    expect(unplanned.warnings).toEqual([]);
   });
 
   it('refuses a swappiness out of range as set() does', () => {

@@ -93,11 +93,32 @@ describe.each([
 });
 
 describe('state store with a file server', () => {
-  it('has the work done by one file server, forked by this process\'s zygote', async () => {
+  it('has the work done by one file server, forked by this process\'s zygote, however many steps come at once', async () => {
+    const store = new StateStore(root, () => libcSys, fileServer);
+    await Promise.all(['web', 'db', 'cache', 'queue'].map((id) => store.claim(state(id))));
+    expect(fileServersOf(process.pid)).toHaveLength(1);
+  });
+
+  it('fails a step whose path is too long by itself, and the server serves on', async () => {
     const store = new StateStore(root, () => libcSys, fileServer);
     await store.claim(state('web'));
-    await store.claim(state('db'));
-    expect(fileServersOf(process.pid)).toHaveLength(1);
+    const [server] = fileServersOf(process.pid);
+    await expect(store.claim(state('x'.repeat(5000)))).rejects.toThrow(/ENAMETOOLONG/);
+    await store.save({ ...state('web'), pid: 3 });
+    expect(fileServersOf(process.pid)).toEqual([server]);
+  });
+
+  it('takes the lock again itself when the server that held it for an operation ends', async () => {
+    const store = new StateStore(root, () => libcSys, fileServer);
+    const other = new StateStore(root, () => libcSys);
+    await store.claim(state('web'));
+    await store.withLock('web', async () => {
+      process.kill(fileServersOf(process.pid)[0]!, 'SIGKILL');
+      // The server's end reaches this process, which takes the lock again at once.
+      await new Promise((r) => setTimeout(r, 200));
+      await expect(other.withLock('web', async () => 1, 50)).rejects.toThrow(/locked by another operation/);
+    });
+    expect(await other.withLock('web', async () => 2, 1000)).toBe(2);
   });
 
   it('does the work itself when the server is killed, and the next step starts another', async () => {

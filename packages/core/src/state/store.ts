@@ -86,31 +86,42 @@ export class StateStore {
     const { id } = state;
     validateId(id);
     const dir = this.dir(id);
+    const write = this.stateWrite(state);
     try {
       try {
-        await this.makeStateDir(dir, state);
+        await this.makeStateDir(dir, write);
       } catch (e) {
         // The root is made on the first create only: a recursive mkdir on every create is a walk up the path.
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || (e as NodeJS.ErrnoException).path !== dir) throw e;
         await makeDir(this.root, 0o700, true);
-        await this.makeStateDir(dir, state);
+        await this.makeStateDir(dir, write);
       }
     } catch (e) {
       const { code, path } = e as NodeJS.ErrnoException;
       if (code === 'EEXIST' && path === dir) throw new ContainerError('IdInUse', `container "${id}" already exists`);
-      if (e instanceof FileServerUnavailable) throw systemError(`creating the state directory of "${id}"`, e);
+      if (e instanceof FileServerUnavailable) await this.undoLostClaim(dir, write.data);
       // The directory is ours: its state could not be written.
-      if (path !== dir) await this.remove(id).catch(() => undefined);
+      else if (path !== dir) await this.remove(id).catch(() => undefined);
       throw systemError(`creating the state directory of "${id}"`, e);
     }
   }
 
-  private async makeStateDir(dir: string, state: SavedState): Promise<void> {
-    const write = this.stateWrite(state);
+  private async makeStateDir(dir: string, write: Extract<FileOp, { op: 'replaceFile' }>): Promise<void> {
     // Not again by Node once a server may have made it: another create's directory is not to be told from ours.
     if (await this.served([{ op: 'makeDir', path: dir, mode: 0o711 }, write], { idempotent: false })) return;
     await makeDir(dir, 0o711);
     await replaceFile(write.temp, write.path, write.data, write.mode);
+  }
+
+  /**
+   * A server that ended with the claim in flight may have made the directory, and written the
+   * state or not: a directory holding exactly this state is ours, and an empty one is of no
+   * container (load() says none exists), so either goes; one holding anything else is another's.
+   */
+  private async undoLostClaim(dir: string, ours: Buffer): Promise<void> {
+    const state = await readFile(join(dir, 'state.json')).catch(() => undefined);
+    if (state?.equals(ours)) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    else if (state === undefined) await rmdir(dir).catch(() => undefined);
   }
 
   /** Written to a temp file and renamed: a reader sees the old state or the new one (files.ts). */
@@ -196,15 +207,29 @@ export class StateStore {
    */
   async withLock<T>(id: string, fn: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
-    const server = await this.server?.();
+    const server = await this.server?.().catch(() => undefined);
     const held = server ? await this.lockThrough(server, id, deadline) : undefined;
-    if (held !== undefined) {
+    if (server && held !== undefined) {
+      // The flock is the server's: should it end while fn runs, the lock is taken again here at once.
+      const retaken = server.lockEnd(held).then((lost) => (lost ? this.lockHere(id, Date.now() + timeoutMs) : undefined));
       try {
         return await fn();
       } finally {
-        server!.unlock(held);
+        server.unlock(held);
+        const fd = await retaken.catch(() => undefined);
+        if (fd !== undefined) await closeFd(fd);
       }
     }
+    const fd = await this.lockHere(id, deadline);
+    try {
+      return await fn();
+    } finally {
+      await closeFd(fd);
+    }
+  }
+
+  /** The lock taken by this process itself: the open lock file's fd, flock'd. */
+  private async lockHere(id: string, deadline: number): Promise<number> {
     let fd: number;
     try {
       fd = await openFd(join(this.dir(id), 'lock'), 'a', 0o600);
@@ -216,9 +241,10 @@ export class StateStore {
         if (Date.now() > deadline) throw lockedElsewhere(id);
         await new Promise((r) => setTimeout(r, 10));
       }
-      return await fn();
-    } finally {
+      return fd;
+    } catch (e) {
       await closeFd(fd);
+      throw e;
     }
   }
 

@@ -57,6 +57,10 @@ class FileServer {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly decoder = new FrameDecoder();
+  /** Each lock a caller holds, and how it learns whether the server ended before its unlock. */
+  private readonly locksHeld = new Map<number, (lost: boolean) => void>();
+  /** It answered request 0: it runs, and a request sent from here on may be done in part if it ends. */
+  private ready = false;
   broken = false;
 
   constructor(private readonly sync: Socket) {
@@ -81,6 +85,8 @@ class FileServer {
    * FileServerUnavailable.
    */
   request(ops: readonly FileOp[]): Promise<number> {
+    // The server answers no request of unlocks only (nor would an empty one say anything).
+    if (ops.every((o) => o.op === 'unlock')) return Promise.reject(new Error('a file server request needs an operation that is not an unlock: use unlock()'));
     return new Promise<number>((resolve, reject) => {
       const id = this.send(ops);
       if (this.pending.size === 0) this.sync.ref();
@@ -88,8 +94,19 @@ class FileServer {
     });
   }
 
+  /**
+   * Resolves when the lock taken by request `lock` ends: false at unlock(), true when the server
+   * ended first, taking the flock with it (the caller then takes it again itself).
+   */
+  lockEnd(lock: number): Promise<boolean> {
+    if (this.broken) return Promise.resolve(true);
+    return new Promise((resolve) => this.locksHeld.set(lock, resolve));
+  }
+
   /** Releases a lock: the server answers no request of unlocks only, and later requests come after it. */
   unlock(lock: number): void {
+    this.locksHeld.get(lock)?.(false);
+    this.locksHeld.delete(lock);
     // One that is gone held no lock any more.
     if (!this.broken) this.send([{ op: 'unlock', lock }]);
   }
@@ -109,6 +126,10 @@ class FileServer {
       throw new Error(`the file server answered with a frame of type ${type} and ${payload.length} bytes`);
     }
     const id = payload.readUInt32LE(0);
+    if (id === 0 && !this.ready) {
+      this.ready = true;
+      return;
+    }
     const request = this.pending.get(id);
     if (!request) throw new Error(`the file server answered request ${id}, which it was not given`);
     this.pending.delete(id);
@@ -120,8 +141,10 @@ class FileServer {
 
   private fail(message: string): void {
     this.broken = true;
-    for (const request of this.pending.values()) request.reject(new FileServerUnavailable(message, true));
+    for (const request of this.pending.values()) request.reject(new FileServerUnavailable(message, this.ready));
     this.pending.clear();
+    for (const lost of this.locksHeld.values()) lost(true);
+    this.locksHeld.clear();
     this.sync.unref();
   }
 }
@@ -180,19 +203,46 @@ function u32(value: number): Buffer {
   return b;
 }
 
-const servers = new Map<string, FileServer>();
+/** Each ck-init binary's server, kept before its start is awaited: callers that come together share one. */
+interface Started {
+  readonly server: Promise<FileServer>;
+  running?: FileServer;
+  failed?: boolean;
+}
+const servers = new Map<string, Started>();
 
-/** The process's file server (forked by its zygote), started on first use; a new one when the last is gone. */
-export async function fileServer(): Promise<Pick<FileServer, 'request' | 'unlock'>> {
-  const path = ckInitBinary();
-  let server = servers.get(path);
-  if (!server || server.broken) {
+/**
+ * The process's file server (forked by its zygote), started on first use; a new one when the last
+ * is gone. One that cannot be started is FileServerUnavailable (nothing sent): the caller does the
+ * work itself.
+ */
+export function fileServer(): Promise<Pick<FileServer, 'request' | 'unlock' | 'lockEnd'>> {
+  let path: string;
+  try {
+    path = ckInitBinary();
+  } catch (error) {
+    return Promise.reject(new FileServerUnavailable(`the file server could not be started: ${(error as Error).message}`, false));
+  }
+  let started = servers.get(path);
+  if (!started || started.failed || started.running?.broken) {
+    const next: Started = { server: startServer(path) };
+    next.server.then(
+      (server) => (next.running = server),
+      () => (next.failed = true),
+    );
+    servers.set(path, (started = next));
+  }
+  return started.server;
+}
+
+async function startServer(path: string): Promise<FileServer> {
+  try {
     // Imported here, as launch.ts does: it brings node:net.
     const { startInitProcess } = await import('../container/init-process.js');
     const child = startInitProcess(sealedCopyPath(path), path, ['ignore', 'ignore', 'ignore'], true);
     child.sync.on('close', () => void child.reaped());
-    server = new FileServer(child.sync);
-    servers.set(path, server);
+    return new FileServer(child.sync);
+  } catch (error) {
+    throw new FileServerUnavailable(`the file server could not be started: ${(error as Error).message}`, false);
   }
-  return server;
 }
