@@ -209,6 +209,29 @@ describe.skipIf(!isRoot)(`hooks (${isRoot ? 'as root' : NEEDS_ROOT})`, () => {
       });
     }
 
+    it('a start that fails while a prestart hook runs kills that hook and runs no other', async () => {
+      const dir = hooksDir('start-fails-under-a-hook');
+      // Ends the start under itself (SIGKILL to the init and to ck-init's P, its parent), then would sleep long.
+      const killer = join(dir.host, 'kill-p.sh');
+      writeFileSync(
+        killer,
+        `#!/bin/sh\npid=$(sed -n 's/.*"pid":\\([0-9]*\\).*/\\1/p')\necho $$ > ${dir.host}/sleeper\nkill -9 $pid $(awk '{print $4}' /proc/$pid/stat)\nexec sleep 30\n`,
+      );
+      chmodSync(killer, 0o755);
+      const { container } = await created((c) => {
+        const [later] = hooksConfig(dir, ['createRuntime']).createRuntime as any[];
+        c.hooks = { prestart: [{ path: killer, env: ['PATH=/bin:/usr/bin'] }], createRuntime: [later] };
+      });
+      const started = Date.now();
+      await expect(container.start({ stdio: ['ignore', 'ignore', 'ignore'] })).rejects.toThrow(/ck-init ended before the container was ready/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      const sleeper = Number(readFileSync(join(dir.host, 'sleeper'), 'utf8'));
+      for (let i = 0; i < 100 && alive(sleeper); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(alive(sleeper)).toBe(false);
+      expect(readLog(dir.log)).toEqual([]);
+      expect(world.leaks()).toEqual([]);
+    });
+
     it('poststop does not run for a config the init plan refuses, as runc refuses it before there is a container', async () => {
       const dir = hooksDir('refused-by-the-plan');
       const { container } = await created((c) => {
@@ -317,3 +340,12 @@ describe.skipIf(!isRoot)(`hooks (${isRoot ? 'as root' : NEEDS_ROOT})`, () => {
     });
   });
 });
+
+/** A process that has not exited (a zombie has). */
+function alive(pid: number): boolean {
+  try {
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
+  }
+}

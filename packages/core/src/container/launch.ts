@@ -18,8 +18,9 @@ export interface LaunchOptions {
   extraFds?: readonly number[];
   /** Runs between the PID report and GO: cgroup placement, id maps. */
   onPid: (pid: number) => Promise<void>;
-  /** At HOOKS_SYNC: runs the prestart and createRuntime hooks and gives RESUME's payload. */
-  onHooks?: (pid: number) => Promise<Buffer>;
+  /** At HOOKS_SYNC: runs the prestart and createRuntime hooks and gives RESUME's payload; the
+   *  signal aborts when the start fails meanwhile (a hook still running is then killed). */
+  onHooks?: (pid: number, signal: AbortSignal) => Promise<Buffer>;
   /** GO's payload, once the pid is known: the state a seccomp notify listener receives. */
   goPayload?: (pid: number) => Buffer;
   /** No monitor: once ready, nothing of the container keeps this process alive. */
@@ -75,8 +76,10 @@ export async function launchInit(options: LaunchOptions): Promise<LaunchedInit> 
   });
   exit.catch(() => undefined);
 
+  const startFailed = new AbortController();
   return new Promise<LaunchedInit>((resolve, reject) => {
     const fail = (error: Error) => {
+      startFailed.abort(error);
       if (pid > 0) killQuietly(pid);
       rejectExit(error);
       if (settled) return;
@@ -116,7 +119,7 @@ export async function launchInit(options: LaunchOptions): Promise<LaunchedInit> 
             return;
           }
           options
-            .onHooks(pid)
+            .onHooks(pid, startFailed.signal)
             .then((payload) => sync.write(encodeFrame(FRAME.RESUME, payload)))
             .catch((e: Error) => fail(e));
         } else if (frame.type === FRAME.READY) {

@@ -101,11 +101,11 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
       detached: options.detached ?? false,
       zygote: ctx.zygote,
       goPayload: listenerPayload(steps, state),
-      onHooks: !steps.some((s) => s.op === 'HOOKS_SYNC') ? undefined : async (pid) => {
+      onHooks: !steps.some((s) => s.op === 'HOOKS_SYNC') ? undefined : async (pid, startFailed) => {
         const { runHooks } = await import('../hooks/run-hooks.js');
         const creating = hookState(state, 'creating', pid);
-        await runHooks('prestart', spec.hooks?.prestart, creating);
-        await runHooks('createRuntime', spec.hooks?.createRuntime, creating);
+        await runHooks('prestart', spec.hooks?.prestart, creating, startFailed);
+        await runHooks('createRuntime', spec.hooks?.createRuntime, creating, startFailed);
         return resumePayload(creating, hookState(state, 'created', pid));
       },
       onPid: async (pid) => {

@@ -14,11 +14,14 @@ const DRAIN_MS = 100;
 
 /**
  * Runs the hooks in order, each with the state on its stdin, and throws on the first that fails
- * (a non-zero exit, a signal, or a run past its timeout, after which it is killed).
+ * (a non-zero exit, a signal, or a run past its timeout, after which it is killed). Once
+ * `stopped` aborts (the start they are part of failed), the one running is killed and no other
+ * starts.
  */
-export async function runHooks(kind: RuntimeHookKind, hooks: readonly Hook[] | undefined, state: string): Promise<void> {
+export async function runHooks(kind: RuntimeHookKind, hooks: readonly Hook[] | undefined, state: string, stopped?: AbortSignal): Promise<void> {
   for (const [index, hook] of (hooks ?? []).entries()) {
-    const failure = await runHook(hook, state);
+    if (stopped?.aborted) throw new ContainerError('SystemError', `${kind} hook #${index}: not run: the start failed`, { cause: stopped.reason });
+    const failure = await runHook(hook, state, stopped);
     if (failure) {
       throw new ContainerError('SystemError', `error running ${kind} hook #${index}: ${hook.path}: ${failure}`, { path: hook.path });
     }
@@ -37,7 +40,7 @@ export async function runHooksWarning(kind: RuntimeHookKind, hooks: readonly Hoo
 }
 
 /** Runs one hook; resolves with why it failed, or undefined. */
-function runHook(hook: Hook, state: string): Promise<string | undefined> {
+function runHook(hook: Hook, state: string, stopped?: AbortSignal): Promise<string | undefined> {
   return new Promise((resolve) => {
     const [argv0, ...args] = hook.args && hook.args.length > 0 ? hook.args : [hook.path];
     // Exactly the hook's env: nothing of the runtime's own (NODE_OPTIONS, secrets) reaches it.
@@ -58,6 +61,12 @@ function runHook(hook: Hook, state: string): Promise<string | undefined> {
     child.stdin.end(state);
 
     let timedOut = false;
+    let abandoned = false;
+    const abandon = () => {
+      abandoned = true;
+      child.kill('SIGKILL');
+    };
+    stopped?.addEventListener('abort', abandon, { once: true });
     const timer =
       hook.timeout !== undefined
         ? setTimeout(() => {
@@ -70,19 +79,22 @@ function runHook(hook: Hook, state: string): Promise<string | undefined> {
       if (done) return;
       done = true;
       if (timer) clearTimeout(timer);
+      stopped?.removeEventListener('abort', abandon);
       child.stdout.destroy();
       child.stderr.destroy();
       resolve(failure);
     };
     child.on('error', (e: NodeJS.ErrnoException) => finish(`${e.code ?? e.message}`));
     child.on('exit', (code, signal) => {
-      const failure = timedOut
-        ? `ran past its timeout of ${hook.timeout}s and was killed`
-        : code === 0
-          ? undefined
-          : signal
-            ? `killed by ${signal}`
-            : `exit status ${code}`;
+      const failure = abandoned
+        ? 'killed: the start it was part of failed'
+        : timedOut
+          ? `ran past its timeout of ${hook.timeout}s and was killed`
+          : code === 0
+            ? undefined
+            : signal
+              ? `killed by ${signal}`
+              : `exit status ${code}`;
       const report = () => finish(failure && `${failure}${describeOutput(output)}`);
       // Output written just before the exit may still be in the pipe: wait for its close, briefly.
       const drain = setTimeout(report, DRAIN_MS);
