@@ -204,7 +204,9 @@ static int serve(struct locks *locks, struct cursor *c, uint32_t request, char *
       return -2;
     }
     if (rc < 0) {
+      int saved = errno;
       snprintf(failed, failed_len, "%s", path);
+      errno = saved;
       return -1;
     }
   }
