@@ -318,8 +318,10 @@ export const OPS = {
   CGROUP_CREATE: { code: 60, args: ['str', 'u64', 'str'] },
   /** P, a plan of its own with no CLONE (sys/file-server.ts): serve FILE_OPS frames, one FILE_DONE
    *  each, in order, until the socket closes, then exit 0: the state directory's files and the
-   *  cgroups' removal of the process that forked it from its zygote (FILE_OP). Nothing is waited
-   *  for: a lock held elsewhere is EWOULDBLOCK, a cgroup still busy EBUSY, and the caller retries. () */
+   *  cgroups' removal of the process that forked it from its zygote (FILE_OP). It first answers a
+   *  request 0, which no caller sends, to say it runs. Nothing is waited for: a lock held elsewhere
+   *  is EWOULDBLOCK, a cgroup still busy EBUSY, and the caller retries; a path that is not one
+   *  (relative, PATH_MAX or longer) fails its operation (EINVAL, ENAMETOOLONG), not the server. () */
   FILE_SERVER: { code: 61, args: [] },
   /** P (after the CGROUP_CREATE steps, before the joins): open dir/file and write each value with
    *  a write(2) of its own (v1's devices.allow takes one rule per write), the resources the manager
