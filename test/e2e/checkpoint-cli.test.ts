@@ -3,8 +3,8 @@
 // leave nothing. Real CRIU runs in the VM lab; on this host (Debian's CRIU 3.17 fails on kernel
 // 6.18) the CLI says why and the container is untouched.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { probeCriu } from '@containerkit/criu';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildCProgram, supportSource } from '../support/c-program.js';
@@ -104,11 +104,17 @@ describe.skipIf(!isRoot)(`ckrun checkpoint and restore (${isRoot ? 'as root' : N
   it.skipIf(!finding.usable)(`restores a copy of a container left running under a new id, counting on from the checkpoint${finding.usable ? '' : ` [skipped: ${finding.usable ? '' : finding.reason}; runs in the VM lab]`}`, async () => {
     const { id, file } = await counter('original');
     const images = join(world.dir, 'images', 'copy');
+    // Dumped paused: a file its shell had open then (count.tmp, between its write and its rename)
+    // must be in the copy's /out as it was, or CRIU cannot open it again; running on, the original
+    // renames it away at once. The copy's /out is then a directory of its own with those files.
+    expect(cli(['pause', id]).code).toBe(0);
     expect(cli(['checkpoint', '--leave-running', '--image-path', images, id]).code).toBe(0);
     const at = count(file);
-    // The copy's /out is a directory of its own: the original goes on writing to its file.
     const copyOut = join(world.dir, 'out', 'copy');
-    mkdirSync(copyOut, { recursive: true });
+    cpSync(dirname(file), copyOut, { recursive: true });
+    const copied = count(join(copyOut, 'count'));
+    expect(statusOf(id)).toBe('paused');
+    expect(cli(['resume', id]).code).toBe(0);
     const copy = await world.bundle((c) => {
       c.mounts.push({ destination: '/out', type: 'bind', source: copyOut, options: ['rbind', 'rw'] });
       c.process.args = ['sh', '-c', 'i=0; while :; do i=$((i+1)); echo $i > /out/count.tmp; mv /out/count.tmp /out/count; sleep 0.1; done'];
@@ -116,8 +122,9 @@ describe.skipIf(!isRoot)(`ckrun checkpoint and restore (${isRoot ? 'as root' : N
     ids.push(copy.id);
     const restored = cli(['restore', '--detach', '--image-path', images, '--bundle', copy.bundle, copy.id]);
     expect(restored, restored.stderr).toMatchObject({ code: 0 });
-    const first = await countReaches(join(copyOut, 'count'), 1);
-    expect(first).toBeGreaterThanOrEqual(at);
+    // Past what was copied: the restored copy writes it, counting on from the checkpoint.
+    const first = await countReaches(join(copyOut, 'count'), copied + 1);
+    expect(first).toBeGreaterThan(at);
     expect(statusOf(id)).toBe('running');
     expect(statusOf(copy.id)).toBe('running');
   });
