@@ -3,18 +3,15 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PlanStep } from '../../packages/core/src/plan/encoder.js';
-import { catCgroup, isCgroup2, notRoot, removeTestCgroup, v2 } from './cgroup-host.js';
+import { catCgroup, isCgroup2, pidsRoot, pidsSkip, pidsWhy, removeTestCgroup, v2 } from './cgroup-host.js';
 import { CLONE_NEWNS, CLONE_NEWPID } from './container.js';
 import { failure, frameTypes, runPlan, succeeded } from './run-plan.js';
 
 // On v1: pids and cpuset; never memory, which holds this machine's supervisor.
-const pidsRoot = v2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/pids';
 const cpusetRoot = '/sys/fs/cgroup/cpuset';
 const unifiedRoot = v2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified';
 const hasUnified = isCgroup2(unifiedRoot);
 const hasCpusetV1 = !v2 && existsSync(`${cpusetRoot}/cpuset.cpus`);
-const skip = notRoot || !existsSync(pidsRoot);
-const why = notRoot ? 'skipped: needs root' : skip ? `skipped: no cgroup hierarchy at ${pidsRoot}` : 'as root';
 const cpusetNote = hasCpusetV1 ? 'v1 cpuset' : 'skipped: no cgroup v1 cpuset hierarchy here (a cgroup2 host has none)';
 const unifiedNote = hasUnified ? unifiedRoot : `skipped: no cgroup2 mount at ${unifiedRoot}`;
 
@@ -31,7 +28,7 @@ function levels(root: string, ...below: string[]): string[] {
 }
 const read = (dir: string, file: string) => readFileSync(`${dir}/${file}`, 'utf8').trim();
 
-describe.skipIf(skip)(`CGROUP_CREATE (${why})`, () => {
+describe.skipIf(pidsSkip)(`CGROUP_CREATE (${pidsWhy})`, () => {
   afterEach(async () => {
     for (const dir of made.reverse()) expect(await removeTestCgroup(dir)).toBe(true);
     made.length = 0;

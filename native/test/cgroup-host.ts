@@ -15,6 +15,12 @@ export const v2 = isCgroup2('/sys/fs/cgroup');
 
 export const notRoot = process.getuid?.() !== 0;
 
+/** The hierarchy the cgroup tests make their cgroups in: pids on v1 (never memory, which holds this machine's supervisor). */
+export const pidsRoot = v2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/pids';
+/** Whether a test that needs pidsRoot as root cannot run here, and the reason its name gives. */
+export const pidsSkip = notRoot || !existsSync(pidsRoot);
+export const pidsWhy = notRoot ? 'skipped: needs root' : pidsSkip ? `skipped: no cgroup hierarchy at ${pidsRoot}` : 'as root';
+
 /** C's last step in these tests: print /proc/self/cgroup. */
 export const catCgroup: PlanStep = { op: 'EXEC', args: [['/bin/busybox', 'cat', '/proc/self/cgroup'], []] };
 

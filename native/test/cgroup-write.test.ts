@@ -2,16 +2,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PlanStep } from '../../packages/core/src/plan/encoder.js';
-import { catCgroup, makeTestCgroup, notRoot, removeTestCgroup, v2 } from './cgroup-host.js';
+import { catCgroup, makeTestCgroup, pidsRoot, pidsSkip, pidsWhy, removeTestCgroup, v2 } from './cgroup-host.js';
 import { CLONE_NEWNS, CLONE_NEWPID } from './container.js';
 import { failure, frameTypes, runPlan, succeeded } from './run-plan.js';
 
 // On v1: pids and devices; never memory, which holds this machine's supervisor.
-const pidsRoot = v2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/pids';
 const devicesRoot = '/sys/fs/cgroup/devices';
 const hasDevicesV1 = !v2 && existsSync(`${devicesRoot}/devices.list`);
-const skip = notRoot || !existsSync(pidsRoot);
-const why = notRoot ? 'skipped: needs root' : skip ? `skipped: no cgroup hierarchy at ${pidsRoot}` : 'as root';
 const devicesNote = hasDevicesV1 ? 'v1 devices' : 'skipped: no cgroup v1 devices hierarchy here (cgroup2 has eBPF programs instead)';
 
 const clone: PlanStep = { op: 'CLONE', args: [CLONE_NEWNS | CLONE_NEWPID, 1n] };
@@ -21,7 +18,7 @@ const made: string[] = [];
 const cgroup = (root: string) => makeTestCgroup(made, root);
 const read = (dir: string, file: string) => readFileSync(`${dir}/${file}`, 'utf8').trim();
 
-describe.skipIf(skip)(`CGROUP_WRITE (${why})`, () => {
+describe.skipIf(pidsSkip)(`CGROUP_WRITE (${pidsWhy})`, () => {
   afterEach(async () => {
     for (const dir of made.reverse()) expect(await removeTestCgroup(dir)).toBe(true);
     made.length = 0;

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeErrorFrame, encodeFrame, encodePlan, FrameDecoder, type Frame } from '../../packages/core/src/plan/encoder.js';
 import { FRAME } from '../../packages/core/src/plan/protocol.js';
 import { encodeFileOps, type FileOp } from '../../packages/core/src/sys/file-server.js';
-import { makeTestCgroup, notRoot, removeTestCgroup, v2 } from './cgroup-host.js';
+import { makeTestCgroup, pidsRoot, pidsSkip, pidsWhy, removeTestCgroup, v2 } from './cgroup-host.js';
 import { ckInit } from './run-plan.js';
 
 const EEXIST = 17;
@@ -150,13 +150,10 @@ describe('FILE_SERVER: a state directory', () => {
   });
 });
 
-const pidsRoot = v2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/pids';
-const skip = notRoot || !existsSync(pidsRoot);
-const why = notRoot ? 'skipped: needs root' : skip ? `skipped: no cgroup hierarchy at ${pidsRoot}` : 'as root';
 const made: string[] = [];
 const cgroup = (...below: string[]) => makeTestCgroup(made, pidsRoot, ...below);
 
-describe.skipIf(skip)(`FILE_SERVER: cgroups (${why})`, () => {
+describe.skipIf(pidsSkip)(`FILE_SERVER: cgroups (${pidsWhy})`, () => {
   afterEach(async () => {
     for (const dir of made.reverse()) expect(await removeTestCgroup(dir)).toBe(true);
     made.length = 0;
