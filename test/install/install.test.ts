@@ -41,7 +41,7 @@ interface Run {
  * Runs a command in a private mount namespace: `hide` is covered by an empty tmpfs, each file of
  * `breakFiles` by a file that is neither an ELF binary nor a shared object.
  */
-function isolated(command: string[], { cwd, hide, breakFiles = [] }: { cwd: string; hide?: string; breakFiles?: string[] }): Run {
+function isolated(command: string[], { cwd, hide, breakFiles = [], env: extraEnv = {} }: { cwd: string; hide?: string; breakFiles?: string[]; env?: Record<string, string> }): Run {
   const garbage = join(scratch, 'garbage');
   writeFileSync(garbage, 'not a binary\n', { mode: 0o755 });
   const script = [
@@ -51,7 +51,7 @@ function isolated(command: string[], { cwd, hide, breakFiles = [] }: { cwd: stri
     'cd "$CK_CWD"',
     'exec "$@"',
   ].join('\n');
-  const env = { ...process.env, CK_HIDE: hide ?? '', CK_BREAK: breakFiles.join(':'), CK_GARBAGE: garbage, CK_CWD: cwd };
+  const env = { ...process.env, ...extraEnv, CK_HIDE: hide ?? '', CK_BREAK: breakFiles.join(':'), CK_GARBAGE: garbage, CK_CWD: cwd };
   const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', ...command], { encoding: 'utf8', env, cwd: '/', timeout: 120_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr + (r.error ? String(r.error) : '') };
 }
@@ -64,8 +64,8 @@ function snapshotFits(runtime: string): boolean {
 }
 
 /**
- * `ckrun run` of a busybox container through the installed bin (traced by sh -x, to see which start
- * it took: the create/run snapshot when it fits this node, else the plain bundle), a light-snapshot
+ * `ckrun run` of a busybox container through the installed bin (its front end traced, with no warm
+ * process, to see which start it took: the create/run snapshot when it fits this node, else the plain bundle), a light-snapshot
  * command, and the plain bundle's `run` through bin/ckrun-start.cjs.
  */
 async function ckrunWorks(tree: string, runtime: string, options: { hide?: string; breakFiles?: string[] }): Promise<void> {
@@ -73,10 +73,10 @@ async function ckrunWorks(tree: string, runtime: string, options: { hide?: strin
   const bin = join(tree, 'node_modules', '.bin', 'ckrun');
   const ckrun = existsSync(bin) ? bin : join(runtime, 'bin', 'ckrun');
   const { id, bundle } = await world.bundle((c) => (c.process.args = ['sh', '-c', 'echo ckrun in $(hostname)']));
-  const run = isolated(['sh', '-x', ckrun, '--root', state, 'run', '--bundle', bundle, id], { cwd: tree, ...options });
+  const run = isolated([ckrun, '--root', state, 'run', '--bundle', bundle, id], { cwd: tree, ...options, env: { CKRUN_TRACE_START: '1', CKRUN_WARM_IDLE: '0' } });
   expect(run.stdout, run.stderr).toBe('ckrun in runc\n');
   expect(run.status).toBe(0);
-  const started = run.stderr.split('\n').find((line) => line.startsWith('+ exec ')) ?? '';
+  const started = run.stderr.split('\n').find((line) => line.startsWith('ckrun: cold: ')) ?? '';
   if (snapshotFits(runtime)) {
     const blob = /--snapshot-blob (\S+)/.exec(started)?.[1];
     expect(blob && realpathSync(blob), started).toBe(join(realpathSync(runtime), 'dist', 'ckrun.blob'));

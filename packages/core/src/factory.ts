@@ -14,6 +14,7 @@ import { StateStore, validateId, type SavedState } from './state/store.js';
 import { fileServer } from './sys/file-server.js';
 import { libcSys } from './sys/libc.js';
 import type { Sys } from './sys/sys.js';
+import type { InitSpawner } from './sys/init-spawner.js';
 import { hostResctrl, type Resctrl } from './resctrl/host.js';
 
 export interface FactoryOptions {
@@ -38,6 +39,13 @@ export interface FactoryOptions {
    * its own later and wants ck-init to follow turns it off too.
    */
   zygote?: boolean;
+  /**
+   * Starts each container's ck-init (the init's and each spawned process's) in another process
+   * than this one, which then is its parent: ckrun's warm process has the ckrun front end that
+   * called it start them, so that a container's init descends from ckrun's caller as runc's
+   * does. Default: this process starts them (zygote or not).
+   */
+  spawnInit?: InitSpawner;
   /**
    * A directory where compiled seccomp filters are kept for other processes (root-only, one
    * file per profile). Absent: a filter is reused only within this process. ckrun keeps them
@@ -93,7 +101,7 @@ export function createFactory(options: FactoryOptions): Factory {
   const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, 'ContainerWarning'));
   const rootless = options.rootless ?? detectRootless();
   const resctrl = options.resctrl ?? hostResctrl();
-  const context = async (state: SavedState): Promise<ContainerContext> => ({ store, sys, zygote, seccomp, warn, rootless, resctrl, drivers: await pickDrivers(), state });
+  const context = async (state: SavedState): Promise<ContainerContext> => ({ store, sys, zygote, spawnInit: options.spawnInit, seccomp, warn, rootless, resctrl, drivers: await pickDrivers(), state });
 
   return {
     root,

@@ -16,6 +16,7 @@ export { createCgroup, isDirectory, listProcesses, joinCgroup, removeCgroup } fr
 export { omitEmpty, emptyStats } from './cgroups/stats-json.js';
 export { pageSizeName, hugePageSizes } from './cgroups/hugepages.js';
 export type { Sys } from './sys/sys.js';
+export type { InitChild, InitSpawner, InitSpawnRequest } from './sys/init-spawner.js';
 export { hostResctrl, resctrlMountIn, type Resctrl } from './resctrl/host.js';
 export type { SavedIntelRdt } from './resctrl/group.js';
 export { recordingSys, type RecordedCall } from './sys/fake.js';

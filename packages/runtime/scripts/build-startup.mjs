@@ -9,8 +9,14 @@
 //                          so bin/ckrun checks both first
 //   dist/ckrun.cjs.cache   V8 code cache of dist/ckrun.cjs, for a node the blobs do not fit
 //                          (bin/ckrun-start.cjs), filled by one `list` call
+//   dist/ckrun             the front end (native/front/), which bin/ckrun links to: it hands a
+//                          call to the warm process of its root, or starts node as above
+//   dist/ckrun.build-id    drawn anew by every build: a front end talks only to a warm process
+//                          of its own build (src/warm/), and a rebuild leaves the old ones idle
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { frontEndPath } from '@containerkit/native';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +47,17 @@ function buildSnapshot(entry, blob, v8Flags = []) {
   }
 }
 
+/** Written beside and renamed over: a call running the old file goes on with it. */
+function install(target, write) {
+  const temp = `${target}.${process.pid}`;
+  write(temp);
+  renameSync(temp, target);
+}
+
+install(join(dist, 'ckrun'), (temp) => {
+  copyFileSync(frontEndPath, temp);
+  chmodSync(temp, 0o755);
+});
 rmSync(join(dist, 'ckrun.blob.node'), { force: true });
 buildSnapshot('ckrun-snapshot.cjs', join(dist, 'ckrun.blob'));
 buildSnapshot('ckrun-snapshot-light.cjs', join(dist, 'ckrun-light.blob'), ['--no-rehash-snapshot']);
@@ -53,3 +70,5 @@ try {
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
+// Last: a warm process of this build reads it, and everything it loads is in place by now.
+install(join(dist, 'ckrun.build-id'), (temp) => writeFileSync(temp, `${randomBytes(16).toString('hex')}\n`));

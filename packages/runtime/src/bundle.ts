@@ -1,4 +1,5 @@
-import { join, resolve } from 'node:path';
+import { callPath } from './call.js';
+import { join } from 'node:path';
 import type { Spec } from '@containerkit/core';
 import type { FlagValues, Flags } from './command.js';
 
@@ -29,19 +30,19 @@ export interface BundleConfig {
 /** --pidfd-socket as an absolute path, when given. */
 export function pidfdSocketFlag(flags: FlagValues): string | undefined {
   const socket = flags['pidfd-socket'] as string | undefined;
-  return socket === undefined ? undefined : resolve(socket);
+  return socket === undefined ? undefined : callPath(socket);
 }
 
 /** Reads <bundle>/config.json through the library. */
 export async function loadBundle(command: string, flags: FlagValues): Promise<BundleConfig> {
-  const bundle = resolve((flags.bundle as string | undefined) ?? process.cwd());
+  const bundle = callPath((flags.bundle as string | undefined) ?? '.');
   const { loadSpecFile } = await import('./factory.js');
   const socket = flags['console-socket'] as string | undefined;
   // The library rejects what it does not implement yet, and a terminal that nobody could hold.
   return {
     bundle,
     spec: await loadSpecFile(join(bundle, 'config.json')),
-    consoleSocket: socket === undefined ? undefined : resolve(socket),
+    consoleSocket: socket === undefined ? undefined : callPath(socket),
     pidfdSocket: pidfdSocketFlag(flags),
   };
 }

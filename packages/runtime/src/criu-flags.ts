@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { callPath } from './call.js';
 import type { CheckpointOptions, ManageCgroupsMode } from '@containerkit/core';
 import { CliError } from './cli-error.js';
 import type { FlagValues, Flags } from './command.js';
@@ -35,8 +35,8 @@ export function criuOptions(command: string, flags: FlagValues): CheckpointOptio
   });
   const workPath = flags['work-path'] as string | undefined;
   return {
-    imagePath: resolve((flags['image-path'] as string | undefined) || 'checkpoint'),
-    ...(workPath ? { workPath: resolve(workPath) } : {}),
+    imagePath: callPath((flags['image-path'] as string | undefined) || 'checkpoint'),
+    ...(workPath ? { workPath: callPath(workPath) } : {}),
     tcpEstablished: flags['tcp-established'] === true,
     extUnixSockets: flags['ext-unix-sk'] === true,
     shellJob: flags['shell-job'] === true,

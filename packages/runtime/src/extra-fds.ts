@@ -1,9 +1,10 @@
 import { fstatSync } from 'node:fs';
 import type { FlagValues } from './command.js';
 import { CliError } from './cli-error.js';
+import { currentCall } from './call.js';
 
 export interface ExtraFds {
-  /** ckrun's fds that the container's process gets as 3, 4, … (runc's ExtraFiles). */
+  /** ckrun's fds (this process's, for the caller's) that the container's process gets as 3, 4, … (runc's ExtraFiles). */
   fds: number[];
   /** What the process's environment gets besides: LISTEN_FDS and LISTEN_PID, for socket activation. */
   env: string[];
@@ -20,22 +21,26 @@ export function extraFds(command: string, flags: FlagValues, { listen }: { liste
   if (!/^\d+$/.test(text)) throw new CliError(command, `--preserve-fds: "${text}" is not a number`);
   const preserve = Number(text);
   const activation = listen ? listenFds() : 0;
-  const fds = Array.from({ length: activation + preserve }, (_, i) => 3 + i);
-  for (const fd of fds.slice(activation)) {
+  const call = currentCall();
+  const fds = Array.from({ length: activation + preserve }, (_, i) => 3 + i).map((fd, i) => {
     try {
-      fstatSync(fd);
+      const ours = call.fd(fd);
+      fstatSync(ours);
+      return ours;
     } catch (error) {
       // runc's words.
-      throw new Error(`unable to stat preserved-fd ${fd - 3 - activation} (of ${preserve}): ${(error as NodeJS.ErrnoException).code ?? error}`, { cause: error });
+      if (i >= activation) throw new Error(`unable to stat preserved-fd ${i - activation} (of ${preserve}): ${(error as NodeJS.ErrnoException).code ?? error}`, { cause: error });
+      throw error;
     }
-  }
+  });
   return { fds, env: activation > 0 ? [`LISTEN_FDS=${activation}`, 'LISTEN_PID=1'] : [] };
 }
 
 /** sd_listen_fds(3): how many fds from 3 on the caller passed to this process for socket activation. */
 function listenFds(): number {
-  const { LISTEN_PID, LISTEN_FDS } = process.env;
-  if (LISTEN_FDS === undefined || LISTEN_PID !== String(process.pid) || !/^\d+$/.test(LISTEN_FDS)) return 0;
+  const { env, pid } = currentCall();
+  const { LISTEN_PID, LISTEN_FDS } = env;
+  if (LISTEN_FDS === undefined || LISTEN_PID !== String(pid) || !/^\d+$/.test(LISTEN_FDS)) return 0;
   return Number(LISTEN_FDS);
 }
 

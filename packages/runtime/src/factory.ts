@@ -1,6 +1,6 @@
 // The only place where ckrun wires the library to its drivers. cli.ts reaches it through
 // `await import()`, so --version and --help load none of it.
-import { createFactory, type Factory } from '@containerkit/core';
+import { createFactory, type Factory, type InitSpawner } from '@containerkit/core';
 import { capabilities } from '@containerkit/capabilities';
 import { cgroupsV1 } from '@containerkit/cgroups-v1';
 import { cgroupsV2 } from '@containerkit/cgroups-v2';
@@ -12,8 +12,11 @@ import type { GlobalOptions } from './globals.js';
 /** Beside the containers' directories; "@" is not allowed in an id, so it is never taken for one. */
 const SECCOMP_CACHE_DIR = '@seccomp';
 
-/** onWarning: where the library's warnings go (ckrun's log, as runc's logrus prints them). */
-export function openFactory(globals: Pick<GlobalOptions, 'root' | 'rootless' | 'criu'>, onWarning?: (message: string) => void): Factory {
+/**
+ * onWarning: where the library's warnings go (ckrun's log, as runc's logrus prints them);
+ * spawnInit: who starts the ck-inits (the warm process's front end, src/warm/).
+ */
+export function openFactory(globals: Pick<GlobalOptions, 'root' | 'rootless' | 'criu'>, onWarning?: (message: string) => void, spawnInit?: InitSpawner): Factory {
   return createFactory({
     root: globals.root,
     // runc's --rootless: auto leaves it to the library's detection (not root, or in a user namespace).
@@ -28,6 +31,7 @@ export function openFactory(globals: Pick<GlobalOptions, 'root' | 'rootless' | '
     // Across calls: podman's default profile in every config is compiled once per root.
     seccompCacheDir: resolve(globals.root, SECCOMP_CACHE_DIR),
     onWarning,
+    ...(spawnInit ? { spawnInit } : {}),
   });
 }
 

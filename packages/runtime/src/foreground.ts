@@ -1,5 +1,6 @@
 import { constants } from 'node:os';
 import type { ContainerProcess, ExitStatus } from '@containerkit/core';
+import { currentCall } from './call.js';
 
 /** What a foreground `run` or `exec` passes on to the container's process, as runc's signal handler. */
 export const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
@@ -28,14 +29,12 @@ export function forwardSignals(): SignalForwarder {
     if (target) target.signal(signal).catch(() => undefined);
     else pending.push(signal);
   };
-  for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+  const stop = currentCall().onSignal(FORWARDED_SIGNALS, forward);
   return {
     to(proc) {
       target = proc;
       for (const signal of pending.splice(0)) forward(signal);
     },
-    stop() {
-      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
-    },
+    stop,
   };
 }

@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { inUserNamespace } from '../../core/src/sys/user-namespace.js';
 import type { Flags } from './command.js';
 import { parseFlags } from './flags.js';
+import { callPath, currentCall } from './call.js';
 import { CliError } from './cli-error.js';
 
 export interface GlobalOptions {
@@ -25,7 +26,7 @@ export const DEFAULT_ROOT = '/run/containerkit';
  * ckrun's names. A user that is not root keeps its containers in $XDG_RUNTIME_DIR/ckrun; so does
  * root inside a user namespace, unless USER says root. Real root keeps /run/containerkit.
  */
-export function defaultRoot(env: NodeJS.ProcessEnv = process.env, euid = process.geteuid?.() ?? 0): { root: string; xdg: boolean } {
+export function defaultRoot(env: NodeJS.ProcessEnv = currentCall().env, euid = process.geteuid?.() ?? 0): { root: string; xdg: boolean } {
   const xdg = env.XDG_RUNTIME_DIR;
   if (!xdg || (euid === 0 && (!inUserNamespace() || env.USER === 'root'))) return { root: DEFAULT_ROOT, xdg: false };
   return { root: `${xdg.replace(/\/+$/, '')}/ckrun`, xdg: true };
@@ -85,9 +86,9 @@ export function parseGlobals(args: string[]): GlobalOptions {
   if (root === '') throw new CliError(undefined, '--root: must not be empty');
   const fallback = root === undefined ? defaultRoot() : undefined;
   return {
-    root: root ?? fallback!.root,
+    root: root === undefined ? fallback!.root : callPath(root),
     ...(fallback?.xdg ? { xdgRoot: true } : {}),
-    log: values.log as string | undefined,
+    log: values.log === undefined ? undefined : callPath(values.log as string),
     logFormat,
     debug: values.debug === true,
     rootless,

@@ -9,6 +9,7 @@ import { CliError } from './cli-error.js';
 import { programName } from './program.js';
 import { writeStdio } from './stdio.js';
 import { versionText } from './version.js';
+import { currentCall } from './call.js';
 
 export interface Io {
   stdout(text: string): void;
@@ -27,6 +28,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   let log = openLog(globals, io.stderr);
   let failureStatus = 1;
   try {
+    // The warm process, started by the front end (native/front/daemon.c): not a command of users.
+    if (argv[0] === '@warm') return await (await import('./warm/server.js')).serveWarm(argv.slice(1), main);
     const split = splitArgv(argv);
     globals = parseGlobals(split.global);
     log = openLog(globals, io.stderr);
@@ -78,7 +81,12 @@ function context(globals: GlobalOptions, io: Io, log: Log): CommandContext {
     globals,
     stdout: io.stdout,
     log,
-    factory: () => (factory ??= import('./factory.js').then(({ openFactory }) => openFactory(globals, (message) => log.warn(message)))),
+    factory: () =>
+      (factory ??= import('./factory.js').then(({ openFactory }) => {
+        const warn = (message: string) => log.warn(message);
+        const call = currentCall();
+        return call.factory ? call.factory(globals, warn) : openFactory(globals, warn);
+      })),
   };
 }
 

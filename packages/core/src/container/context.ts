@@ -4,6 +4,7 @@ import type { SeccompCompiler } from '../seccomp/cache.js';
 import type { SavedState, StateStore } from '../state/store.js';
 import type { Sys } from '../sys/sys.js';
 import type { Resctrl } from '../resctrl/host.js';
+import type { InitSpawner } from '../sys/init-spawner.js';
 
 export interface Drivers {
   cgroups: CgroupDriver;
@@ -23,6 +24,8 @@ export interface ContainerContext {
   readonly sys: Sys;
   /** Whether ck-init is forked by a zygote (FactoryOptions.zygote). */
   readonly zygote: boolean;
+  /** Starts each ck-init instead of this process (FactoryOptions.spawnInit). */
+  readonly spawnInit?: InitSpawner;
   /** Compiles linux.seccomp, reusing what it compiled before. */
   readonly seccomp: SeccompCompiler;
   /** Where a warning goes that the operation goes on after (FactoryOptions.onWarning). */

@@ -2,7 +2,8 @@ import { closeSync, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { reapIfExited, socketPair, spawnProcess } from '../sys/spawn.js';
-import { forkFromZygote, type InitChild } from '../sys/zygote.js';
+import { forkFromZygote } from '../sys/zygote.js';
+import type { InitChild, InitSpawner } from '../sys/init-spawner.js';
 import type { StdioMode } from './types.js';
 
 /** ck-init as started by launch.ts: its pid, the parent's end of the sync socket and of any piped stdio. */
@@ -23,11 +24,12 @@ export interface InitProcess {
 
 /**
  * Starts ck-init (path; argv0 names it) with stdio as asked, the sync socket as fd 3 and
- * extraFds as 4, 5, …, in a session of its own: forked by the zygote (sys/zygote.ts) if asked,
- * one serves and no extra fd is passed (it takes four), else spawned. Node does not see this
+ * extraFds as 4, 5, …, in a session of its own: by the caller's spawner if given
+ * (FactoryOptions.spawnInit), else forked by the zygote (sys/zygote.ts) if asked, one serves
+ * and no extra fd is passed (it takes four), else spawned. Node does not see this
  * child (libuv reaps only the children it started), so reaped() does.
  */
-export function startInitProcess(path: string, argv0: string, stdio: readonly StdioMode[], zygote: boolean, extraFds: readonly number[] = []): InitProcess {
+export function startInitProcess(path: string, argv0: string, stdio: readonly StdioMode[], zygote: boolean, extraFds: readonly number[] = [], spawner?: InitSpawner): InitProcess {
   const childFds: number[] = [];
   const parentEnds: (Socket | null)[] = [];
   // The child's ends, closed here once the child has its copies (or was never started).
@@ -54,6 +56,7 @@ export function startInitProcess(path: string, argv0: string, stdio: readonly St
     const sync = new Socket({ fd: syncParent, readable: true, writable: true });
     parentEnds.push(sync);
     childFds.push(...extraFds);
+    if (spawner) return initProcess(spawner({ path, argv0, fds: childFds }), sync, parentEnds.slice(0, 3));
     const forked = zygote && extraFds.length === 0 ? forkFromZygote(path, argv0, childFds) : undefined;
     return initProcess(forked ?? spawnedChild(spawnProcess(path, argv0, childFds, { newSession: true })), sync, parentEnds.slice(0, 3));
   } catch (error) {

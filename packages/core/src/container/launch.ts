@@ -6,6 +6,7 @@ import { FRAME, NO_STEP } from '../plan/protocol.js';
 import { ckInitBinary } from '../sys/ck-init-path.js';
 import { sealedCopyPath } from '../sys/sealed-copy.js';
 import type { InitProcess } from './init-process.js';
+import type { InitSpawner } from '../sys/init-spawner.js';
 import type { ExitStatus, StdioMode } from './types.js';
 import { signalName } from './signals.js';
 
@@ -27,6 +28,8 @@ export interface LaunchOptions {
   detached: boolean;
   /** ck-init is forked by the process's zygote (sys/zygote.ts) rather than spawned. */
   zygote: boolean;
+  /** Starts ck-init instead of this process (FactoryOptions.spawnInit). */
+  spawnInit?: InitSpawner;
 }
 
 export interface LaunchedInit {
@@ -51,7 +54,7 @@ export async function launchInit(options: LaunchOptions): Promise<LaunchedInit> 
   const ckInitPath = ckInitBinary();
   try {
     // A clean environment: nothing of the caller's (NODE_OPTIONS, secrets) reaches the container.
-    child = startInitProcess(sealedCopyPath(ckInitPath), ckInitPath, options.stdio, options.zygote, options.extraFds);
+    child = startInitProcess(sealedCopyPath(ckInitPath), ckInitPath, options.stdio, options.zygote, options.extraFds, options.spawnInit);
   } catch (e) {
     throw new ContainerError('SystemError', `starting ck-init (${ckInitPath}): ${(e as Error).message}`, { cause: e });
   }

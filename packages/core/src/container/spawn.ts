@@ -50,6 +50,7 @@ export async function spawnProcess(ctx: ContainerContext, options: SpawnOptions)
     extraFds: options.extraFds,
     detached: options.detached ?? false,
     zygote: ctx.zygote,
+    spawnInit: ctx.spawnInit,
     goPayload: listenerPayload(steps, state),
     // As runc exec: the process joins the init's resctrl group (and monitoring group) before it runs.
     onPid: async (pid) => {

@@ -100,6 +100,7 @@ export async function startInit(ctx: ContainerContext, options: ProcessOptions, 
       extraFds: options.extraFds,
       detached: options.detached ?? false,
       zygote: ctx.zygote,
+      spawnInit: ctx.spawnInit,
       goPayload: listenerPayload(steps, state),
       onHooks: !steps.some((s) => s.op === 'HOOKS_SYNC') ? undefined : async (pid, startFailed) => {
         const { runHooks } = await import('../hooks/run-hooks.js');

@@ -3,6 +3,9 @@ import { errnoName, libcFunction } from './libc-calls.js';
 import { loadKoffi } from './koffi.js';
 import { libcSys } from './libc.js';
 import { reapIfExited, socketPair, spawnProcess } from './spawn.js';
+import type { InitChild } from './init-spawner.js';
+
+export type { InitChild } from './init-spawner.js';
 
 /*
  * A ck-init that forks one for each container (`ck-init --zygote`, native/src/zygote.c): a
@@ -209,16 +212,6 @@ function zygoteFor(path: string, argv0: string): Zygote | undefined {
     closeSync(its);
     closeSync(devNull);
   }
-}
-
-/** A ck-init child, as the library holds it: how to end it, and to know it is gone. */
-export interface InitChild {
-  /** Its pid; 0 if it never started. */
-  readonly pid: number;
-  /** SIGKILL, if it is still there. */
-  kill(): void;
-  /** true once it has exited, and it has been reaped (or handed to the zygote to reap). */
-  reapIfExited(): boolean;
 }
 
 /**

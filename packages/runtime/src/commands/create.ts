@@ -1,3 +1,4 @@
+import { currentCall } from '../call.js';
 import type { Command } from '../command.js';
 import { CREATE_DESCRIPTION, CREATE_FLAGS, loadBundle } from '../bundle.js';
 import { extraFds, extraFdsOptions } from '../extra-fds.js';
@@ -16,6 +17,8 @@ export const create: Command = {
     ctx.log.debug(`container ${id}: bundle ${bundle}`);
     const factory = await ctx.factory();
     const container = await factory.create(id!, spec, { bundle, noPivot: flags['no-pivot'] === true, noNewKeyring: flags['no-new-keyring'] === true });
+    // The id is this call's now: should a warm process end before the call does, its front end deletes what is left.
+    currentCall().touch?.(id!);
     ctx.log.debug(`container ${id}: state saved below ${factory.root}, starting its init`);
     // Detached: the init stays behind waiting on the exec fifo, orphaned to our caller's subreaper.
     const init = await container.start({ stdio: 'inherit', detached: true, consoleSocket, pidfdSocket, ...extraFdsOptions(passed, spec.process?.env) });

@@ -1,3 +1,4 @@
+import { currentCall } from '../call.js';
 import type { Container } from '@containerkit/core';
 import type { Command } from '../command.js';
 import { CliError } from '../cli-error.js';
@@ -61,6 +62,10 @@ async function streamEvents(ctx: Parameters<Command['run']>[0], container: Conta
     );
   }, STOP_POLL_MS);
   let stopping = false;
+  // A warm call's caller ended (SIGINT, SIGTERM): its stream ends with it, as runc's would.
+  const gone = currentCall().gone;
+  const onGone = () => stop.abort();
+  gone?.addEventListener('abort', onGone);
   const stopSoon = () => {
     if (stopping) return;
     stopping = true;
@@ -69,6 +74,7 @@ async function streamEvents(ctx: Parameters<Command['run']>[0], container: Conta
   try {
     for await (const _ of container.notifyOOM(stop.signal)) ctx.stdout(formatEvent('oom', id));
   } finally {
+    gone?.removeEventListener('abort', onGone);
     stop.abort();
     clearInterval(statsTimer);
     clearInterval(stopTimer);

@@ -1,5 +1,5 @@
+import { callPath } from '../call.js';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Command, FlagValues } from '../command.js';
 import { pidfdSocketFlag } from '../bundle.js';
 import { CliError } from '../cli-error.js';
@@ -56,7 +56,7 @@ following will output a list of processes running in the container:
     const file = readProcessFile(flags);
     if (!file && args.length === 0) throw new CliError('exec', 'process args cannot be empty');
     const socket = flags['console-socket'] as string | undefined;
-    const consoleSocket = socket === undefined ? undefined : resolve(socket);
+    const consoleSocket = socket === undefined ? undefined : callPath(socket);
     const detach = flags.detach === true;
     const pidFile = flags['pid-file'] as string | undefined;
 
@@ -104,7 +104,7 @@ function readProcessFile(flags: FlagValues): { process: Record<string, unknown>;
   if (path === undefined || path === '') return undefined;
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readFileSync(callPath(path), 'utf8');
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     throw new CliError('exec', `--process ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);

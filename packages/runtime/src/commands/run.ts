@@ -1,3 +1,4 @@
+import { currentCall } from '../call.js';
 import type { Command } from '../command.js';
 import { CREATE_DESCRIPTION, CREATE_FLAGS, loadBundle } from '../bundle.js';
 import { extraFds, extraFdsOptions } from '../extra-fds.js';
@@ -23,6 +24,8 @@ export const run: Command = {
     ctx.log.debug(`container ${id}: bundle ${bundle}`);
     const factory = await ctx.factory();
     const container = await factory.create(id!, spec, { bundle, noPivot: flags['no-pivot'] === true, noNewKeyring: flags['no-new-keyring'] === true });
+    // The id is this call's now: should a warm process end before the call does, its front end deletes what is left.
+    currentCall().touch?.(id!);
     const pidFile = flags['pid-file'] as string | undefined;
     const detach = flags.detach === true;
 

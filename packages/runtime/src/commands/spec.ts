@@ -1,5 +1,6 @@
+import { callPath } from '../call.js';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from '../command.js';
 import { defaultConfig } from '../spec/default-config.js';
 import { toRootless } from '../spec/rootless.js';
@@ -18,7 +19,7 @@ With --rootless the file is made for a container run by an unprivileged user.`,
   },
   args: { min: 0, max: 0 },
   async run(_ctx, flags) {
-    const bundle = resolve((flags.bundle as string | undefined) ?? '.');
+    const bundle = callPath((flags.bundle as string | undefined) ?? '.');
     if (flags.bundle !== undefined && !isDirectory(bundle)) {
       throw new CliError('spec', `--bundle: "${flags.bundle}" is not a directory`);
     }

@@ -1,3 +1,4 @@
+import { callPath, currentCall } from '../call.js';
 import { readFileSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { intelRdtFromFlags, resourcesFromFlags, resourcesFromJson, UPDATE_FLAGS } from '../update-resources.js';
@@ -37,7 +38,7 @@ linux.intelRdt group; a container created without linux.intelRdt cannot get one.
 
 function readInput(file: string): string {
   try {
-    return readFileSync(file === '-' ? 0 : file, 'utf8');
+    return readFileSync(file === '-' ? currentCall().fd(0) : callPath(file), 'utf8');
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     throw new Error(`update -r ${file}: ${e.code ?? ''} ${e.message}`.trim(), { cause: error });
