@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { chmodSync, closeSync, openSync, readFileSync, unlinkSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Factory } from '@containerkit/core';
@@ -49,6 +49,8 @@ export async function serveWarm(args: string[], main: Main): Promise<number> {
   const paths = warmPaths(root, buildId);
   const lockFd = openSync(paths.lock, 'w', 0o600);
   if (!tryLock(lockFd)) return 0;
+  // Who serves the root, for ps-less tools (pnpm bench adds its CPU to the calls').
+  writeSync(lockFd, `${process.pid}\n`);
   leaveCallerCgroups();
 
   const storage = new AsyncLocalStorage<WarmCall>();
