@@ -69,7 +69,12 @@ export function spawnFrame(request: number, argv0: string, sources: readonly num
 export const killFrame = (pid: number, signal: number) => frame(WARM.KILL, Buffer.concat([u32(pid), u32(signal)]));
 export const touchFrame = (id: string) => frame(WARM.TOUCH, str(id));
 export const doneFrame = (status: number) => frame(WARM.DONE, u32(status));
-export const refuseFrame = (reason: string) => frame(WARM.REFUSE, str(reason.slice(0, LIMITS.MAX_STRING)));
+/** REFUSE: the reason cut to MAX_STRING bytes (the front end rejects a longer string), at a character's end. */
+export function refuseFrame(reason: string): Buffer {
+  const bytes = Buffer.alloc(LIMITS.MAX_STRING);
+  const { written } = new TextEncoder().encodeInto(reason, bytes);
+  return frame(WARM.REFUSE, Buffer.concat([u32(written), bytes.subarray(0, written)]));
+}
 
 export interface CallRequest {
   buildId: string;
