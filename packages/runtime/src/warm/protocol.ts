@@ -115,12 +115,13 @@ export function decodeCall(payload: Buffer): CallRequest {
   if (at !== payload.length) throw new Error('CALL: bytes after the message');
   if (argv.length === 0) throw new Error('CALL: no argv[0]');
   if (!cwd.startsWith('/')) throw new Error('CALL: cwd is not absolute');
-  const env: NodeJS.ProcessEnv = {};
+  // A Map, not `in` on an object: a variable named constructor, toString or __proto__ is one like any other.
+  const env = new Map<string, string>();
   for (const entry of envList) {
     const eq = entry.indexOf('=');
-    if (eq > 0 && !(entry.slice(0, eq) in env)) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+    if (eq > 0 && !env.has(entry.slice(0, eq))) env.set(entry.slice(0, eq), entry.slice(eq + 1));
   }
-  return { buildId, dist, cwd, argv, env };
+  return { buildId, dist, cwd, argv, env: Object.fromEntries(env) };
 }
 
 /** Frames out of a byte stream, as they complete. */
