@@ -72,6 +72,9 @@ describe('ckrun-print-messages (the front end decoder) on the golden vectors', (
       const r = printMessages(bad);
       expect(r.signal, `mutation ${i}: ${bad.subarray(0, 200).toString('hex')}`).toBeNull();
       expect([0, 2], `mutation ${i}`).toContain(r.status);
+      // Exit 2 comes with one error line, the last; exit 0 with none.
+      const errors = r.stdout.split('\n').filter((line) => line.startsWith('error: '));
+      expect(errors.length === 1 && r.stdout.endsWith(`${errors[0]}\n`), `mutation ${i}: ${r.stdout.slice(-200)}`).toBe(r.status === 2);
     }
   });
 
