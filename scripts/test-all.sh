@@ -9,6 +9,8 @@ rm -rf "$TEST_RESULTS_DIR" && mkdir -p "$TEST_RESULTS_DIR"
 
 status=0
 pnpm exec turbo run test --concurrency=1 --continue --output-logs=full || status=1
+# The suites that drive bin/ckrun once more, on its cold path only (the run above is mostly warm).
+bash scripts/test-cold.sh || status=1
 # The cgroup v2 integration tests need a pure v2 kernel: they run in the VM lab (test/lab).
 bash packages/cgroups-v2/scripts/test-lab.sh || status=1
 # The shared container e2e suite again, there: the factory picks cgroups-v2 (one suite, two drivers).

@@ -65,7 +65,7 @@ int decode_kill(const uint8_t *p, size_t len, struct wp_kill *out, const char **
 int decode_touch(const uint8_t *p, size_t len, struct wp_touch *out, const char **why) {
   struct reader r = {p, len, why};
   if (str(&r, out->id) < 0) return -1;
-  if (out->id[0] == 0 || out->id[0] == '-') return fail(&r, "id empty or starting with -");
+  if (out->id[0] == 0) return fail(&r, "empty id");
   return end(&r);
 }
 

@@ -45,7 +45,8 @@ enum {
 };
 
 #define FRONT_MAX_FRAME 65536u
-#define FRONT_MAX_FDS 64u
+/* One SPAWN's fds travel in one SCM_RIGHTS message (the kernel's SCM_MAX_FD is 253), the binary among them. */
+#define FRONT_MAX_FDS 252u
 #define FRONT_MAX_STRING 4096u
 
 #endif

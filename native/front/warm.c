@@ -178,14 +178,16 @@ static void remove_abandoned(const struct front *f, const struct wp_touch *touch
   static char node[PATH_MAX];
   /* The globals before the command word stay: --root, --log and the rest. */
   int nglobal = f->command_at - 1;
-  char **args = calloc((size_t)nglobal + 4, sizeof *args);
+  char **args = calloc((size_t)nglobal + 5, sizeof *args);
   if (!args) return;
   for (int i = 0; i < nglobal; i++) args[i] = f->argv[1 + i];
   args[nglobal] = "delete";
   args[nglobal + 1] = "--force";
-  args[nglobal + 2] = (char *)touch->id;
+  /* An id may start with "-". */
+  args[nglobal + 2] = "--";
+  args[nglobal + 3] = (char *)touch->id;
   char **argv;
-  if (cold_argv(f, "delete", args, nglobal + 3, node, &argv) < 0) return;
+  if (cold_argv(f, "delete", args, nglobal + 4, node, &argv) < 0) return;
   pid_t pid = fork();
   if (pid == 0) {
     sigprocmask(SIG_SETMASK, caller_mask, NULL);

@@ -117,7 +117,8 @@ function run(script: string, edit?: (config: any) => void, globals: string[] = [
 }
 
 const stateRoot = () => join(xdg, 'ckrun');
-const containersLeft = () => (existsSync(stateRoot()) ? readdirSync(stateRoot()).filter((e) => e !== '@seccomp') : []);
+// Not containers: the seccomp cache, a warm process's socket and lock file (removed when it goes idle).
+const containersLeft = () => (existsSync(stateRoot()) ? readdirSync(stateRoot()).filter((e) => !e.startsWith('@')) : []);
 const userProcesses = () =>
   readdirSync('/proc')
     .filter((e) => /^\d+$/.test(e))

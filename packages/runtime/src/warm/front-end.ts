@@ -1,7 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { InitChild, InitSpawnRequest } from '@containerkit/core';
-import { FRONT, killFrame, spawnFrame, WARM, frame } from './protocol.js';
+import { FRONT, killFrame, LIMITS, spawnFrame, WARM, frame } from './protocol.js';
 import { sendWithFds } from './libc.js';
 
 const SIGKILL = 9;
@@ -83,6 +83,7 @@ export class FrontEnd {
   /** FactoryOptions.spawnInit: the front end forks ck-init, so that it descends from the caller. */
   spawn(request: InitSpawnRequest): InitChild {
     if (this.closed) throw new Error('the caller of this call is gone');
+    if (request.fds.length > LIMITS.MAX_FDS) throw new Error(`${request.fds.length} fds for one process: the front end passes at most ${LIMITS.MAX_FDS} (CKRUN_WARM_IDLE=0 passes more)`);
     let binary = binaries.get(request.path);
     if (binary === undefined) {
       binary = openSync(request.path, 'r');

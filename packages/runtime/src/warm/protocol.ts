@@ -37,7 +37,7 @@ export const WARM = {
 export const LIMITS = {
   /** The largest frame the front end reads. */
   MAX_FRAME: 65536,
-  MAX_FDS: 64,
+  MAX_FDS: 252,
   MAX_STRING: 4096,
   /** The largest CALL the warm process reads (argv and environment). */
   MAX_CALL: 1 << 20,
