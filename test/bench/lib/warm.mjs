@@ -25,18 +25,17 @@ export function parseLockPid(text) {
 
 /** se.sum_exec_runtime of one thread, in ns: the first field of /proc/PID/task/TID/schedstat. */
 export function parseSchedstatNs(text) {
-  const ns = Number(text.trim().split(/\s+/)[0]);
-  if (!Number.isFinite(ns)) throw new Error(`schedstat: not a number of ns: ${JSON.stringify(text)}`);
-  return ns;
+  const m = /^(\d+)\s/.exec(text);
+  if (!m) throw new Error(`schedstat: not a number of ns: ${JSON.stringify(text)}`);
+  return Number(m[1]);
 }
 
 /** cutime + cstime (fields 16 and 17) of /proc/PID/stat, in clock ticks: the CPU of children it reaped. */
 export function parseStatChildrenTicks(text) {
   // The name (field 2) may hold spaces and parentheses: fields are counted after its last ')'.
   const fields = text.slice(text.lastIndexOf(')') + 2).trim().split(/\s+/);
-  const cutime = Number(fields[16 - 3]);
-  const cstime = Number(fields[17 - 3]);
-  if (!Number.isFinite(cutime) || !Number.isFinite(cstime)) throw new Error(`stat: no cutime/cstime in ${JSON.stringify(text)}`);
+  const [cutime, cstime] = [fields[16 - 3], fields[17 - 3]].map((f) => (/^\d+$/.test(f ?? '') ? Number(f) : NaN));
+  if (Number.isNaN(cutime) || Number.isNaN(cstime)) throw new Error(`stat: no cutime/cstime in ${JSON.stringify(text)}`);
   return cutime + cstime;
 }
 
