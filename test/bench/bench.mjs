@@ -140,7 +140,13 @@ async function inner(workDir) {
 function endWarmProcesses(ctx) {
   const ckrun = ctx.runtimes.find((rt) => rt.name === 'ckrun' && !rt.missing);
   if (!ckrun) return;
-  const pid = warmPid(ckrun.argv[2], buildIdOf(ckrun.argv[0]));
+  let buildId;
+  try {
+    buildId = buildIdOf(ckrun.argv[0]);
+  } catch {
+    return; // a ckrun without warm processes
+  }
+  const pid = warmPid(ckrun.argv[2], buildId);
   if (pid !== undefined) endWarm(pid);
 }
 

@@ -16,10 +16,14 @@ const COLD = 'ckrun CKRUN_WARM_IDLE=0';
 /** @param {import('./context.mjs').BenchContext} ctx @returns {import('./context.mjs').RowResult} */
 export function firstCallRow(ctx) {
   const ckrun = usable(ctx).find((rt) => rt.name === 'ckrun');
-  if (!ckrun) {
-    return { id: '16f', title: 'first call with no warm process', skipped: [{ name: 'ckrun', why: ctx.runtimes.find((r) => r.name === 'ckrun')?.missing ?? 'not found' }], contestants: [], ratios: [] };
+  const notMeasured = (why) => ({ id: '16f', title: 'first call with no warm process', skipped: [{ name: 'ckrun', why }], contestants: [], ratios: [] });
+  if (!ckrun) return notMeasured(ctx.runtimes.find((r) => r.name === 'ckrun')?.missing ?? 'not found');
+  let buildId;
+  try {
+    buildId = buildIdOf(ckrun.argv[0]);
+  } catch (error) {
+    return notMeasured(`this ckrun has no warm process: ${/** @type {Error} */ (error).message}`);
   }
-  const buildId = buildIdOf(ckrun.argv[0]);
   /** What the warm process each first call started cost beside it. */
   const started = { cpuMs: [], upAfterMs: [], missing: 0 };
 

@@ -24,7 +24,14 @@ const WARM_INCLUDED = "ckrun's CPU includes its warm process's (read from /proc/
 function contender(ctx, rt) {
   if (rt.name !== 'ckrun') return { rt, env: cleanEnv(), server: undefined, ready: () => '' };
   const env = warmEnv();
-  const server = warmServer(rt, ctx.timer, env);
+  let server;
+  try {
+    server = warmServer(rt, ctx.timer, env);
+  } catch (error) {
+    // A ckrun without a build id (CKBENCH_CKRUN naming a build from before issue 16) has no warm process.
+    const why = `this ckrun has no warm process: ${/** @type {Error} */ (error).message}`;
+    return { rt, env, server: undefined, ready: () => why };
+  }
   return { rt, env, server, ready: () => server.ensureUp().why };
 }
 
