@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // pnpm bench: containerkit (ckrun and the library) side by side with runc and crun, in paired
 // rounds on this machine, printed as a table with the issue's targets and written as JSON.
-// Usage: node test/bench/bench.mjs [--quick | --full] [--rows 1,1s,2,3a,3b,4,4s,5,6,7] [--out FILE] [--keep]
+// Usage: node test/bench/bench.mjs [--quick | --full] [--rows 1,1s,2,3a,3b,4,4s,5,6,7,16a,…,16f | 16] [--out FILE] [--keep]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, release } from 'node:os';
@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { Timer, cleanEnv } from './lib/measure.mjs';
 import { formatRow } from './lib/report.mjs';
 import { findRuntimes } from './lib/runtimes.mjs';
+import { buildIdOf, endWarm, warmPid } from './lib/warm.mjs';
 import { Workspace } from './lib/workspace.mjs';
 import { stateRow, versionRow } from './rows/cheap-calls.mjs';
 import { nextId } from './rows/context.mjs';
@@ -19,11 +20,14 @@ import { lifecycleRow } from './rows/lifecycle.mjs';
 import { rssRow } from './rows/rss.mjs';
 import { runRow } from './rows/run.mjs';
 import { runSeccompRow, seccompCostRow } from './rows/seccomp.mjs';
+import { firstCallRow } from './rows/first-call.mjs';
+import { warmDeleteRow, warmKillRow, warmLifecycleRow, warmRunRow, warmStateRow } from './rows/warm.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
 const HYBRID_CONTROLLERS = '/sys/fs/cgroup/unified/cgroup.controllers';
-const ROWS = '1,1s,2,3a,3b,4,4s,5,5s,6,7';
+const ISSUE_16_ROWS = ['16a', '16b', '16c', '16d', '16e', '16f'];
+const ROWS = `1,1s,2,3a,3b,4,4s,5,5s,6,7,${ISSUE_16_ROWS.join(',')}`;
 
 const SIZES = {
   quick: { pairs: 8, warmup: 1, batch: 20, batchRounds: 3, rssRuns: 3 },
@@ -42,7 +46,7 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  console.log(`usage: pnpm bench [--quick | --full] [--rows ${ROWS}] [--out FILE] [--keep]`);
+  console.log(`usage: pnpm bench [--quick | --full] [--rows ${ROWS}] [--out FILE] [--keep]\n  --rows 16 is ${ISSUE_16_ROWS.join(',')}`);
   process.exit(0);
 }
 if (process.getuid?.() !== 0) {
@@ -107,8 +111,10 @@ async function inner(workDir) {
     const table = {
       '1': runRow, '1s': runSeccompRow, '2': lifecycleRow, '3a': stateRow, '3b': versionRow,
       '4': (c) => libraryRow(c, 1), '4s': (c) => libraryRow(c, 1, { seccomp: true }), '5': (c) => libraryRow(c, 8), '5s': (c) => libraryRow(c, 8, { seccomp: true }), '6': rssRow, '7': seccompCostRow,
+      '16a': warmLifecycleRow, '16b': warmRunRow, '16c': warmStateRow, '16d': warmKillRow, '16e': warmDeleteRow, '16f': firstCallRow,
     };
-    for (const id of opts.rows.split(',').map((s) => s.trim())) {
+    const ids = opts.rows.split(',').flatMap((s) => (s.trim() === '16' ? ISSUE_16_ROWS : [s.trim()]));
+    for (const id of ids) {
       const row = table[id];
       if (!row) throw new Error(`--rows: no row "${id}" (rows: ${Object.keys(table).join(',')})`);
       process.stderr.write(`row ${id} `);
@@ -119,6 +125,7 @@ async function inner(workDir) {
       console.log(formatRow(result).join('\n') + `\n  (${result.seconds.toFixed(0)} s)\n`);
     }
   } finally {
+    if (ctx) endWarmProcesses(ctx);
     const cgroupsLeft = ws.removeCgroups();
     const again = ws.removeCgroups();
     if (cgroupsLeft.length) console.log(`cgroups a runtime left behind (removed now): ${cgroupsLeft.join(', ')}`);
@@ -127,6 +134,20 @@ async function inner(workDir) {
     if (ctx) writeJson(ctx, rows, started, loadBefore, cgroupsLeft);
     if (!opts.keep) ws.removeFiles();
   }
+}
+
+/** The warm process rows 16a–16e left serving ckrun's root: ended now rather than after its idle time. */
+function endWarmProcesses(ctx) {
+  const ckrun = ctx.runtimes.find((rt) => rt.name === 'ckrun' && !rt.missing);
+  if (!ckrun) return;
+  let buildId;
+  try {
+    buildId = buildIdOf(ckrun.argv[0]);
+  } catch {
+    return; // a ckrun without warm processes
+  }
+  const pid = warmPid(ckrun.argv[2], buildId);
+  if (pid !== undefined) endWarm(pid);
 }
 
 /** One real container through the library; if that fails, rows 4–6 say why instead of a number. */

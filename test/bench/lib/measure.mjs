@@ -21,11 +21,26 @@ const here = dirname(fileURLToPath(import.meta.url));
  * @property {string} why first lines of stderr when not ok
  */
 
-/** Environment for every timed Node: these two change Node's start-up (×2.9 for the CA file). */
+/**
+ * Environment for every timed Node: these two change Node's start-up (×2.9 for the CA file).
+ * CKRUN_WARM_IDLE=0 keeps ckrun on its cold path (one Node per call, as before issue 16) in every
+ * row but the 16 rows, which ask for its warm process with warmEnv(): under timer.c -r, a warm
+ * process started by a timed call would be adopted by the timer, which would wait out its idle time.
+ */
 export function cleanEnv() {
-  const env = { ...process.env };
+  const env = { ...process.env, CKRUN_WARM_IDLE: '0' };
   delete env.NODE_EXTRA_CA_CERTS;
   delete env.NODE_OPTIONS;
+  return env;
+}
+
+/**
+ * ckrun with its default idle time (it uses a warm process and starts one when none serves its
+ * root), saying on stderr when a call went cold instead (`ckrun: cold: …`, CKRUN_TRACE_START).
+ */
+export function warmEnv() {
+  const env = { ...cleanEnv(), CKRUN_TRACE_START: '1' };
+  delete env.CKRUN_WARM_IDLE;
   return env;
 }
 
@@ -41,15 +56,15 @@ export class Timer {
 
   /**
    * @param {string[]} argv
-   * @param {{ reapAll?: boolean, timeoutSec?: number }} [options]
+   * @param {{ reapAll?: boolean, timeoutSec?: number, env?: NodeJS.ProcessEnv }} [options] env: cleanEnv() unless given
    * @returns {Outcome}
    */
-  run(argv, { reapAll = false, timeoutSec = 60 } = {}) {
+  run(argv, { reapAll = false, timeoutSec = 60, env = cleanEnv() } = {}) {
     // Files, not pipes: a detached container keeps inherited pipes open and spawnSync would wait for it.
     const log = openSync(this.log, 'w');
     try {
       const flags = [...(reapAll ? ['-r'] : []), '-t', String(timeoutSec)];
-      const r = spawnSync(this.binary, [...flags, this.out, ...argv], { stdio: ['ignore', log, log], env: cleanEnv() });
+      const r = spawnSync(this.binary, [...flags, this.out, ...argv], { stdio: ['ignore', log, log], env });
       if (r.status !== 0) return failed(`timer failed (${r.status ?? r.signal})`);
       const [status, wall, user, sys, rss, leftover] = readFileSync(this.out, 'utf8').trim().split(' ');
       const sample = { wallMs: Number(wall) / 1000, cpuMs: (Number(user) + Number(sys)) / 1000, rssKiB: Number(rss) };
@@ -59,6 +74,11 @@ export class Timer {
     } finally {
       closeSync(log);
     }
+  }
+
+  /** What the last call wrote on stdout and stderr. */
+  output() {
+    return readFileSync(this.log, 'utf8');
   }
 
   /** The first line that names an error (a Node crash ends with its version, not its cause), else the last three. */

@@ -11,13 +11,17 @@ import { pairedRatio, summary } from './stats.mjs';
  * @property {boolean} [reapAll] count and await everything the call leaves behind
  * @property {number} [timeoutSec]
  * @property {number} [perUnit] the call handles this many containers; figures are also given per container
+ * @property {NodeJS.ProcessEnv} [env] the call's environment (cleanEnv() by default)
+ * @property {{ begin: () => () => { cpuMs: number, why: string } }} [server] a process outside the call's
+ *   tree that works for it (ckrun's warm process, lib/warm.mjs): begin() right before the call, and the
+ *   function it returns right after it, give the CPU it spent, which is added to the call's
  */
 
 /**
  * @typedef {object} ContestantResult
  * @property {string} name
  * @property {string} [skipped]
- * @property {import('./measure.mjs').Sample[]} samples indexed by round
+ * @property {(import('./measure.mjs').Sample & { serverCpuMs?: number })[]} samples indexed by round
  * @property {number} [perUnit]
  */
 
@@ -33,7 +37,14 @@ export function runSeries(timer, contestants, { rounds, warmup }) {
     contestants.forEach((c, i) => {
       const result = results[i];
       if (result.skipped) return;
-      const outcome = timer.run(c.argv(round), { reapAll: c.reapAll, timeoutSec: c.timeoutSec });
+      const argv = c.argv(round);
+      const served = c.server?.begin();
+      const outcome = timer.run(argv, { reapAll: c.reapAll, timeoutSec: c.timeoutSec, env: c.env });
+      if (served && outcome.ok) {
+        const part = served();
+        if (part.why) Object.assign(outcome, { ok: false, why: part.why });
+        else outcome.sample = { ...outcome.sample, cpuMs: outcome.sample.cpuMs + part.cpuMs, serverCpuMs: part.cpuMs };
+      }
       c.after?.(round, outcome.ok);
       if (!outcome.ok) {
         result.skipped = `failed in ${round < 0 ? 'warm-up' : `round ${round + 1}`}: ${outcome.why}`;
@@ -53,7 +64,8 @@ export function describe(r) {
   if (r.skipped) return { name: r.name, skipped: r.skipped };
   const xs = r.samples.filter(Boolean);
   const pick = (k) => summary(xs.map((s) => s[k]));
-  return { name: r.name, rounds: xs.length, cpuMs: pick('cpuMs'), wallMs: pick('wallMs'), peakRssKiB: pick('rssKiB'), perUnit: r.perUnit };
+  const server = xs.every((s) => s.serverCpuMs !== undefined) && xs.length ? { serverCpuMs: pick('serverCpuMs') } : {};
+  return { name: r.name, rounds: xs.length, cpuMs: pick('cpuMs'), wallMs: pick('wallMs'), peakRssKiB: pick('rssKiB'), perUnit: r.perUnit, ...server };
 }
 
 /**

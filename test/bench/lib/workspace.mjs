@@ -21,6 +21,22 @@ export function withPodmanSeccomp(config) {
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
+/**
+ * What differs from one container's config to the next when podman or containerd writes it:
+ * the hostname, annotations naming the container, and a file of its own bound in (its
+ * /etc/hostname from its bundle, as podman binds one from its userdata). Rows that give every
+ * container such a config leave no cache keyed on a whole config a chance to carry the figure.
+ */
+export function asClientWrites(config, id, bundleDir) {
+  config.hostname = id.slice(-63);
+  config.annotations = { ...config.annotations, 'io.containerkit.bench.id': id, 'io.containerkit.bench.bundle': bundleDir };
+  config.mounts = [
+    ...config.mounts,
+    { destination: '/etc/hostname', type: 'bind', source: join(bundleDir, 'hostname'), options: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'] },
+  ];
+  return config;
+}
+
 export class Workspace {
   /** @param {string} dir */
   constructor(dir) {
@@ -56,23 +72,28 @@ export class Workspace {
    * The config a container with this id gets (its own cgroup below the bench parent).
    * @param {string} id
    * @param {string[]} [args]
-   * @param {{ seccomp?: boolean }} [options] seccomp: podman's default profile, as podman writes it
+   * @param {{ seccomp?: boolean, asClient?: boolean }} [options] seccomp: podman's default profile,
+   *   as podman writes it; asClient: the per-container fields a client writes (asClientWrites)
    */
-  config(id, args = ['/bin/true'], { seccomp = false } = {}) {
+  config(id, args = ['/bin/true'], { seccomp = false, asClient = false } = {}) {
     const config = structuredClone(this.baseConfig);
     config.linux.cgroupsPath = `${this.cgroupParent}/${id}`;
     config.process.args = args;
+    if (asClient) asClientWrites(config, id, join(this.bundles, id));
     return seccomp ? withPodmanSeccomp(config) : config;
   }
 
   /**
-   * Writes <dir>/b/<id>/config.json over the shared rootfs; returns the bundle directory.
-   * @param {string} id @param {string[]} [args] @param {{ seccomp?: boolean }} [options]
+   * Writes <dir>/b/<id>/config.json over the shared rootfs (and, asClient, the file it binds in);
+   * returns the bundle directory.
+   * @param {string} id @param {string[]} [args] @param {{ seccomp?: boolean, asClient?: boolean }} [options]
    */
   bundle(id, args, options) {
     const dir = join(this.bundles, id);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(this.config(id, args, options)));
+    const config = this.config(id, args, options);
+    if (options?.asClient) writeFileSync(join(dir, 'hostname'), `${config.hostname}\n`);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
     return dir;
   }
 

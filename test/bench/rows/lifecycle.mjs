@@ -4,7 +4,7 @@ import { shellQuote } from '../lib/runtimes.mjs';
 import { ratio } from '../lib/series.mjs';
 import { containerContestants, pairedRow } from './context.mjs';
 
-const SCRIPT = `set -e
+export const LIFECYCLE_SCRIPT = `set -e
 $RT create --bundle "$B" --pid-file "$B/pid" "$ID" </dev/null
 $RT start "$ID"
 read -r pid < "$B/pid" || [ -n "$pid" ]
@@ -18,7 +18,7 @@ export function lifecycleRow(ctx) {
     title: 'create + start + wait + delete (four calls)',
     contestants: containerContestants(ctx, 'cycle', (rt, id) => {
       const bundle = ctx.ws.bundle(id);
-      return ['sh', '-c', `RT=${shellQuote([shellQuote(rt.argv)])} B=${shellQuote([bundle])} ID=${id}\n${SCRIPT}`];
+      return ['sh', '-c', `RT=${shellQuote([shellQuote(rt.argv)])} B=${shellQuote([bundle])} ID=${id}\n${LIFECYCLE_SCRIPT}`];
     }),
     ratios: (results) => [ratio(results, 'ckrun', 'runc'), ratio(results, 'ckrun', 'crun'), ratio(results, 'runc', 'crun')],
   });

@@ -29,4 +29,25 @@ describe('Workspace.config', () => {
     expect(b.linux.cgroupsPath).toBe(`${ws.cgroupParent}/b`);
     expect(ws.baseConfig.linux.seccomp).toBeUndefined();
   });
+
+  it('writes what a client makes differ per container: hostname, annotations, a file bound from its bundle', async () => {
+    ws.baseConfig = await defaultConfig();
+    const a = ws.config('ck-16a-1', undefined, { asClient: true });
+    const b = ws.config('ck-16a-2', undefined, { asClient: true });
+    expect(a.hostname).toBe('ck-16a-1');
+    expect(b.hostname).toBe('ck-16a-2');
+    expect(a.annotations['io.containerkit.bench.id']).toBe('ck-16a-1');
+    expect(a.annotations).not.toEqual(b.annotations);
+    const bound = (c) => c.mounts.find((m) => m.destination === '/etc/hostname');
+    expect(bound(a)).toEqual({ destination: '/etc/hostname', type: 'bind', source: `${ws.bundles}/ck-16a-1/hostname`, options: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'] });
+    expect(bound(b).source).toBe(`${ws.bundles}/ck-16a-2/hostname`);
+    expect(a.mounts.length).toBe(ws.baseConfig.mounts.length + 1);
+    expect(ws.config('ck-16a-1').hostname).toBe(ws.baseConfig.hostname);
+    expect(ws.baseConfig.annotations).toBeUndefined();
+  });
+
+  it('keeps a long id’s hostname within 63 characters', async () => {
+    ws.baseConfig = await defaultConfig();
+    expect(ws.config('x'.repeat(80), undefined, { asClient: true }).hostname).toHaveLength(63);
+  });
 });
