@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { chmodSync, closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, ftruncateSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Factory } from '@containerkit/core';
@@ -29,7 +29,7 @@ export function warmPaths(root: string, buildId: string): { socket: string; lock
 }
 
 /**
- * `ckrun @warm <root> <idle seconds> <build id>`, started by the front end (native/front/daemon.c):
+ * `ckrun @warm <root> <idle seconds> <build id> [<lock fd>]`, started by the front end (native/front/daemon.c):
  * serves the calls of front ends of this build on <root>/@warm-<build id>.sock, many at once,
  * each as `ckrun` would run it with the caller's environment, directory, fds and signals
  * (src/call.ts), its ck-inits started by the front end (FactoryOptions.spawnInit). Resolves, and
@@ -37,7 +37,7 @@ export function warmPaths(root: string, buildId: string): { socket: string; lock
  * (whose lock is held) or a build id that is not this dist/'s ends it at once.
  */
 export async function serveWarm(args: string[], main: Main): Promise<number> {
-  const [root, idleText, buildId] = args;
+  const [root, idleText, buildId, lockFdText] = args;
   const idleMs = Number(idleText) * 1000;
   if (!root?.startsWith('/') || !(idleMs > 0) || !buildId || !/^[0-9a-f]+$/.test(buildId)) return 2;
   try {
@@ -47,10 +47,12 @@ export async function serveWarm(args: string[], main: Main): Promise<number> {
   }
   process.title = 'ckrun-warm';
   const paths = warmPaths(root, buildId);
-  const lockFd = openSync(paths.lock, 'w', 0o600);
+  // The front end took the lock before Node started and hands it over (native/front/daemon.c).
+  const lockFd = lockFdText !== undefined && /^\d+$/.test(lockFdText) ? Number(lockFdText) : openSync(paths.lock, 'w', 0o600);
   if (!tryLock(lockFd)) return 0;
+  ftruncateSync(lockFd, 0);
   // Who serves the root, for ps-less tools (pnpm bench adds its CPU to the calls').
-  writeSync(lockFd, `${process.pid}\n`);
+  writeSync(lockFd, `${process.pid}\n`, 0);
   leaveCallerCgroups();
 
   const storage = new AsyncLocalStorage<WarmCall>();
