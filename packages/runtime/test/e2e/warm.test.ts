@@ -330,6 +330,43 @@ describe.skipIf(SKIP_REASON !== '')(`ckrun's warm path (${SKIP_REASON || 'as roo
     expect(lines.filter((line) => !line.endsWith(':/'))).toEqual([]);
   });
 
+  describe("a caller's output", () => {
+    /** `ckrun events` of a running container every 10 ms, its stdout a pipe to `reader` (a shell line). */
+    const eventsInto = async (reader: string, env: NodeJS.ProcessEnv = WARM_ENV) => {
+      const { id, bundle } = await world.bundle();
+      expect(warmCall(['run', '-d', '-b', bundle, id]).code).toBe(0);
+      const rc = join(world.dir, `events-rc-${id}`);
+      const pipeline = spawn('sh', ['-c', `{ timeout 10 "$0" "$@"; echo $? > ${rc}; } | ${reader}`, BIN, '--root', world.root, 'events', '--interval', '10ms', id], {
+        stdio: 'ignore',
+        env,
+      });
+      const done = new Promise<void>((resolve) => pipeline.on('exit', () => resolve()));
+      return { id, rc, done };
+    };
+
+    it('is no hold on other calls while it is a full pipe', async () => {
+      await warmUp();
+      const events = await eventsInto('sleep 6');
+      // 10 ms stats of over a KiB each fill a 64 KiB pipe in well under a second.
+      await sleep(1500);
+      const started = Date.now();
+      expect(warmCall(['list', '-q']).code).toBe(0);
+      expect(Date.now() - started).toBeLessThan(2000);
+      await events.done;
+      expect(warmCall(['delete', '-f', events.id]).code).toBe(0);
+    });
+
+    it('ends the call once its pipe has no reader left, as on the cold path', async () => {
+      await warmUp();
+      for (const env of [WARM_ENV, COLD_ENV]) {
+        const events = await eventsInto('head -c 1 >/dev/null', env);
+        await events.done;
+        expect(readFileSync(events.rc, 'utf8')).toBe('1\n');
+        expect(warmCall(['delete', '-f', events.id]).code).toBe(0);
+      }
+    });
+  });
+
   it('forwards SIGTERM to the process of a foreground run', async () => {
     await warmUp();
     const { id, bundle } = await world.bundle((c) => (c.process.args = ['sh', '-c', 'trap "exit 5" TERM; sleep 30 & wait']));

@@ -1,0 +1,106 @@
+import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
+import type { Call } from '../call.js';
+
+/** The longest a full pipe of a caller's waits between two tries. */
+const MAX_RETRY_MS = 20;
+
+/** A warm call's stdout or stderr: what is still to be written to it, in order. */
+interface CallerStream {
+  fd: number;
+  /** fd is this process's own open of the caller's pipe, closed once the call is done. */
+  reopened: boolean;
+  queue: Buffer[];
+  retryMs: number;
+  timer?: NodeJS.Timeout;
+  broken: boolean;
+  flushed: (() => void)[];
+}
+
+const streams = new WeakMap<Call, Map<number, CallerStream>>();
+
+/**
+ * Writes bytes to the caller's stdout or stderr (the same open file) without ever blocking the
+ * warm process, which serves other calls meanwhile. A pipe is written through an open of its own
+ * that does not block (the caller's may block; its flags are the caller's to keep), and what a
+ * full pipe does not take waits, in order, until it does. A pipe that has no reader left ends
+ * the call (Call.end) as a write to it ends a cold ckrun.
+ */
+export function writeToCaller(call: Call, target: 1 | 2, bytes: Buffer): void {
+  let perCall = streams.get(call);
+  if (!perCall) streams.set(call, (perCall = new Map()));
+  let stream = perCall.get(target);
+  if (!stream) {
+    stream = openStream(call.fd(target));
+    perCall.set(target, stream);
+  }
+  if (stream.broken) return;
+  stream.queue.push(bytes);
+  if (!stream.timer) pump(call, stream);
+}
+
+/** Resolves once what the call wrote has reached its caller, or the caller is gone; then lets go of its streams. */
+export async function flushCallerOutput(call: Call): Promise<void> {
+  const perCall = streams.get(call);
+  if (!perCall) return;
+  streams.delete(call);
+  const pending = [...perCall.values()].filter((stream) => stream.queue.length > 0);
+  if (pending.length > 0) {
+    const dropAll = () => pending.forEach(drop);
+    if (call.gone?.aborted) dropAll();
+    call.gone?.addEventListener('abort', dropAll, { once: true });
+    await Promise.all(pending.map((stream) => new Promise<void>((resolve) => (stream.queue.length > 0 ? stream.flushed.push(resolve) : resolve()))));
+    call.gone?.removeEventListener('abort', dropAll);
+  }
+  for (const stream of perCall.values()) {
+    drop(stream);
+    if (stream.reopened) closeSync(stream.fd);
+  }
+}
+
+function openStream(fd: number): CallerStream {
+  let own = fd;
+  let reopened = false;
+  try {
+    if (fstatSync(fd).isFIFO()) {
+      own = openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_NONBLOCK);
+      reopened = true;
+    }
+  } catch {
+    // No reader left (ENXIO): the caller's fd itself, whose first write says so.
+  }
+  return { fd: own, reopened, queue: [], retryMs: 1, broken: false, flushed: [] };
+}
+
+function pump(call: Call, stream: CallerStream): void {
+  stream.timer = undefined;
+  while (stream.queue.length > 0) {
+    const head = stream.queue[0]!;
+    let written: number;
+    try {
+      written = writeSync(stream.fd, head);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        stream.timer = setTimeout(() => pump(call, stream), stream.retryMs);
+        stream.retryMs = Math.min(stream.retryMs * 2, MAX_RETRY_MS);
+        return;
+      }
+      drop(stream);
+      if (code === 'EPIPE') call.end?.(1);
+      return;
+    }
+    stream.retryMs = 1;
+    if (written === head.length) stream.queue.shift();
+    else stream.queue[0] = head.subarray(written);
+  }
+  for (const resolve of stream.flushed.splice(0)) resolve();
+}
+
+/** Nothing more goes to this stream: what waited is dropped. */
+function drop(stream: CallerStream): void {
+  stream.broken = true;
+  stream.queue = [];
+  clearTimeout(stream.timer);
+  stream.timer = undefined;
+  for (const resolve of stream.flushed.splice(0)) resolve();
+}
