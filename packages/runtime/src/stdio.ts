@@ -1,6 +1,5 @@
 import { writeSync } from 'node:fs';
 import { currentCall } from './call.js';
-import { writeToCaller } from './warm/caller-output.js';
 
 // Descriptors whose writes go through Node's stream from now on (see writeStdio).
 const throughStream = new Set<1 | 2>();
@@ -14,7 +13,7 @@ const throughStream = new Set<1 | 2>();
  */
 export function writeStdio(fd: 1 | 2, text: string): void {
   const call = currentCall();
-  if (call.spawnInit) return writeToCaller(call, fd, Buffer.from(text));
+  if (call.write) return call.write(fd, Buffer.from(text));
   let rest: string | Buffer = text;
   if (!throughStream.has(fd)) {
     const bytes = Buffer.from(text);

@@ -1,12 +1,24 @@
 import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
 import type { Call } from '../call.js';
+import { sendWithFds } from './libc.js';
 
 /** The longest a full pipe of a caller's waits between two tries. */
 const MAX_RETRY_MS = 20;
 
+/** Writes what it can of bytes to fd at once, never waiting; throws as writeSync does (EAGAIN when full). */
+type Write = (fd: number, bytes: Buffer) => number;
+
+const writeNow: Write = (fd, bytes) => writeSync(fd, bytes);
+const sendNow: Write = (fd, bytes) => {
+  const { sent, errno } = sendWithFds(fd, bytes, [], true);
+  if (sent < 0) throw Object.assign(new Error(`send: ${errno}`), { code: errno });
+  return sent;
+};
+
 /** A warm call's stdout or stderr: what is still to be written to it, in order. */
 interface CallerStream {
   fd: number;
+  write: Write;
   /** fd is this process's own open of the caller's pipe, closed once the call is done. */
   reopened: boolean;
   queue: Buffer[];
@@ -21,8 +33,8 @@ const streams = new WeakMap<Call, Map<number, CallerStream>>();
 /**
  * Writes bytes to the caller's stdout or stderr (the same open file) without ever blocking the
  * warm process, which serves other calls meanwhile. A pipe is written through an open of its own
- * that does not block (the caller's may block; its flags are the caller's to keep), and what a
- * full pipe does not take waits, in order, until it does. A pipe that has no reader left ends
+ * that does not block (the caller's may block; its flags are the caller's to keep), a socket with
+ * MSG_DONTWAIT, and what a full one does not take waits, in order, until it does. A pipe that has no reader left ends
  * the call (Call.end) as a write to it ends a cold ckrun.
  */
 export function writeToCaller(call: Call, target: 1 | 2, bytes: Buffer): void {
@@ -58,17 +70,18 @@ export async function flushCallerOutput(call: Call): Promise<void> {
 }
 
 function openStream(fd: number): CallerStream {
-  let own = fd;
-  let reopened = false;
+  const stream: CallerStream = { fd, write: writeNow, reopened: false, queue: [], retryMs: 1, broken: false, flushed: [] };
   try {
-    if (fstatSync(fd).isFIFO()) {
-      own = openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_NONBLOCK);
-      reopened = true;
+    const stat = fstatSync(fd);
+    if (stat.isSocket()) stream.write = sendNow;
+    else if (stat.isFIFO()) {
+      stream.fd = openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_NONBLOCK);
+      stream.reopened = true;
     }
   } catch {
     // No reader left (ENXIO): the caller's fd itself, whose first write says so.
   }
-  return { fd: own, reopened, queue: [], retryMs: 1, broken: false, flushed: [] };
+  return stream;
 }
 
 function pump(call: Call, stream: CallerStream): void {
@@ -77,7 +90,7 @@ function pump(call: Call, stream: CallerStream): void {
     const head = stream.queue[0]!;
     let written: number;
     try {
-      written = writeSync(stream.fd, head);
+      written = stream.write(stream.fd, head);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') {
@@ -86,7 +99,7 @@ function pump(call: Call, stream: CallerStream): void {
         return;
       }
       drop(stream);
-      if (code === 'EPIPE') call.end?.(1);
+      if (code === 'EPIPE' || code === 'ECONNRESET') call.end?.(1);
       return;
     }
     stream.retryMs = 1;

@@ -7,7 +7,7 @@ import { useCallStorage, type Call } from '../call.js';
 import { openFactory } from '../factory.js';
 import type { GlobalOptions } from '../globals.js';
 import { distDir } from '../installed/location.js';
-import { flushCallerOutput } from './caller-output.js';
+import { flushCallerOutput, writeToCaller } from './caller-output.js';
 import { FrontEnd } from './front-end.js';
 import { leaveCallerCgroups } from './leave-cgroups.js';
 import { peerCredentials, pidfdGetfd, pidfdOpen, tryLock } from './libc.js';
@@ -217,6 +217,7 @@ async function handleCall(
       },
       onSignal: (_signals, listener) => front.onSignal(listener),
       touch: (id) => front.send(touchFrame(id)),
+      write: (target, bytes) => writeToCaller(call, target, bytes),
       end: (status) => front.send(doneFrame(status)),
       spawnInit: (spawn) => front.spawn(spawn),
       factory(globals, warn) {

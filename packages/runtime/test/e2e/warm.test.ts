@@ -356,6 +356,23 @@ describe.skipIf(SKIP_REASON !== '')(`ckrun's warm path (${SKIP_REASON || 'as roo
       expect(warmCall(['delete', '-f', events.id]).code).toBe(0);
     });
 
+    it('is no hold on other calls while it is a full socket', async () => {
+      await warmUp();
+      const { id, bundle } = await world.bundle();
+      expect(warmCall(['run', '-d', '-b', bundle, id]).code).toBe(0);
+      // Node gives a child's stdio 'pipe' as a socket; paused, it is read no more.
+      const events = spawn(BIN, ['--root', world.root, 'events', '--interval', '10ms', id], { stdio: ['ignore', 'pipe', 'ignore'], env: WARM_ENV });
+      events.stdout.pause();
+      const ended = new Promise<void>((resolve) => events.on('exit', () => resolve()));
+      await sleep(3000);
+      const started = Date.now();
+      expect(warmCall(['list', '-q']).code).toBe(0);
+      expect(Date.now() - started).toBeLessThan(2000);
+      events.kill('SIGTERM');
+      await ended;
+      expect(warmCall(['delete', '-f', id]).code).toBe(0);
+    });
+
     it('ends the call once its pipe has no reader left, as on the cold path', async () => {
       await warmUp();
       for (const env of [WARM_ENV, COLD_ENV]) {
