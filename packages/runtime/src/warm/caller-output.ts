@@ -29,6 +29,8 @@ interface CallerStream {
 }
 
 const streams = new WeakMap<Call, Map<number, CallerStream>>();
+/** Calls whose output was flushed: their fds are closed, and a late write (a timer's) goes nowhere. */
+const done = new WeakSet<Call>();
 
 /**
  * Writes bytes to the caller's stdout or stderr (the same open file) without ever blocking the
@@ -38,6 +40,7 @@ const streams = new WeakMap<Call, Map<number, CallerStream>>();
  * the call (Call.end) as a write to it ends a cold ckrun.
  */
 export function writeToCaller(call: Call, target: 1 | 2, bytes: Buffer): void {
+  if (done.has(call)) return;
   let perCall = streams.get(call);
   if (!perCall) streams.set(call, (perCall = new Map()));
   let stream = perCall.get(target);
@@ -52,6 +55,7 @@ export function writeToCaller(call: Call, target: 1 | 2, bytes: Buffer): void {
 
 /** Resolves once what the call wrote has reached its caller, or the caller is gone; then lets go of its streams. */
 export async function flushCallerOutput(call: Call): Promise<void> {
+  done.add(call);
   const perCall = streams.get(call);
   if (!perCall) return;
   streams.delete(call);
