@@ -18,6 +18,10 @@ export interface Call {
   fd(fd: number): number;
   /** Calls listener with each signal a foreground run or exec forwards, until the returned function is called. */
   onSignal(signals: readonly NodeJS.Signals[], listener: (signal: NodeJS.Signals) => void): () => void;
+  /** Writes to the caller's stdout (1) or stderr (2) without blocking this process (warm/caller-output.ts). */
+  write?(target: 1 | 2, bytes: Buffer): void;
+  /** Ends the call now with status, before its code has returned (its output has no reader left). */
+  end?(status: number): void;
   /** Aborted when the caller is gone before the call ended. */
   readonly gone?: AbortSignal;
   /** The call makes container `id`: should it end half-way, the caller removes what is left (warm/protocol.ts TOUCH). */

@@ -13,7 +13,7 @@ const throughStream = new Set<1 | 2>();
  */
 export function writeStdio(fd: 1 | 2, text: string): void {
   const call = currentCall();
-  if (call.spawnInit) return writeToCaller(call.fd(fd), Buffer.from(text));
+  if (call.write) return call.write(fd, Buffer.from(text));
   let rest: string | Buffer = text;
   if (!throughStream.has(fd)) {
     const bytes = Buffer.from(text);
@@ -27,20 +27,4 @@ export function writeStdio(fd: 1 | 2, text: string): void {
     }
   }
   (fd === 1 ? process.stdout : process.stderr).write(rest);
-}
-
-/**
- * A warm call's output, to the caller's own stdout or stderr (the same open file): whole, in
- * order, waiting while a non-blocking pipe of the caller's is full. Dropped if the caller is gone.
- */
-function writeToCaller(fd: number, bytes: Buffer): void {
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  for (let written = 0; written < bytes.length; ) {
-    try {
-      written += writeSync(fd, bytes, written);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return;
-      Atomics.wait(pause, 0, 0, 1);
-    }
-  }
 }

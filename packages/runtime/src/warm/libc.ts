@@ -6,6 +6,7 @@ const SYS_PIDFD_GETFD = 438;
 const SOL_SOCKET = 1;
 const SO_PEERCRED = 17;
 const SCM_RIGHTS = 1;
+const MSG_DONTWAIT = 0x40;
 const MSG_NOSIGNAL = 0x4000;
 const LOCK_EX = 2;
 const LOCK_NB = 4;
@@ -69,9 +70,10 @@ export function tryLock(fd: number): boolean {
 
 /**
  * sendmsg(2) of data with fds attached (SCM_RIGHTS); returns the bytes that went, the fds with
- * the first of them. -1 with EAGAIN when the socket is full.
+ * the first of them. -1 with EAGAIN when the socket is full; with dontWait, also when the
+ * socket blocks (MSG_DONTWAIT: a socket of another's, whose flags are not this process's to set).
  */
-export function sendWithFds(fd: number, data: Buffer, fds: readonly number[]): { sent: number; errno?: string } {
+export function sendWithFds(fd: number, data: Buffer, fds: readonly number[], dontWait = false): { sent: number; errno?: string } {
   const koffi = loadKoffi();
   const controlBytes = CMSG_HEADER + Math.ceil((4 * fds.length) / 8) * 8;
   const total = MSGHDR_BYTES + IOVEC_BYTES + controlBytes + data.length;
@@ -96,7 +98,7 @@ export function sendWithFds(fd: number, data: Buffer, fds: readonly number[]): {
     block.writeBigUInt64LE(base + BigInt(payload), iov); // iov_base
     block.writeBigUInt64LE(BigInt(data.length), iov + 8); // iov_len
     data.copy(block, payload);
-    const sent = calls().sendmsg(fd, memory, MSG_NOSIGNAL);
+    const sent = calls().sendmsg(fd, memory, MSG_NOSIGNAL | (dontWait ? MSG_DONTWAIT : 0));
     return sent < 0 ? { sent: -1, errno: errno() } : { sent };
   } finally {
     koffi.free(memory);

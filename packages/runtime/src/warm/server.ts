@@ -7,6 +7,7 @@ import { useCallStorage, type Call } from '../call.js';
 import { openFactory } from '../factory.js';
 import type { GlobalOptions } from '../globals.js';
 import { distDir } from '../installed/location.js';
+import { flushCallerOutput, writeToCaller } from './caller-output.js';
 import { FrontEnd } from './front-end.js';
 import { leaveCallerCgroups } from './leave-cgroups.js';
 import { peerCredentials, pidfdGetfd, pidfdOpen, tryLock } from './libc.js';
@@ -218,6 +219,8 @@ async function handleCall(
       },
       onSignal: (_signals, listener) => front.onSignal(listener),
       touch: (id) => front.send(touchFrame(id)),
+      write: (target, bytes) => writeToCaller(call, target, bytes),
+      end: (status) => front.send(doneFrame(status)),
       spawnInit: (spawn) => front.spawn(spawn),
       factory(globals, warn) {
         call.warn = warn;
@@ -225,6 +228,7 @@ async function handleCall(
       },
     };
     const status = await storage.run(call, () => main(request.argv.slice(1)));
+    await flushCallerOutput(call);
     front.send(doneFrame(status));
   } finally {
     for (const ours of callerFds.values()) closeSync(ours);

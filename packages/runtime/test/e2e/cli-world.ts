@@ -74,15 +74,22 @@ export class CliWorld {
     return this.exec(BIN, ['--root', root, ...args]);
   }
 
-  /** extraFds: this process's fds the program gets as 3, 4, …; env: its whole environment. */
-  exec(file: string, args: string[], options: { extraFds?: number[]; env?: NodeJS.ProcessEnv } = {}): Result {
+  /** extraFds: this process's fds the program gets as 3, 4, …; env: its whole environment; input: its stdin. */
+  exec(file: string, args: string[], options: { extraFds?: number[]; env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Result {
     const n = ++this.seq;
     const outPath = join(this.dir, `out-${n}`);
     const errPath = join(this.dir, `err-${n}`);
     const out = openSync(outPath, 'w');
     const err = openSync(errPath, 'w');
     try {
-      const r = spawnSync(file, args, { stdio: ['ignore', out, err, ...(options.extraFds ?? [])], env: options.env, timeout: 60_000 });
+      const stdin = options.input === undefined ? 'ignore' : 'pipe';
+      const r = spawnSync(file, args, {
+        stdio: [stdin, out, err, ...(options.extraFds ?? [])],
+        env: options.env,
+        cwd: options.cwd,
+        input: options.input,
+        timeout: 60_000,
+      });
       return { code: r.status, signal: r.signal, stdout: readFileSync(outPath, 'utf8'), stderr: readFileSync(errPath, 'utf8') };
     } finally {
       closeSync(out);
@@ -91,8 +98,8 @@ export class CliWorld {
   }
 
   /** `ckrun run` in the foreground, still running; resolves with how it ended. */
-  runForeground(args: string[]): { pid: number; done: Promise<Result> } {
-    const child = spawn(BIN, ['--root', this.root, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  runForeground(args: string[], env?: NodeJS.ProcessEnv): { pid: number; done: Promise<Result> } {
+    const child = spawn(BIN, ['--root', this.root, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
