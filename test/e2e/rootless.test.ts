@@ -85,7 +85,14 @@ function asUser(args: string[], options: { stdio?: ('ignore' | 'pipe' | number)[
   return spawnSync('setpriv', ['--reuid', String(user.uid), '--regid', String(user.gid), '--clear-groups', '--', ...args], {
     encoding: 'utf8',
     cwd: options.cwd ?? dir,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, XDG_RUNTIME_DIR: xdg, ...options.env },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: dir,
+      XDG_RUNTIME_DIR: xdg,
+      // CI's cold pass (scripts/test-cold.sh) reaches the user's ckrun too.
+      ...(process.env.CKRUN_WARM_IDLE !== undefined ? { CKRUN_WARM_IDLE: process.env.CKRUN_WARM_IDLE } : {}),
+      ...options.env,
+    },
     stdio: options.stdio ?? ['ignore', 'pipe', 'pipe'],
     timeout: 60_000,
   });
@@ -193,8 +200,10 @@ beforeAll(async () => {
   delegateCgroup();
 }, 120_000);
 
-afterAll(() => {
+afterAll(async () => {
   if (skipReason) return;
+  // The user's warm process (ckrun's, src/warm/) ends by itself once idle (5 s): nothing else may be left.
+  for (const deadline = Date.now() + 10_000; userProcesses().length > 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 200));
   const leftovers = userProcesses();
   for (const pid of leftovers) {
     try {
