@@ -16,7 +16,7 @@ if ! "$node_bin" --version >/dev/null 2>&1; then
   exit 1
 fi
 dist=packages/runtime/dist
-startup=(ckrun.blob ckrun-light.blob ckrun.blob.node ckrun.cjs.cache)
+startup=(ckrun.blob ckrun-light.blob ckrun.blob.node ckrun.cjs.cache ckrun.build-id)
 saved=$(mktemp -d)
 for f in "${startup[@]}"; do cp -p "$dist/$f" "$saved/"; done
 trap 'for f in "${startup[@]}"; do cp -p "$saved/$f" "$dist/$f"; done; rm -rf "$saved"' EXIT
