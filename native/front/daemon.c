@@ -82,9 +82,20 @@ void daemon_start(const struct front *f) {
   }
   make_root(f->root);
   snprintf(lock, sizeof lock, "%s/@warm-%s.lock", f->root, f->build_id);
-  int fd = above_stdio(open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  /* Another warm process of this build serves the root, or is starting. */
-  if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) _exit(0);
+  int fd = -1;
+  for (int tries = 0; fd < 0 && tries < 3; tries++) {
+    fd = above_stdio(open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    /* Another warm process of this build serves the root, or is starting. */
+    if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) _exit(0);
+    /* One that was ending may have removed the file between our open and our lock: a lock on a
+     * file no longer at the path excludes nobody. */
+    struct stat held, named;
+    if (fstat(fd, &held) < 0 || stat(lock, &named) < 0 || held.st_ino != named.st_ino || held.st_dev != named.st_dev) {
+      close(fd);
+      fd = -1;
+    }
+  }
+  if (fd < 0) _exit(0);
   int caller_fd = above_stdio((int)syscall(SYS_pidfd_open, caller, 0));
   if (setsid() < 0 || fork() != 0) _exit(0);
   pid_t intermediate = getppid();
