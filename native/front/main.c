@@ -70,6 +70,16 @@ static void read_build_id(struct front *f) {
 
 int main(int argc, char **argv) {
   static struct front f;
+  /* A caller may have closed its stdio: /dev/null takes the place, as Node does for the cold path,
+   * so that no socket of the front end's becomes fd 0, 1 or 2 and reaches the container. */
+  for (int fd = 0; fd < 3; fd++) {
+    if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0 && null != fd) {
+      dup2(null, fd);
+      close(null);
+    }
+  }
   f.argc = argc;
   f.argv = argv;
   const char *slash = argv[0] ? strrchr(argv[0], '/') : NULL;

@@ -98,7 +98,7 @@ static void forget_child(pid_t pid) {
  * exec'd from the binary that came with the frame (the warm process's sealed copy of ck-init).
  * Answers SPAWNED with its pid, or with the errno of what failed.
  */
-static void spawn(struct channel *c, const struct wp_spawn *s, const sigset_t *caller_mask) {
+static void spawn(struct channel *c, const struct wp_spawn *s) {
   int attached[FRONT_MAX_FDS + 1];
   uint32_t got = 0;
   while (got < s->attached) {
@@ -119,6 +119,9 @@ static void spawn(struct channel *c, const struct wp_spawn *s, const sigset_t *c
     int err = 0;
     uint32_t next = 1;
     int moved[FRONT_MAX_FDS];
+    /* The binary too is kept above the fds being placed. */
+    int binary = fcntl(attached[0], F_DUPFD_CLOEXEC, (int)s->nfds + 1);
+    if (binary < 0) err = errno;
     /* Every source first above the targets, so that placing one never closes another. */
     for (uint32_t i = 0; i < s->nfds && !err; i++) {
       int from = s->source[i] >= 0 ? s->source[i] : attached[next++];
@@ -130,11 +133,16 @@ static void spawn(struct channel *c, const struct wp_spawn *s, const sigset_t *c
     if (!err && setsid() < 0) err = errno;
     if (!err && syscall(SYS_close_range, s->nfds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) err = errno;
     if (!err) {
-      for (size_t i = 0; i < NFORWARDED; i++) signal(FORWARDED[i], SIG_DFL);
-      sigprocmask(SIG_SETMASK, caller_mask, NULL);
+      /* Every signal at its default and none blocked, as the library's own posix_spawn starts
+       * ck-init: nothing of the caller's dispositions or mask reaches the container. */
+      for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, NULL);
       char *argv[] = {(char *)s->argv0, NULL};
       char *envp[] = {NULL};
-      syscall(SYS_execveat, attached[0], "", argv, envp, AT_EMPTY_PATH);
+      syscall(SYS_execveat, binary, "", argv, envp, AT_EMPTY_PATH);
       err = errno;
     }
     ssize_t unused = write(report[1], &err, sizeof err);
@@ -199,7 +207,7 @@ static void remove_abandoned(const struct front *f, const struct wp_touch *touch
   }
 }
 
-static int connect_warm(const struct front *f, int *daemon_wanted) {
+static int connect_warm(const struct front *f, int *daemon_wanted, pid_t *server) {
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
   int n = snprintf(addr.sun_path, sizeof addr.sun_path, "%s/@warm-%s.sock", f->root, f->build_id);
   if (n < 0 || (size_t)n >= sizeof addr.sun_path) return -1;
@@ -210,8 +218,7 @@ static int connect_warm(const struct front *f, int *daemon_wanted) {
     struct ucred peer;
     socklen_t len = sizeof peer;
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) == 0 && peer.uid == geteuid()) {
-      /* It takes our stdio and fds with pidfd_getfd(2): let it, should Yama restrict ptrace. */
-      prctl(PR_SET_PTRACER, (unsigned long)peer.pid, 0, 0, 0);
+      *server = peer.pid;
       return fd;
     }
   } else if (errno == ENOENT || errno == ECONNREFUSED) {
@@ -241,7 +248,8 @@ static int accepted(struct channel *c) {
 
 void warm_call(const struct front *f, int *daemon_wanted) {
   if (!f->idle || !f->root[0] || !f->build_id[0]) return;
-  int fd = connect_warm(f, daemon_wanted);
+  pid_t server = 0;
+  int fd = connect_warm(f, daemon_wanted, &server);
   if (fd < 0) return;
   static struct channel c;
   channel_init(&c, fd);
@@ -265,6 +273,9 @@ void warm_call(const struct front *f, int *daemon_wanted) {
     return;
   }
   free(call.p);
+  /* It takes our stdio and fds with pidfd_getfd(2): let it, should Yama restrict ptrace (only now
+   * that it has accepted the call: a refused call goes on cold without this). */
+  prctl(PR_SET_PTRACER, (unsigned long)server, 0, 0, 0);
 
   int forwarding = 0;
   struct wp_touch touch = {0};
@@ -279,7 +290,7 @@ void warm_call(const struct front *f, int *daemon_wanted) {
       int bad = 0;
       if (type == WP_SPAWN) {
         static struct wp_spawn s;
-        if (!(bad = decode_spawn(payload, len, &s, &why))) spawn(&c, &s, &caller_mask);
+        if (!(bad = decode_spawn(payload, len, &s, &why))) spawn(&c, &s);
       } else if (type == WP_KILL) {
         struct wp_kill k;
         if (!(bad = decode_kill(payload, len, &k, &why)) && is_child((pid_t)k.pid)) kill((pid_t)k.pid, (int)k.signal);

@@ -3,7 +3,9 @@ import { readFileSync, readlinkSync } from 'node:fs';
 /** The namespaces a call's results depend on: paths, pids, cgroups, devices and the rest. */
 const NAMESPACES = ['user', 'mnt', 'pid', 'net', 'cgroup', 'ipc', 'uts'] as const;
 /** The lines of /proc/<pid>/status that decide what a process may do and how the files it makes are. */
-const STATUS_FIELDS = ['Uid', 'Gid', 'Groups', 'Umask', 'CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs', 'Seccomp'] as const;
+// Seccomp_filters counts the filters stacked on it (kernel 5.9): a caller under one more filter than
+// the warm process is not served by it.
+const STATUS_FIELDS = ['Uid', 'Gid', 'Groups', 'Umask', 'CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs', 'Seccomp', 'Seccomp_filters'] as const;
 
 /** What of a process the warm process must share with a caller to act for it. */
 interface Identity {

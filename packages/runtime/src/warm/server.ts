@@ -99,7 +99,10 @@ export async function serveWarm(args: string[], main: Main): Promise<number> {
     };
     socket.on('close', end);
     socket.on('error', () => socket.destroy());
-    handleCall(socket, storage, factoryFor, main).finally(() => socket.destroy());
+    // A call's own errors are main's to report; anything else ends only this connection.
+    handleCall(socket, storage, factoryFor, main, buildId)
+      .catch(() => undefined)
+      .finally(() => socket.destroy());
   }
 
   try {
@@ -131,6 +134,7 @@ async function handleCall(
   storage: AsyncLocalStorage<WarmCall>,
   factoryFor: (globals: GlobalOptions) => Factory,
   main: Main,
+  buildId: string,
 ): Promise<void> {
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
   if (fd === undefined || fd < 0) return;
@@ -187,7 +191,6 @@ async function handleCall(
   } catch (error) {
     return front.send(refuseFrame((error as Error).message));
   }
-  const buildId = readFileSync(join(distDir(), 'ckrun.build-id'), 'latin1').trim();
   if (request.buildId !== buildId || request.dist !== distDir()) return front.send(refuseFrame('another build or another install of ckrun'));
   const refused = refusal(peer.pid, peer.uid);
   if (refused) return front.send(refuseFrame(refused));
@@ -204,6 +207,7 @@ async function handleCall(
     const go = await next();
     if (!go || go.type !== FRONT.GO) return;
     started = true;
+    for (const f of queued.splice(0)) front.receive(f.type, f.payload);
     const call: WarmCall = {
       env: request.env,
       cwd: request.cwd,
