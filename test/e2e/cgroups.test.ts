@@ -68,7 +68,12 @@ describe.skipIf(!isRoot)(`cgroup resources of a container (${isRoot ? 'as root' 
     expect(servers).toHaveLength(1);
     // Killed: the next steps do the work themselves, and the one after starts a new server.
     process.kill(servers[0]!, 'SIGKILL');
-    await runOne(made[2]!.id, made[2]!.bundle, made[2]!.config);
+    // The kill may land with this create's claim in flight (the VM lab delivers it late): such a
+    // claim fails by design and leaves nothing, and the same create again does the work itself.
+    await runOne(made[2]!.id, made[2]!.bundle, made[2]!.config).catch(async (error: { cause?: { sent?: boolean } }) => {
+      if (error.cause?.sent !== true) throw error;
+      await runOne(made[2]!.id, made[2]!.bundle, made[2]!.config);
+    });
     await runOne(made[3]!.id, made[3]!.bundle, made[3]!.config);
     const now = fileServersOf(process.pid);
     expect(now).toHaveLength(1);
