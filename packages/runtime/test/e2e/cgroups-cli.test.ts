@@ -4,25 +4,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, CliWorld, expectOneLineError, hasCommand, SKIP_REASON, useCliWorld } from './cli-world.js';
+import { BIN, CliWorld, expectOneLineError, hasCommand, SKIP_REASON, sleep, useCliWorld, waitFor } from './cli-world.js';
 import { shapeDifferences, statsValueDependent } from './json-shape.js';
 
 const world = new CliWorld();
 const runcInstalled = hasCommand('runc');
 const MiB = 2 ** 20;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until check() returns a value other than undefined, or fails naming what it waited for. */
-async function waitFor<T>(what: string, check: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** A file the container writes below its /tmp (the shared rootfs is a plain directory; see writable()). */
 function containerFile(name: string): string {

@@ -217,3 +217,16 @@ export function expectOneLineError(r: { code: number | null; stderr: string }, n
   expect(r.stderr).toMatch(/^ckrun[^:]*: /);
   expect(r.stderr).toMatch(names);
 }
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until check() returns a value other than undefined, or fails naming what it waited for. */
+export async function waitFor<T>(what: string, check: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}

@@ -7,7 +7,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSyn
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, CliWorld, expectOneLineError, hasCommand, SKIP_REASON, useCliWorld, type Result } from './cli-world.js';
+import { BIN, CliWorld, expectOneLineError, hasCommand, SKIP_REASON, sleep, useCliWorld, waitFor, type Result } from './cli-world.js';
 
 const world = new CliWorld();
 const BUILD_ID_FILE = fileURLToPath(new URL('../../dist/ckrun.build-id', import.meta.url));
@@ -18,17 +18,6 @@ const WARM_ENV = { ...process.env, CKRUN_TRACE_START: '1', CKRUN_WARM_IDLE: '2' 
 const COLD_ENV = { ...WARM_ENV, CKRUN_WARM_IDLE: '0' };
 const COLD_LINE = /^ckrun: cold: /m;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 type CallOptions = { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; extraFds?: number[] };
 
@@ -233,7 +222,7 @@ describe.skipIf(SKIP_REASON !== '')(`ckrun's warm path (${SKIP_REASON || 'as roo
   });
 
   describe('a caller the warm process may not act for is served cold, with the same result', () => {
-    it.skipIf(!hasCommand('unshare'))('refuses a caller in another mount namespace', async () => {
+    it.skipIf(!hasCommand('unshare'))(`refuses a caller in another mount namespace${hasCommand('unshare') ? '' : ' [skipped: unshare(1) is not installed (util-linux)]'}`, async () => {
       const warmPid = await warmUp();
       const { id, bundle } = await world.bundle((c) => (c.process.args = ['sh', '-c', 'echo out; exit 4']));
       const warm = warmCall(['run', '-b', bundle, id]);
