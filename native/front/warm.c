@@ -119,9 +119,10 @@ static void spawn(struct channel *c, const struct wp_spawn *s) {
     int err = 0;
     uint32_t next = 1;
     int moved[FRONT_MAX_FDS];
-    /* The binary too is kept above the fds being placed. */
+    /* The binary and the report pipe too are kept above the fds being placed. */
     int binary = fcntl(attached[0], F_DUPFD_CLOEXEC, (int)s->nfds + 1);
-    if (binary < 0) err = errno;
+    int reporter = fcntl(report[1], F_DUPFD_CLOEXEC, (int)s->nfds + 1);
+    if (binary < 0 || reporter < 0) err = errno;
     /* Every source first above the targets, so that placing one never closes another. */
     for (uint32_t i = 0; i < s->nfds && !err; i++) {
       int from = s->source[i] >= 0 ? s->source[i] : attached[next++];
@@ -145,7 +146,7 @@ static void spawn(struct channel *c, const struct wp_spawn *s) {
       syscall(SYS_execveat, binary, "", argv, envp, AT_EMPTY_PATH);
       err = errno;
     }
-    ssize_t unused = write(report[1], &err, sizeof err);
+    ssize_t unused = write(reporter >= 0 ? reporter : report[1], &err, sizeof err);
     (void)unused;
     _exit(127);
   }
