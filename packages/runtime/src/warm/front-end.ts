@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { openSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { InitChild, InitSpawnRequest } from '@containerkit/core';
 import { FRONT, killFrame, LIMITS, spawnFrame, WARM, frame } from './protocol.js';
@@ -118,10 +118,4 @@ export class FrontEnd {
     this.signalListeners.add(listener);
     return () => this.signalListeners.delete(listener);
   }
-}
-
-/** Closes the binaries' fds (at exit they go anyway; a test's server may end before). */
-export function closeBinaries(): void {
-  for (const fd of binaries.values()) closeSync(fd);
-  binaries.clear();
 }

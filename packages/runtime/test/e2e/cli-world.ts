@@ -38,6 +38,8 @@ export class CliWorld {
   rootfs = '';
   root = '';
   private seq = 0;
+  /** Fds openFile() opened for the current test, closed by cleanUp(). */
+  private opened: number[] = [];
 
   async setUp(): Promise<void> {
     this.dir = mkdtempSync(join(tmpdir(), 'ckrun-e2e-'));
@@ -136,7 +138,17 @@ export class CliWorld {
   }
 
   /** Removes whatever a failed test left, so that the next one starts clean. */
+  /** A file of the current test holding text, open with flags (for fds handed to ckrun); closed after the test. */
+  openFile(name: string, text: string, flags = 'r'): { fd: number; path: string } {
+    const path = join(this.dir, `${name}-${this.root.split('/').pop()}`);
+    writeFileSync(path, text);
+    const fd = openSync(path, flags);
+    this.opened.push(fd);
+    return { fd, path };
+  }
+
   cleanUp(): void {
+    for (const fd of this.opened.splice(0)) closeSync(fd);
     if (existsSync(this.root)) {
       for (const id of containerDirs(this.root)) this.ckrun(['delete', '--force', id]);
     }

@@ -1,9 +1,8 @@
 // What a container's process gets from the runtime besides its config: the fds of --preserve-fds
 // and of socket activation (LISTEN_FDS), and a session keyring of its own unless --no-new-keyring.
 // Observed from inside the container, side by side with runc where it is installed.
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { BIN, CliWorld, hasCommand, SKIP_REASON, useCliWorld, type Result } from './cli-world.js';
 import { RuncTwin } from './runc-twin.js';
 
@@ -20,18 +19,7 @@ const unmaskKeys = (c: any) => (c.linux.maskedPaths = c.linux.maskedPaths.filter
 
 describe.skipIf(SKIP_REASON !== '')(`ckrun's extra fds and session keyring (${SKIP_REASON || 'as root, built CLI'})`, () => {
   useCliWorld(world);
-  let opened: number[] = [];
-  afterEach(() => {
-    for (const fd of opened.splice(0)) closeSync(fd);
-  });
-  /** A file holding text, open for reading. */
-  const file = (name: string, text: string, flags = 'r') => {
-    const path = join(world.dir, `${name}-${world.root.split('/').pop()}`);
-    writeFileSync(path, text);
-    const fd = openSync(path, flags);
-    opened.push(fd);
-    return { fd, path };
-  };
+  const file = (name: string, text: string, flags = 'r') => world.openFile(name, text, flags);
   const two = () => [file('one', 'one\n').fd, file('two', 'two\n').fd];
   /** bin with args, its pid as LISTEN_PID and LISTEN_FDS=n, as systemd starts a socket-activated service. */
   const activated = (n: number, bin: string, args: string[], extraFds: number[]): Result =>

@@ -3,10 +3,11 @@
 // its containers descending from the caller; a caller the warm process may not act for, a warm
 // process that dies in the middle of a call, and one that has nothing left to do each end well.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { warmPaths as warmPathsOf } from '../../src/warm/server.js';
 import { BIN, CliWorld, expectOneLineError, hasCommand, SKIP_REASON, sleep, useCliWorld, waitFor, type Result } from './cli-world.js';
 
 const world = new CliWorld();
@@ -42,7 +43,7 @@ function coldCall(args: string[], options: CallOptions = {}): Result {
   return untraced(r);
 }
 
-const warmPaths = () => ({ socket: join(world.root, `@warm-${buildId()}.sock`), lock: join(world.root, `@warm-${buildId()}.lock`) });
+const warmPaths = () => warmPathsOf(world.root, buildId());
 
 function lockedPid(): number | undefined {
   try {
@@ -128,19 +129,10 @@ const FD_REPORT = 'cat <&3 2>/dev/null; cat <&4 2>/dev/null; i=0; while [ $i -lt
 
 describe.skipIf(SKIP_REASON !== '')(`ckrun's warm path (${SKIP_REASON || 'as root, built CLI'})`, () => {
   useCliWorld(world);
-  const opened: number[] = [];
   afterEach(async () => {
-    for (const fd of opened.splice(0)) closeSync(fd);
     await endWarmProcesses();
   });
-  /** A file of this test holding text, open with flags. */
-  const openFile = (name: string, text: string, flags = 'r') => {
-    const path = join(world.dir, `${name}-${world.root.split('/').pop()}`);
-    writeFileSync(path, text);
-    const fd = openSync(path, flags);
-    opened.push(fd);
-    return { fd, path };
-  };
+  const openFile = (name: string, text: string, flags = 'r') => world.openFile(name, text, flags);
 
   describe('the second call on a root is served warm, with the results of the cold path', () => {
     it("gives run's stdout, stderr and exit code", async () => {
